@@ -1,0 +1,242 @@
+//! `cretoai-authz-bench`: what the sidecar costs on top of the bare Cedar decision.
+//!
+//! ```text
+//! cargo run --release -p cretoai-authz-sidecar --bin cretoai-authz-bench -- [--clients 32] [--seconds 5]
+//! ```
+//!
+//! 1. In-process, one thread: the bare Cedar decision versus decision + claims
+//!    + JWS signature in each mode (p50/p95 µs).
+//! 2. Over HTTP with `--clients` concurrent keep-alive clients: a bench-only
+//!    route that answers with the bare Cedar decision, versus the real
+//!    `/v1/authorization/check` in each mode (checks/s, p50/p95 ms). Server
+//!    (2 workers) and clients share the machine.
+
+use actix_web::{web, App, HttpResponse, HttpServer};
+use clap::Parser;
+use cretoai_authz_sidecar::api;
+use cretoai_authz_sidecar::config::Config;
+use cretoai_authz_sidecar::engine::{CheckRequest, Engine};
+use cretoai_authz_sidecar::measurements::{percentiles, Percentiles};
+use cretoai_authz_sidecar::mode::Mode;
+use cretoai_authz_sidecar::state::{AppState, Secrets};
+use serde_json::json;
+use std::cell::RefCell;
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+#[derive(Parser)]
+#[command(
+    name = "cretoai-authz-bench",
+    about = "Sidecar overhead over the bare Cedar decision"
+)]
+struct Args {
+    /// Concurrent HTTP clients.
+    #[arg(long, default_value_t = 32)]
+    clients: usize,
+    /// Seconds of HTTP load per target.
+    #[arg(long, default_value_t = 5)]
+    seconds: u64,
+    /// In-process iterations per target.
+    #[arg(long, default_value_t = 3000)]
+    iterations: usize,
+    /// Server worker threads.
+    #[arg(long, default_value_t = 2)]
+    workers: usize,
+}
+
+fn check_body() -> serde_json::Value {
+    json!({
+        "principal": {"id": "agent-7", "roles": ["treasury-agent"], "attributes": {"transfer_limit": 5000, "currency": "EUR"}},
+        "resource": {"kind": "Payment", "id": "p-1", "attributes": {"amount": 120, "currency": "EUR", "destination_country": "DE"}},
+        "action": "payments:initiate",
+        "context": {"session": "s-1"}
+    })
+}
+
+fn micros(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1e6
+}
+
+fn in_process(state: &AppState, iterations: usize) -> Vec<(String, Percentiles)> {
+    let req: CheckRequest = serde_json::from_value(check_body()).expect("valid check");
+    let Engine::Cedar(cedar) = &state.engine else {
+        unreachable!("bench uses cedar")
+    };
+    let mut out = Vec::new();
+    let bare: Vec<f64> = (0..iterations)
+        .map(|_| {
+            let t = Instant::now();
+            let d = cedar.decide(&req).expect("decides");
+            assert!(d.allowed);
+            micros(t)
+        })
+        .collect();
+    out.push((
+        "bare Cedar decision".to_string(),
+        percentiles(bare).expect("iterations > 0"),
+    ));
+    for mode in Mode::ALL {
+        state.set_mode(mode);
+        let samples: Vec<f64> = (0..iterations)
+            .map(|_| {
+                let t = Instant::now();
+                let d = cedar.decide(&req).expect("decides");
+                let claims = state.claims_for(&req, &d);
+                state.issue(&claims).expect("signs");
+                micros(t)
+            })
+            .collect();
+        out.push((
+            format!("decision + sign, {mode} ({})", state.signing_alg()),
+            percentiles(samples).expect("iterations > 0"),
+        ));
+    }
+    out
+}
+
+async fn bare_cedar(state: web::Data<AppState>, body: web::Json<CheckRequest>) -> HttpResponse {
+    match state.engine.decide(&body, None).await {
+        Ok(d) => HttpResponse::Ok().json(d),
+        Err(e) => HttpResponse::BadRequest().body(e.to_string()),
+    }
+}
+
+/// Run `clients` keep-alive clients against `path` for `seconds`; returns
+/// (checks/s, latency percentiles in ms, errors).
+fn load(
+    addr: SocketAddr,
+    path: &'static str,
+    clients: usize,
+    seconds: u64,
+) -> (f64, Percentiles, usize) {
+    let samples = Rc::new(RefCell::new(Vec::<f64>::new()));
+    let errors = Rc::new(RefCell::new(0usize));
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(seconds);
+    actix_web::rt::System::new().block_on({
+        let samples = samples.clone();
+        let errors = errors.clone();
+        async move {
+            let client = awc::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .finish();
+            let url = format!("http://{addr}{path}");
+            let tasks: Vec<_> = (0..clients)
+                .map(|_| {
+                    let (client, url, samples, errors) =
+                        (client.clone(), url.clone(), samples.clone(), errors.clone());
+                    actix_web::rt::spawn(async move {
+                        let body = check_body();
+                        while Instant::now() < deadline {
+                            let t = Instant::now();
+                            let ok = match client.post(&url).send_json(&body).await {
+                                Ok(mut r) => r.status().is_success() && r.body().await.is_ok(),
+                                Err(_) => false,
+                            };
+                            if ok {
+                                samples.borrow_mut().push(t.elapsed().as_secs_f64() * 1e3);
+                            } else {
+                                *errors.borrow_mut() += 1;
+                            }
+                        }
+                    })
+                })
+                .collect();
+            for t in tasks {
+                let _ = t.await;
+            }
+        }
+    });
+    let elapsed = started.elapsed().as_secs_f64();
+    let samples = samples.take();
+    let rate = samples.len() as f64 / elapsed;
+    (
+        rate,
+        percentiles(samples).unwrap_or_default(),
+        errors.take(),
+    )
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = Args::parse();
+    let data_dir = std::env::temp_dir().join(format!("cretoai-authz-bench-{}", std::process::id()));
+    let config = Config {
+        data_dir: data_dir.clone(),
+        ..Config::default()
+    };
+    let secrets = Secrets {
+        root_token: Some(hex::encode(cretoai_crypto::random::array::<16>())),
+        master_key_hex: None,
+    };
+    let (state, _) = AppState::open(config, secrets)?;
+    let state = web::Data::new(state);
+
+    println!(
+        "## In-process, one thread ({} iterations)\n",
+        args.iterations
+    );
+    println!("| path | p50 µs | p95 µs |\n|---|---:|---:|");
+    let rows = in_process(&state, args.iterations);
+    for (name, p) in &rows {
+        println!("| {name} | {:.1} | {:.1} |", p.p50, p.p95);
+    }
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    let server_state = state.clone();
+    let workers = args.workers;
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            HttpServer::new(move || {
+                App::new()
+                    .route("/bench/bare-cedar", web::post().to(bare_cedar))
+                    .configure(api::configure(server_state.clone()))
+            })
+            .workers(workers)
+            .listen(listener)
+            .expect("listen")
+            .run()
+            .await
+        })
+    });
+    std::thread::sleep(Duration::from_millis(300));
+
+    println!(
+        "\n## HTTP, {} concurrent clients, {} s per target, {} server workers\n",
+        args.clients, args.seconds, args.workers
+    );
+    println!("| target | checks/s | p50 ms | p95 ms | errors |\n|---|---:|---:|---:|---:|");
+    let (rate, bare, errs) = load(addr, "/bench/bare-cedar", args.clients, args.seconds);
+    println!(
+        "| bare Cedar over HTTP | {rate:.0} | {:.2} | {:.2} | {errs} |",
+        bare.p50, bare.p95
+    );
+    let mut pqc_p95 = 0.0;
+    for mode in Mode::ALL {
+        state.set_mode(mode);
+        let (rate, p, errs) = load(addr, "/v1/authorization/check", args.clients, args.seconds);
+        println!(
+            "| sidecar, {mode} ({}) | {rate:.0} | {:.2} | {:.2} | {errs} |",
+            state.signing_alg(),
+            p.p50,
+            p.p95
+        );
+        if mode == Mode::Pqc {
+            pqc_p95 = p.p95;
+        }
+    }
+    let in_bare = rows[0].1.p95;
+    let in_pqc = rows
+        .iter()
+        .find(|(n, _)| n.contains("pqc"))
+        .map_or(0.0, |r| r.1.p95);
+    println!(
+        "\nAdded p95 in pqc mode: {:.3} ms in-process (decision + sign vs bare decision), {:.3} ms over HTTP at {} clients.",
+        (in_pqc - in_bare) / 1e3,
+        pqc_p95 - bare.p95,
+        args.clients
+    );
+    let _ = std::fs::remove_dir_all(&data_dir);
+    Ok(())
+}

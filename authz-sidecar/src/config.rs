@@ -1,0 +1,284 @@
+//! The sidecar's one configuration struct: defaults <- TOML <- env <- flags.
+
+use crate::algorithm::{Algorithm, Backend, Family};
+use crate::error::{Result, SidecarError};
+use crate::mode::Mode;
+use clap::Parser;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Which policy engine decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EngineKind {
+    /// Evaluate in-process with cedar-policy.
+    Cedar,
+    /// Forward to an engine's `POST {url}/v1/authorization/check`.
+    Upstream,
+}
+
+/// Engine settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EngineConfig {
+    /// `cedar` (default) or `upstream`.
+    pub kind: EngineKind,
+    /// Directory of `*.cedar` policy files and an optional `entities.json`;
+    /// unset means the example agent policies built into the binary.
+    pub policy_dir: Option<PathBuf>,
+    /// Base URL of the upstream engine (kind = upstream).
+    pub upstream_url: Option<String>,
+    /// Upstream timeout in milliseconds.
+    pub upstream_timeout_ms: u64,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            kind: EngineKind::Cedar,
+            policy_dir: None,
+            upstream_url: None,
+            upstream_timeout_ms: 2000,
+        }
+    }
+}
+
+/// Seam for anchoring decision hashes in a CretoAI cluster (a later issue).
+/// Off by default; turning it on is refused until the anchor client exists.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AnchorConfig {
+    /// Submit each decision hash to a node.
+    pub enabled: bool,
+    /// The node's base URL.
+    pub node_url: Option<String>,
+}
+
+/// Everything the sidecar is configured with.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Listen address.
+    pub listen: SocketAddr,
+    /// Where keys, the master key file and the root token hash live.
+    pub data_dir: PathBuf,
+    /// Mode at start; switchable at runtime through the admin endpoint.
+    pub mode: Mode,
+    /// Algorithm signed in classical mode: RS256, PS256 or EdDSA.
+    pub classical_alg: Algorithm,
+    /// Algorithm signed in pqc mode: ML-DSA-44, ML-DSA-65 or ML-DSA-87.
+    pub pqc_alg: Algorithm,
+    /// RSA modulus size for RS256/PS256 keys.
+    pub rsa_bits: usize,
+    /// Implementation of RS256/PS256/EdDSA: `aws-lc-rs` (default) or the
+    /// pure-Rust `rust-crypto` (`rsa` + `ed25519-dalek`). ML-DSA and the
+    /// composite always use aws-lc-rs.
+    pub classical_backend: Backend,
+    /// `iss` claim.
+    pub issuer: String,
+    /// Decision token lifetime in seconds.
+    pub token_ttl_secs: u64,
+    /// Allowed clock skew when checking `exp`/`nbf`.
+    pub clock_leeway_secs: u64,
+    /// Largest accepted request body in bytes.
+    pub max_body_bytes: usize,
+    /// How many recent measurements per algorithm `/v1/compare` keeps.
+    pub stats_window: usize,
+    /// Policy engine.
+    pub engine: EngineConfig,
+    /// Decision anchoring (not available yet; must stay off).
+    pub anchor: AnchorConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:8090".parse().expect("valid default address"),
+            data_dir: PathBuf::from("./cretoai-authz-data"),
+            mode: Mode::Classical,
+            classical_alg: Algorithm::Rs256,
+            pqc_alg: Algorithm::MlDsa65,
+            rsa_bits: 2048,
+            classical_backend: Backend::AwsLc,
+            issuer: "cretoai-authz-sidecar".into(),
+            token_ttl_secs: 300,
+            clock_leeway_secs: 30,
+            max_body_bytes: 64 * 1024,
+            stats_window: 1024,
+            engine: EngineConfig::default(),
+            anchor: AnchorConfig::default(),
+        }
+    }
+}
+
+/// Command-line flags; each also reads its environment variable.
+#[derive(Debug, Default, Parser)]
+#[command(
+    name = "cretoai-authz-sidecar",
+    version,
+    about = "Signs authorization decisions with classical, composite or ML-DSA JWS"
+)]
+pub struct Flags {
+    /// TOML config file.
+    #[arg(long, env = "CRETOAI_AUTHZ_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Listen address (default 127.0.0.1:8090).
+    #[arg(long, env = "CRETOAI_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// Data directory.
+    #[arg(long, env = "CRETOAI_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Start mode: classical, hybrid or pqc.
+    #[arg(long, env = "CRETOAI_AUTHZ_MODE")]
+    pub mode: Option<Mode>,
+    /// Engine: cedar or upstream.
+    #[arg(long, env = "CRETOAI_AUTHZ_ENGINE", value_parser = parse_engine)]
+    pub engine: Option<EngineKind>,
+    /// Upstream engine base URL.
+    #[arg(long, env = "CRETOAI_AUTHZ_UPSTREAM_URL")]
+    pub upstream_url: Option<String>,
+    /// Cedar policy directory.
+    #[arg(long, env = "CRETOAI_AUTHZ_POLICY_DIR")]
+    pub policy_dir: Option<PathBuf>,
+}
+
+fn parse_engine(s: &str) -> std::result::Result<EngineKind, String> {
+    match s {
+        "cedar" => Ok(EngineKind::Cedar),
+        "upstream" => Ok(EngineKind::Upstream),
+        _ => Err(format!("unknown engine {s:?} (cedar or upstream)")),
+    }
+}
+
+impl Config {
+    /// Defaults, then the TOML file, then env/flags (clap merges those two).
+    pub fn load(flags: Flags) -> Result<Self> {
+        let mut config = match &flags.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| SidecarError::Config(format!("{}: {e}", path.display())))?;
+                toml::from_str(&text)
+                    .map_err(|e| SidecarError::Config(format!("{}: {e}", path.display())))?
+            }
+            None => Config::default(),
+        };
+        if let Some(v) = flags.listen {
+            config.listen = v;
+        }
+        if let Some(v) = flags.data_dir {
+            config.data_dir = v;
+        }
+        if let Some(v) = flags.mode {
+            config.mode = v;
+        }
+        if let Some(v) = flags.engine {
+            config.engine.kind = v;
+        }
+        if let Some(v) = flags.upstream_url {
+            config.engine.upstream_url = Some(v);
+        }
+        if let Some(v) = flags.policy_dir {
+            config.engine.policy_dir = Some(v);
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Reject combinations that cannot work.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |m: String| Err(SidecarError::Config(m));
+        if self.classical_alg.family() != Family::Classical {
+            return bad(format!(
+                "classical_alg must be RS256, PS256 or EdDSA, not {}",
+                self.classical_alg
+            ));
+        }
+        if self.pqc_alg.family() != Family::Pqc {
+            return bad(format!(
+                "pqc_alg must be ML-DSA-44/65/87, not {}",
+                self.pqc_alg
+            ));
+        }
+        if ![2048, 3072, 4096].contains(&self.rsa_bits) {
+            return bad(format!(
+                "rsa_bits must be 2048, 3072 or 4096, not {}",
+                self.rsa_bits
+            ));
+        }
+        if self.engine.kind == EngineKind::Upstream && self.engine.upstream_url.is_none() {
+            return bad("engine.kind = upstream needs engine.upstream_url".into());
+        }
+        if self.anchor.enabled {
+            return bad(
+                "anchor.enabled: decision anchoring is not available in this version".into(),
+            );
+        }
+        if self.token_ttl_secs == 0 || self.stats_window == 0 || self.max_body_bytes < 1024 {
+            return bad(
+                "token_ttl_secs, stats_window must be > 0 and max_body_bytes >= 1024".into(),
+            );
+        }
+        Ok(())
+    }
+
+    /// The config as printed at start. It holds no secrets (the root token and
+    /// master key come only from env or files), so nothing needs redacting.
+    pub fn display(&self) -> String {
+        toml::to_string(self).unwrap_or_else(|_| format!("{self:?}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toml_then_flags_override_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(
+            &path,
+            "mode = \"hybrid\"\nrsa_bits = 3072\n[engine]\npolicy_dir = \"/p\"\n",
+        )
+        .unwrap();
+        let flags = Flags {
+            config: Some(path),
+            listen: Some("127.0.0.1:9999".parse().unwrap()),
+            ..Flags::default()
+        };
+        let c = Config::load(flags).unwrap();
+        assert_eq!(c.mode, Mode::Hybrid);
+        assert_eq!(c.rsa_bits, 3072);
+        assert_eq!(c.listen.port(), 9999);
+        assert_eq!(c.engine.policy_dir, Some(PathBuf::from("/p")));
+        assert_eq!(c.engine.kind, EngineKind::Cedar);
+    }
+
+    #[test]
+    fn invalid_combinations_are_refused() {
+        let pqc_as_classical = Config {
+            classical_alg: Algorithm::MlDsa65,
+            ..Config::default()
+        };
+        assert!(pqc_as_classical.validate().is_err());
+        let anchored = Config {
+            anchor: AnchorConfig {
+                enabled: true,
+                node_url: None,
+            },
+            ..Config::default()
+        };
+        assert!(anchored.validate().is_err());
+        let upstream_without_url = Config {
+            engine: EngineConfig {
+                kind: EngineKind::Upstream,
+                ..EngineConfig::default()
+            },
+            ..Config::default()
+        };
+        assert!(upstream_without_url.validate().is_err());
+        assert!(Config::default().validate().is_ok());
+        assert!(Config::default().display().contains("listen"));
+    }
+}

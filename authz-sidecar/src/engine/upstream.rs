@@ -1,0 +1,82 @@
+//! Forwarding to an upstream Creto AuthZ Engine.
+//!
+//! Any failure (connection refused, timeout, non-2xx, unreadable or
+//! inconsistent answer) becomes a 502 or 504 and nothing is signed.
+
+use super::{CheckRequest, Decision};
+use crate::error::{Result, SidecarError};
+use std::time::Duration;
+
+/// Largest upstream answer read.
+const MAX_ANSWER_BYTES: usize = 256 * 1024;
+
+/// An upstream engine at a base URL.
+pub struct UpstreamEngine {
+    url: String,
+    timeout: Duration,
+}
+
+impl UpstreamEngine {
+    /// `base_url` without the `/v1/...` path.
+    pub fn new(base_url: String, timeout_ms: u64) -> Self {
+        UpstreamEngine {
+            url: format!("{}/v1/authorization/check", base_url.trim_end_matches('/')),
+            timeout: Duration::from_millis(timeout_ms),
+        }
+    }
+
+    /// Forward the check; the caller's Authorization header goes along.
+    pub async fn decide(
+        &self,
+        req: &CheckRequest,
+        authorization: Option<&str>,
+    ) -> Result<Decision> {
+        let timeout_ms = self.timeout.as_millis() as u64;
+        match tokio::time::timeout(self.timeout, self.forward(req, authorization)).await {
+            Ok(answer) => answer,
+            Err(_) => Err(SidecarError::UpstreamTimeout(timeout_ms)),
+        }
+    }
+
+    async fn forward(&self, req: &CheckRequest, authorization: Option<&str>) -> Result<Decision> {
+        // A client per call: awc clients are bound to one thread, and the
+        // upstream path is not the one being benchmarked.
+        let client = awc::Client::builder().timeout(self.timeout).finish();
+        let mut call = client.post(&self.url);
+        if let Some(auth) = authorization {
+            call = call.insert_header(("authorization", auth));
+        }
+        let mut resp = call
+            .send_json(&req.engine_view())
+            .await
+            .map_err(|e| match e {
+                awc::error::SendRequestError::Timeout => {
+                    SidecarError::UpstreamTimeout(self.timeout.as_millis() as u64)
+                }
+                other => SidecarError::UpstreamError(format!("{}: {other}", self.url)),
+            })?;
+        let status = resp.status();
+        if !status.is_success() {
+            return Err(SidecarError::UpstreamError(format!(
+                "{} answered {status}",
+                self.url
+            )));
+        }
+        let decision: Decision = resp
+            .json()
+            .limit(MAX_ANSWER_BYTES)
+            .await
+            .map_err(|e| SidecarError::UpstreamError(format!("unreadable answer: {e}")))?;
+        let consistent = matches!(
+            (decision.allowed, decision.effect.as_str()),
+            (true, "allow") | (false, "deny")
+        );
+        if !consistent {
+            return Err(SidecarError::UpstreamError(format!(
+                "inconsistent answer: allowed={} effect={:?}",
+                decision.allowed, decision.effect
+            )));
+        }
+        Ok(decision)
+    }
+}

@@ -1,0 +1,211 @@
+//! Secrets at rest in the data dir: the sealed key ring, the master key file
+//! and the root token's hash. Every write is atomic (temp file, fsync, rename,
+//! fsync of the directory), so a crash never leaves a half-written key file.
+
+use crate::error::{Result, SidecarError};
+use crate::key_ring::KeyRing;
+use cretoai_crypto::aead;
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+const KEYS_FILE: &str = "signing-keys.sealed";
+const MASTER_KEY_FILE: &str = "master.key";
+const ROOT_TOKEN_HASH_FILE: &str = "root-token.sha256";
+/// Binds the sealed blob to its purpose and format version.
+const KEYS_AAD: &[u8] = b"cretoai-authz-sidecar/signing-keys/v1";
+
+fn io_err(path: &Path, e: std::io::Error) -> SidecarError {
+    SidecarError::KeyStore(format!("{}: {e}", path.display()))
+}
+
+/// Write `bytes` to `path` atomically with mode 0600.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = path.with_extension(format!(
+        "tmp-{}",
+        hex::encode(cretoai_crypto::random::array::<6>())
+    ));
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&tmp)
+        .map_err(|e| io_err(&tmp, e))?;
+    f.write_all(bytes)
+        .and_then(|_| f.sync_all())
+        .map_err(|e| io_err(&tmp, e))?;
+    drop(f);
+    fs::rename(&tmp, path).map_err(|e| io_err(path, e))?;
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| io_err(dir, e))
+}
+
+/// The sealed key ring file and the master key that seals it.
+pub struct KeyStore {
+    path: PathBuf,
+    master: Zeroizing<[u8; 32]>,
+}
+
+impl KeyStore {
+    /// Open the store in `data_dir`, creating the directory (0700) and the
+    /// master key file when neither `CRETOAI_MASTER_KEY` nor the file exists.
+    pub fn open(data_dir: &Path, master_key_hex: Option<&str>) -> Result<Self> {
+        fs::create_dir_all(data_dir).map_err(|e| io_err(data_dir, e))?;
+        let master = match master_key_hex {
+            Some(h) => parse_master(h.trim())?,
+            None => load_or_create_master(&data_dir.join(MASTER_KEY_FILE))?,
+        };
+        Ok(KeyStore {
+            path: data_dir.join(KEYS_FILE),
+            master,
+        })
+    }
+
+    /// The stored ring, or `None` on first start.
+    pub fn load(&self) -> Result<Option<KeyRing>> {
+        let sealed = match fs::read(&self.path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io_err(&self.path, e)),
+        };
+        let plain = aead::open(&self.master, &sealed, KEYS_AAD).map_err(|_| {
+            SidecarError::KeyStore(
+                "cannot decrypt the signing keys: wrong master key or tampered file".into(),
+            )
+        })?;
+        KeyRing::from_json(&plain).map(Some)
+    }
+
+    /// Seal and write the ring.
+    pub fn save(&self, ring: &KeyRing) -> Result<()> {
+        let sealed = aead::seal(&self.master, &ring.to_json(), KEYS_AAD)?;
+        write_atomic(&self.path, &sealed)
+    }
+}
+
+fn parse_master(h: &str) -> Result<Zeroizing<[u8; 32]>> {
+    let mut key = Zeroizing::new([0u8; 32]);
+    hex::decode_to_slice(h, key.as_mut())
+        .map_err(|_| SidecarError::Config("CRETOAI_MASTER_KEY must be 64 hex characters".into()))?;
+    Ok(key)
+}
+
+fn load_or_create_master(path: &Path) -> Result<Zeroizing<[u8; 32]>> {
+    match fs::read(path) {
+        Ok(bytes) => {
+            let bytes = Zeroizing::new(bytes);
+            let arr: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
+                SidecarError::KeyStore(format!("{} must hold 32 bytes", path.display()))
+            })?;
+            Ok(Zeroizing::new(arr))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key = Zeroizing::new(cretoai_crypto::random::array::<32>());
+            write_atomic(path, key.as_ref())?;
+            Ok(key)
+        }
+        Err(e) => Err(io_err(path, e)),
+    }
+}
+
+/// The admin bearer token, held only as its SHA-256.
+pub struct RootToken {
+    hash: [u8; 32],
+}
+
+impl RootToken {
+    /// From `CRETOAI_ROOT_TOKEN` if given; else the stored hash; else a new
+    /// random token whose plaintext is returned once (to print) and whose hash
+    /// is stored.
+    pub fn load_or_create(
+        data_dir: &Path,
+        from_env: Option<&str>,
+    ) -> Result<(Self, Option<Zeroizing<String>>)> {
+        if let Some(t) = from_env.filter(|t| !t.is_empty()) {
+            return Ok((RootToken::from_plain(t), None));
+        }
+        let path = data_dir.join(ROOT_TOKEN_HASH_FILE);
+        match fs::read_to_string(&path) {
+            Ok(text) => {
+                let mut hash = [0u8; 32];
+                hex::decode_to_slice(text.trim(), &mut hash).map_err(|_| {
+                    SidecarError::KeyStore(format!("{} is corrupt", path.display()))
+                })?;
+                Ok((RootToken { hash }, None))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let token = Zeroizing::new(hex::encode(cretoai_crypto::random::array::<32>()));
+                let me = RootToken::from_plain(&token);
+                write_atomic(&path, hex::encode(me.hash).as_bytes())?;
+                Ok((me, Some(token)))
+            }
+            Err(e) => Err(io_err(&path, e)),
+        }
+    }
+
+    /// Hash a plaintext token.
+    pub fn from_plain(token: &str) -> Self {
+        RootToken {
+            hash: cretoai_crypto::hash::sha256(token.as_bytes()),
+        }
+    }
+
+    /// Constant-time check of a presented token.
+    pub fn matches(&self, presented: &str) -> bool {
+        let h = cretoai_crypto::hash::sha256(presented.as_bytes());
+        h.ct_eq(&self.hash).into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn ring_survives_reopen_and_wrong_master_key_fails() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = KeyStore::open(dir.path(), None).unwrap();
+        assert!(store.load().unwrap().is_none());
+        let ring = KeyRing::generate(2048, 7).unwrap();
+        store.save(&ring).unwrap();
+        let again = KeyStore::open(dir.path(), None)
+            .unwrap()
+            .load()
+            .unwrap()
+            .unwrap();
+        assert_eq!(again.jwks(), ring.jwks());
+        let mode = fs::metadata(dir.path().join(MASTER_KEY_FILE))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let sealed = fs::read(dir.path().join(KEYS_FILE)).unwrap();
+        assert!(
+            !sealed.windows(8).any(|w| w == b"material"),
+            "keys are encrypted at rest"
+        );
+        let other = KeyStore::open(dir.path(), Some(&"11".repeat(32))).unwrap();
+        assert_eq!(other.load().unwrap_err().code(), "key_store_error");
+        assert!(KeyStore::open(dir.path(), Some("zz")).is_err());
+    }
+
+    #[test]
+    fn root_token_generated_once_then_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let (t, printed) = RootToken::load_or_create(dir.path(), None).unwrap();
+        let plain = printed.expect("first start prints the token");
+        assert!(t.matches(&plain));
+        assert!(!t.matches("wrong"));
+        let (again, printed) = RootToken::load_or_create(dir.path(), None).unwrap();
+        assert!(printed.is_none());
+        assert!(again.matches(&plain));
+        let (env, _) = RootToken::load_or_create(dir.path(), Some("from-env")).unwrap();
+        assert!(env.matches("from-env") && !env.matches(&plain));
+    }
+}

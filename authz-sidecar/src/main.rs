@@ -1,0 +1,48 @@
+//! `cretoai-authz-sidecar`: starts with no arguments; see `--help`.
+
+use actix_web::{web, App, HttpServer};
+use clap::Parser;
+use cretoai_authz_sidecar::api;
+use cretoai_authz_sidecar::config::{Config, Flags};
+use cretoai_authz_sidecar::state::{AppState, Secrets};
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("cretoai-authz-sidecar: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let config = Config::load(Flags::parse())?;
+    eprintln!("cretoai-authz-sidecar configuration:\n{}", config.display());
+    let listen = config.listen;
+    let (state, new_token) = AppState::open(config, Secrets::from_env())?;
+    if let Some(token) = new_token {
+        // Printed once, on the run that created it; only its hash is stored.
+        eprintln!("generated admin token (shown only now): {}", token.as_str());
+    }
+    tracing::info!(
+        %listen,
+        mode = %state.mode(),
+        signing_alg = %state.signing_alg(),
+        engine = state.engine.name(),
+        "sidecar ready"
+    );
+    let state = web::Data::new(state);
+    actix_web::rt::System::new().block_on(async move {
+        HttpServer::new(move || App::new().configure(api::configure(state.clone())))
+            .bind(listen)?
+            .run()
+            .await
+    })?;
+    Ok(())
+}

@@ -1,0 +1,106 @@
+//! The `upstream` engine: a fake Creto AuthZ Engine on a real socket. The
+//! sidecar signs its answers, passes the caller's Authorization header on,
+//! and answers 502/504 with nothing signed when the engine fails.
+
+mod common;
+
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use common::state_with;
+use cretoai_authz_sidecar::config::EngineKind;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+async fn fake_engine(req: HttpRequest, body: web::Json<Value>) -> HttpResponse {
+    let auth = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    match body["principal"]["id"].as_str().unwrap_or("") {
+        "slow" => {
+            actix_web::rt::time::sleep(Duration::from_millis(800)).await;
+            HttpResponse::Ok().json(json!({"allowed": true, "effect": "allow"}))
+        }
+        "broken" => HttpResponse::InternalServerError().body("engine down"),
+        "liar" => HttpResponse::Ok().json(json!({"allowed": true, "effect": "deny"})),
+        "garbage" => HttpResponse::Ok().body("not json"),
+        _ => HttpResponse::Ok().json(json!({
+            "allowed": true, "effect": "allow", "policy": "upstream-policy", "rule": "r1",
+            "metadata": {"seen_authorization": auth, "seen_action": body["action"]}
+        })),
+    }
+}
+
+fn check_for(principal: &str) -> Value {
+    json!({
+        "principal": {"id": principal, "roles": [], "attributes": {}},
+        "resource": {"kind": "Document", "id": "d1", "attributes": {}},
+        "action": "read",
+        "context": {}
+    })
+}
+
+#[actix_web::test]
+async fn upstream_answers_are_signed_and_failures_are_not() {
+    let server = HttpServer::new(|| {
+        App::new().route("/v1/authorization/check", web::post().to(fake_engine))
+    })
+    .workers(1)
+    .bind("127.0.0.1:0")
+    .unwrap();
+    let addr = server.addrs()[0];
+    let server = server.run();
+    let handle = server.handle();
+    actix_web::rt::spawn(server);
+
+    let (_dir, state) = state_with(|c| {
+        c.engine.kind = EngineKind::Upstream;
+        c.engine.upstream_url = Some(format!("http://{addr}/"));
+        c.engine.upstream_timeout_ms = 300;
+    });
+    let app = app!(state);
+
+    let (s, a) = call!(
+        app,
+        post,
+        "/v1/authorization/check",
+        Some(check_for("agent-1")),
+        Some("client-token")
+    );
+    assert_eq!(s, 200, "{a}");
+    assert_eq!(
+        (a["allowed"].as_bool(), a["policy"].as_str()),
+        (Some(true), Some("upstream-policy"))
+    );
+    assert_eq!(a["metadata"]["seen_authorization"], "Bearer client-token");
+    assert_eq!(a["metadata"]["seen_action"], "read");
+    let (s, v) = verify!(app, a["decision_token"]);
+    assert_eq!(
+        (s, v["claims"]["policy"].as_str()),
+        (200, Some("upstream-policy"))
+    );
+
+    for (who, status, code) in [
+        ("slow", 504, "upstream_timeout"),
+        ("broken", 502, "upstream_error"),
+        ("liar", 502, "upstream_error"),
+        ("garbage", 502, "upstream_error"),
+    ] {
+        let (s, e) = check!(app, check_for(who));
+        assert_eq!(
+            (s, e["error"]["code"].as_str()),
+            (status, Some(code)),
+            "{who}: {e}"
+        );
+        assert!(e.get("decision_token").is_none());
+    }
+    handle.stop(false).await;
+
+    // Nobody listening any more: connection refused is a 502.
+    let (s, e) = check!(app, check_for("agent-1"));
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (502, Some("upstream_error")),
+        "{e}"
+    );
+}

@@ -1,0 +1,235 @@
+//! `cretoai-bench`: load benchmarks against real CretoAI processes.
+//!
+//! `cretoai-bench http` measures the crypto REST API: the library's raw 2-thread ML-DSA-65
+//! signing rate, then `/v1/sign` and `/v1/encrypt` with N concurrent keep-alive clients
+//! (req/s, p50/p95/p99), against a node it starts itself or one given with `--url`.
+//!
+//! `cretoai-bench cluster` loads a 3-node QR-Avalanche cluster with pre-signed ML-DSA
+//! transactions (see `cretoai_benches::cluster_load` and docs/benchmarks/cluster.md).
+//!
+//! Run: `cargo build --release -p cretoai-node -p cretoai-benches && target/release/cretoai-bench http`
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use clap::{Parser, Subcommand};
+use cretoai_benches::closed_loop::{print_header, Workload};
+use cretoai_benches::http_client::Connection;
+use cretoai_benches::node_process::NodeProcess;
+use cretoai_crypto::ml_dsa::{MlDsaLevel, SigningKey};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Parser)]
+#[command(about = "Load benchmarks against real CretoAI processes")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Crypto REST API throughput and latency.
+    Http(HttpArgs),
+    /// Vault REST put and get of a secret (1 KiB by default).
+    Vault(cretoai_benches::vault_load::VaultArgs),
+    /// QR-Avalanche cluster load: accepted TPS, finality on all nodes, peak RSS.
+    Cluster(ClusterArgs),
+}
+
+#[derive(Parser)]
+struct ClusterArgs {
+    /// `host:port` of a running node (repeat); if absent, --nodes local nodes are started.
+    #[arg(long)]
+    url: Vec<String>,
+    /// Node binary to start when --url is not given.
+    #[arg(long, default_value = "target/release/cretoai-node")]
+    node_bin: PathBuf,
+    /// Local nodes to start.
+    #[arg(long, default_value_t = 3)]
+    nodes: usize,
+    /// Bearer token with `consensus` scopes (root token of nodes we start).
+    #[arg(
+        long,
+        env = "CRETOAI_TOKEN",
+        default_value = "bench-root-token-0123456789abcdef"
+    )]
+    token: String,
+    /// Transactions to pre-sign and submit.
+    #[arg(long, default_value_t = 20_000)]
+    transactions: usize,
+    /// Submissions per second; absent means flat out.
+    #[arg(long)]
+    rate: Option<u64>,
+    /// Transactions per batch request.
+    #[arg(long, default_value_t = 100)]
+    batch: usize,
+    /// Keep-alive connections per node.
+    #[arg(long, default_value_t = 2)]
+    connections: usize,
+    /// Sender key level: ml-dsa-44, ml-dsa-65 or ml-dsa-87.
+    #[arg(long, default_value = "ml-dsa-65")]
+    level: MlDsaLevel,
+    /// Transactions whose finality is read back from every node.
+    #[arg(long, default_value_t = 2_000)]
+    sample: usize,
+}
+
+#[derive(Parser)]
+struct HttpArgs {
+    /// Address (`host:port`) of a running node; if absent a node is started from --node-bin.
+    #[arg(long)]
+    url: Option<String>,
+    /// Node binary to start when --url is not given.
+    #[arg(long, default_value = "target/release/cretoai-node")]
+    node_bin: PathBuf,
+    /// Bearer token with `crypto` and `keys:admin` scopes (root token of a node we start).
+    #[arg(
+        long,
+        env = "CRETOAI_TOKEN",
+        default_value = "bench-root-token-0123456789abcdef"
+    )]
+    token: String,
+    /// Concurrent keep-alive connections.
+    #[arg(long, default_value_t = 32)]
+    concurrency: usize,
+    /// Seconds per workload.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Threads for the raw library signing rate (the machine's cores by default).
+    #[arg(long)]
+    raw_threads: Option<usize>,
+}
+
+fn main() -> bench_error::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Cmd::Http(args) => http(args),
+        Cmd::Vault(args) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(cretoai_benches::vault_load::run(args)),
+        Cmd::Cluster(a) => {
+            let plan = cretoai_benches::cluster_load::Plan {
+                urls: a.url,
+                node_bin: a.node_bin,
+                nodes: a.nodes,
+                token: a.token,
+                transactions: a.transactions.max(1),
+                rate: a.rate,
+                batch: a.batch.max(1),
+                connections: a.connections,
+                level: a.level,
+                sample: a.sample,
+            };
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(cretoai_benches::cluster_load::run(plan))
+                .map_err(|e| e as Box<dyn std::error::Error>)
+        }
+    }
+}
+
+/// Boxed errors: a bench binary only reports them.
+mod bench_error {
+    pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+}
+
+fn http(args: HttpArgs) -> bench_error::Result<()> {
+    let threads = args
+        .raw_threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let secs = args.seconds.clamp(1, 600);
+    let raw = raw_sign_rate(threads, Duration::from_secs(secs.min(5)));
+    println!("raw ML-DSA-65 signing, {threads} threads, library only: {raw:.0} signatures/s");
+
+    // The client runs on one thread so that it takes as little CPU from the server as it can.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let _node;
+        let addr = match &args.url {
+            Some(u) => u
+                .trim_start_matches("http://")
+                .trim_end_matches('/')
+                .to_string(),
+            None => {
+                let n = NodeProcess::start(&args.node_bin, &args.token).await?;
+                let a = n.addr.clone();
+                _node = n;
+                a
+            }
+        };
+        let suffix = std::process::id();
+        let sign_key = format!("bench-sign-{suffix}");
+        let enc_key = format!("bench-enc-{suffix}");
+        create_key(&addr, &args.token, &sign_key, "ml-dsa-65").await?;
+        create_key(&addr, &args.token, &enc_key, "ml-kem-768").await?;
+
+        let sign_body =
+            serde_json::json!({"key": sign_key, "message": B64.encode([0x5au8; 64])}).to_string();
+        let enc_body = serde_json::json!({"key": enc_key, "plaintext": B64.encode([0x42u8; 1024])})
+            .to_string();
+        println!();
+        print_header();
+        let plan = Workload {
+            addr: &addr,
+            token: &args.token,
+            concurrency: args.concurrency.max(1),
+            window: Duration::from_secs(secs),
+        };
+        let mut sign = plan
+            .measure("POST", |_| "/v1/sign".into(), Some(Arc::new(sign_body)))
+            .await?;
+        sign.print(&format!("POST /v1/sign ml-dsa-65 c={}", args.concurrency));
+        let mut enc = plan
+            .measure("POST", |_| "/v1/encrypt".into(), Some(Arc::new(enc_body)))
+            .await?;
+        enc.print(&format!("POST /v1/encrypt 1KiB c={}", args.concurrency));
+        println!(
+            "\n/v1/sign reaches {:.0}% of the raw {threads}-thread library signing rate",
+            100.0 * sign.rate() / raw
+        );
+        Ok(())
+    })
+}
+
+async fn create_key(addr: &str, token: &str, name: &str, kind: &str) -> bench_error::Result<()> {
+    let mut c = Connection::connect(addr).await?;
+    let body = serde_json::json!({"name": name, "type": kind}).to_string();
+    let r = c
+        .request("POST", "/v1/keys", Some(token), Some(body.as_bytes()))
+        .await?;
+    if !(200..300).contains(&r.status) {
+        return Err(format!(
+            "creating key {name}: HTTP {} {}",
+            r.status,
+            String::from_utf8_lossy(&r.body)
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Signs with `threads` threads for `window` and returns signatures per second.
+fn raw_sign_rate(threads: usize, window: Duration) -> f64 {
+    let key = Arc::new(SigningKey::generate(MlDsaLevel::MlDsa65).expect("key generation"));
+    let start = Instant::now();
+    let handles: Vec<_> = (0..threads)
+        .map(|_| {
+            let key = key.clone();
+            std::thread::spawn(move || {
+                let mut n = 0u64;
+                while start.elapsed() < window {
+                    key.sign(&[0x5a; 64], b"").expect("sign");
+                    n += 1;
+                }
+                n
+            })
+        })
+        .collect();
+    let total: u64 = handles.into_iter().map(|h| h.join().unwrap_or(0)).sum();
+    total as f64 / start.elapsed().as_secs_f64()
+}

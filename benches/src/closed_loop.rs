@@ -1,0 +1,118 @@
+//! Closed-loop HTTP load: N keep-alive clients, each sending its next request as soon as the
+//! previous one answers, for a fixed window; the one loop every `cretoai-bench` workload uses.
+
+use crate::http_client::Connection;
+use crate::latency::Latencies;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Prints the column headings of [`Totals::print`].
+pub fn print_header() {
+    println!(
+        "{:<34} {:>9} {:>7} {:>10} {:>9} {:>9} {:>9}",
+        "workload", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms"
+    );
+}
+
+/// Where and how hard to send requests.
+pub struct Workload<'a> {
+    /// `host:port` of the server.
+    pub addr: &'a str,
+    /// Bearer token sent with every request.
+    pub token: &'a str,
+    /// Concurrent keep-alive connections.
+    pub concurrency: usize,
+    /// How long the run lasts.
+    pub window: Duration,
+}
+
+/// What a run measured.
+pub struct Totals {
+    /// Requests answered with a 2xx.
+    pub ok: usize,
+    /// Requests answered with anything else.
+    pub errors: usize,
+    /// Wall time of the whole run.
+    pub elapsed: Duration,
+    /// Latency of every 2xx request.
+    pub latencies: Latencies,
+}
+
+impl Totals {
+    /// Successful requests per second.
+    pub fn rate(&self) -> f64 {
+        self.ok as f64 / self.elapsed.as_secs_f64()
+    }
+
+    /// Prints one row under [`print_header`].
+    pub fn print(&mut self, name: &str) {
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        let rate = self.rate();
+        let (p50, p95, p99) = (
+            self.latencies.percentile(50.0),
+            self.latencies.percentile(95.0),
+            self.latencies.percentile(99.0),
+        );
+        println!(
+            "{name:<34} {:>9} {:>7} {:>10.0} {:>9.2} {:>9.2} {:>9.2}",
+            self.ok,
+            self.errors,
+            rate,
+            ms(p50),
+            ms(p95),
+            ms(p99)
+        );
+    }
+}
+
+impl Workload<'_> {
+    /// Each client sends `method` to its own `path(client)` until the window closes.
+    pub async fn measure(
+        &self,
+        method: &'static str,
+        path: impl Fn(usize) -> String,
+        body: Option<Arc<String>>,
+    ) -> std::io::Result<Totals> {
+        let start = Instant::now();
+        let deadline = start + self.window;
+        let mut tasks = Vec::with_capacity(self.concurrency);
+        for client in 0..self.concurrency {
+            let (addr, token, path, body) = (
+                self.addr.to_string(),
+                self.token.to_string(),
+                path(client),
+                body.clone(),
+            );
+            tasks.push(tokio::spawn(async move {
+                let mut conn = Connection::connect(&addr).await?;
+                let (mut ok, mut errors, mut lat) = (0usize, 0usize, Latencies::default());
+                while Instant::now() < deadline {
+                    let t = Instant::now();
+                    let bytes = body.as_deref().map(String::as_bytes);
+                    let r = conn.request(method, &path, Some(&token), bytes).await?;
+                    if (200..300).contains(&r.status) {
+                        ok += 1;
+                        lat.push(t.elapsed());
+                    } else {
+                        errors += 1;
+                    }
+                }
+                Ok::<_, std::io::Error>((ok, errors, lat))
+            }));
+        }
+        let mut totals = Totals {
+            ok: 0,
+            errors: 0,
+            elapsed: Duration::ZERO,
+            latencies: Latencies::default(),
+        };
+        for task in tasks {
+            let (ok, errors, lat) = task.await.map_err(std::io::Error::other)??;
+            totals.ok += ok;
+            totals.errors += errors;
+            totals.latencies.extend(lat);
+        }
+        totals.elapsed = start.elapsed();
+        Ok(totals)
+    }
+}

@@ -1,0 +1,404 @@
+//! `cretoai-bench cluster`: load a QR-Avalanche cluster with pre-signed ML-DSA transactions.
+//!
+//! Starts three local `cretoai-node` processes (or uses `--url`s), signs every transaction
+//! before the clock starts, submits them in batches round-robin over the nodes at a fixed rate
+//! or flat out, waits until every node has accepted them, and reports accepted TPS, finality
+//! from submit to accepted on all nodes (p50/p95/p99, from each node's `accepted_at`), each
+//! node's peak RSS (`VmHWM`) and the verification ceiling cores / (nodes x verify time).
+
+use crate::http_client::Connection;
+use crate::latency::Latencies;
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use cretoai_consensus::{Limits, Transaction};
+use cretoai_crypto::ml_dsa::{MlDsaLevel, SigningKey};
+use serde_json::Value;
+use std::net::{TcpListener, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Boxed errors: a bench only reports them.
+pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Node HTTP addresses; empty means start `nodes` local processes from `node_bin`.
+    pub urls: Vec<String>,
+    /// Node binary.
+    pub node_bin: PathBuf,
+    /// Local nodes to start.
+    pub nodes: usize,
+    /// Bearer token (root token of nodes we start).
+    pub token: String,
+    /// Transactions to submit.
+    pub transactions: usize,
+    /// Target submissions per second; `None` is flat out.
+    pub rate: Option<u64>,
+    /// Transactions per batch request.
+    pub batch: usize,
+    /// Concurrent connections per node.
+    pub connections: usize,
+    /// Sender key level.
+    pub level: MlDsaLevel,
+    /// Transactions whose finality is read back from every node (the rest count for TPS).
+    pub sample: usize,
+}
+
+/// A local node process, killed on drop.
+struct LocalNode {
+    child: Child,
+    http: String,
+    dir: PathBuf,
+}
+
+impl Drop for LocalNode {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// Starts `n` nodes configured as one cluster on free 127.0.0.1 ports.
+fn start_local(bin: &Path, n: usize, token: &str) -> Result<Vec<LocalNode>> {
+    let run = std::process::id();
+    let mut specs = Vec::new();
+    for i in 0..n {
+        let dir = std::env::temp_dir().join(format!("cretoai-cluster-bench-{run}-{i}"));
+        std::fs::create_dir_all(&dir)?;
+        let out = Command::new(bin)
+            .arg("--data-dir")
+            .arg(&dir)
+            .arg("identity")
+            .output()?;
+        if !out.status.success() {
+            return Err(format!("{} identity failed: {out:?}", bin.display()).into());
+        }
+        let id = String::from_utf8(out.stdout)?.trim().to_string();
+        let http = TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+        let quic = UdpSocket::bind("127.0.0.1:0")?.local_addr()?;
+        specs.push((dir, id, http, quic));
+    }
+    let mut nodes = Vec::new();
+    for (i, (dir, _, http, quic)) in specs.iter().enumerate() {
+        let mut cmd = Command::new(bin);
+        cmd.arg("--data-dir").arg(dir).args([
+            "--listen",
+            &http.to_string(),
+            "--quic-listen",
+            &quic.to_string(),
+        ]);
+        for (j, (_, id, _, q)) in specs.iter().enumerate() {
+            if i != j {
+                cmd.args(["--peer", &format!("{id}@{q}")]);
+            }
+        }
+        let child = cmd
+            .env("CRETOAI_ROOT_TOKEN", token)
+            .env("CRETOAI_LOG_LEVEL", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()?;
+        nodes.push(LocalNode {
+            child,
+            http: http.to_string(),
+            dir: dir.clone(),
+        });
+    }
+    Ok(nodes)
+}
+
+async fn get_json(addr: &str, token: &str, path: &str) -> Result<(u16, Value)> {
+    let mut c = Connection::connect(addr).await?;
+    let r = c.request("GET", path, Some(token), None).await?;
+    Ok((
+        r.status,
+        serde_json::from_slice(&r.body).unwrap_or(Value::Null),
+    ))
+}
+
+async fn accepted_count(addr: &str, token: &str) -> Result<u64> {
+    let (_, s) = get_json(addr, token, "/v1/consensus/status").await?;
+    Ok(s["transactions"]["accepted"].as_u64().unwrap_or(0))
+}
+
+/// Signs `n` transactions over `threads` threads with one key per thread.
+fn presign(n: usize, level: MlDsaLevel, threads: usize) -> Vec<Transaction> {
+    let per = n.div_ceil(threads.max(1));
+    let handles: Vec<_> = (0..threads.max(1))
+        .map(|t| {
+            std::thread::spawn(move || {
+                let key = SigningKey::generate(level).expect("key");
+                let limits = Limits::default();
+                (0..per)
+                    .map(|i| {
+                        let payload = format!("bench transfer {t}/{i}").into_bytes();
+                        Transaction::sign(&key, i as u64, payload, &limits).expect("sign")
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mut all: Vec<Transaction> = handles
+        .into_iter()
+        .flat_map(|h| h.join().unwrap_or_default())
+        .collect();
+    all.truncate(n);
+    all
+}
+
+/// Median single-thread verification time of one transaction, microseconds.
+pub fn verify_micros(tx: &Transaction) -> f64 {
+    let mut samples = Vec::new();
+    for _ in 0..7 {
+        let start = Instant::now();
+        let mut n = 0u32;
+        while start.elapsed() < Duration::from_millis(150) {
+            tx.verify_signature().expect("valid");
+            n += 1;
+        }
+        samples.push(start.elapsed().as_secs_f64() * 1e6 / f64::from(n));
+    }
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+}
+
+/// Runs the plan and prints the report.
+pub async fn run(plan: Plan) -> Result<()> {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    println!(
+        "pre-signing {} {} transactions on {cores} threads...",
+        plan.transactions,
+        plan.level.as_str()
+    );
+    let txs = presign(plan.transactions, plan.level, cores);
+    let verify_us = verify_micros(&txs[0]);
+    let local = if plan.urls.is_empty() {
+        start_local(&plan.node_bin, plan.nodes, &plan.token)?
+    } else {
+        Vec::new()
+    };
+    let addrs: Vec<String> = if plan.urls.is_empty() {
+        local.iter().map(|n| n.http.clone()).collect()
+    } else {
+        plan.urls
+            .iter()
+            .map(|u| {
+                u.trim_start_matches("http://")
+                    .trim_end_matches('/')
+                    .to_string()
+            })
+            .collect()
+    };
+    let nodes = addrs.len();
+    wait_active(&addrs, &plan.token).await?;
+    let mut before = Vec::new();
+    for a in &addrs {
+        before.push(accepted_count(a, &plan.token).await?);
+    }
+
+    // Batches as ready-made request bodies, so the client only writes bytes during the run.
+    let bodies: Vec<(usize, Vec<u8>)> = txs
+        .chunks(plan.batch.max(1))
+        .enumerate()
+        .map(|(i, chunk)| {
+            let items: Vec<Value> = chunk
+                .iter()
+                .map(|t| serde_json::json!({ "transaction": B64.encode(t.encode()) }))
+                .collect();
+            (i, serde_json::to_vec(&items).expect("json"))
+        })
+        .collect();
+    let bodies = Arc::new(bodies);
+    let submitted_at = Arc::new(
+        (0..bodies.len())
+            .map(|_| std::sync::atomic::AtomicU64::new(0))
+            .collect::<Vec<_>>(),
+    );
+    println!(
+        "submitting {} transactions to {nodes} nodes in batches of {} ({})...",
+        txs.len(),
+        plan.batch,
+        plan.rate
+            .map_or("flat out".to_string(), |r| format!("{r} tx/s target"))
+    );
+    let start = Instant::now();
+    let workers = nodes * plan.connections.max(1);
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for w in 0..workers {
+        let addr = addrs[w % nodes].clone();
+        let (token, bodies, next, stamps) = (
+            plan.token.clone(),
+            bodies.clone(),
+            next.clone(),
+            submitted_at.clone(),
+        );
+        let (rate, batch) = (plan.rate, plan.batch.max(1) as f64);
+        tasks.push(tokio::spawn(async move {
+            let mut c = Connection::connect(&addr).await?;
+            let mut errors = 0usize;
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some((_, body)) = bodies.get(i) else {
+                    break;
+                };
+                if let Some(rate) = rate {
+                    let due = start + Duration::from_secs_f64(i as f64 * batch / rate as f64);
+                    tokio::time::sleep_until(due.into()).await;
+                }
+                stamps[i].store(now_ms(), std::sync::atomic::Ordering::Relaxed);
+                let path = "/v1/consensus/transactions/batch";
+                let r = c.request("POST", path, Some(&token), Some(body)).await?;
+                if r.status != 202 {
+                    errors += 1;
+                    eprintln!(
+                        "batch {i}: HTTP {} {}",
+                        r.status,
+                        String::from_utf8_lossy(&r.body)
+                    );
+                }
+            }
+            Ok::<usize, std::io::Error>(errors)
+        }));
+    }
+    let mut errors = 0;
+    for t in tasks {
+        errors += t.await??;
+    }
+    let submit_secs = start.elapsed().as_secs_f64();
+    let target: Vec<u64> = before.iter().map(|b| b + txs.len() as u64).collect();
+    let all_accepted = wait_accepted(
+        &addrs,
+        &plan.token,
+        &target,
+        start,
+        Duration::from_secs(120),
+    )
+    .await?;
+    let total_secs = start.elapsed().as_secs_f64();
+
+    // Finality of a sample: submit stamp of its batch to the latest accepted_at over the nodes.
+    let step = (txs.len() / plan.sample.max(1)).max(1);
+    let mut finality = Latencies::default();
+    let mut unaccepted = 0usize;
+    for (i, tx) in txs.iter().enumerate().step_by(step) {
+        let sent = submitted_at[i / plan.batch.max(1)].load(std::sync::atomic::Ordering::Relaxed);
+        let id = hex::encode(tx.id().0);
+        let mut latest = Some(0u64);
+        for a in &addrs {
+            let (_, s) =
+                get_json(a, &plan.token, &format!("/v1/consensus/transactions/{id}")).await?;
+            latest = match (latest, s["accepted_at"].as_u64()) {
+                (Some(l), Some(at)) => Some(l.max(at)),
+                _ => None,
+            };
+        }
+        match latest {
+            Some(at) => finality.push(Duration::from_millis(at.saturating_sub(sent))),
+            None => unaccepted += 1,
+        }
+    }
+
+    let ms = |d: Duration| d.as_millis();
+    println!("\n== cretoai-bench cluster ==");
+    println!(
+        "nodes {nodes}, cores {cores}, {} sender keys, batch {}",
+        plan.level.as_str(),
+        plan.batch
+    );
+    println!(
+        "submitted {} tx in {submit_secs:.2} s ({:.0} tx/s offered), {errors} failed batches",
+        txs.len(),
+        txs.len() as f64 / submit_secs
+    );
+    match all_accepted {
+        Some(secs) => println!(
+            "accepted on all nodes: {} tx in {secs:.2} s => {:.0} accepted tx/s",
+            txs.len(),
+            txs.len() as f64 / secs
+        ),
+        None => println!("NOT all accepted within the wait ({total_secs:.1} s since start)"),
+    }
+    println!(
+        "finality (submit -> accepted on all {nodes} nodes), {} sampled: p50 {} ms, p95 {} ms, p99 {} ms{}",
+        finality.len(),
+        ms(finality.percentile(50.0)),
+        ms(finality.percentile(95.0)),
+        ms(finality.percentile(99.0)),
+        if unaccepted > 0 { format!(" ({unaccepted} sampled not accepted)") } else { String::new() }
+    );
+    for (i, n) in local.iter().enumerate() {
+        let rss = peak_rss_kib(n.child.id())
+            .map_or("n/a".into(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
+        println!("node {i} ({}): peak RSS {rss}", n.http);
+    }
+    let ceiling = cores as f64 / (nodes as f64 * verify_us / 1e6);
+    println!(
+        "verification ceiling: {cores} cores / ({nodes} nodes x {verify_us:.1} us per {} verify) = {ceiling:.0} tx/s",
+        plan.level.as_str()
+    );
+    Ok(())
+}
+
+async fn wait_active(addrs: &[String], token: &str) -> Result<()> {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(60) {
+        let mut all = true;
+        for a in addrs {
+            let ok = match get_json(a, token, "/v1/consensus/status").await {
+                Ok((200, s)) => s["active"] == true,
+                _ => false,
+            };
+            all &= ok;
+        }
+        if all {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    Err("cluster did not become active within 60 s".into())
+}
+
+/// Seconds from `start` until every node's accepted count reaches its target, if it does
+/// within `limit` of now.
+async fn wait_accepted(
+    addrs: &[String],
+    token: &str,
+    target: &[u64],
+    start: Instant,
+    limit: Duration,
+) -> Result<Option<f64>> {
+    let begin = Instant::now();
+    loop {
+        let mut done = true;
+        for (a, t) in addrs.iter().zip(target) {
+            done &= accepted_count(a, token).await? >= *t;
+        }
+        if done {
+            return Ok(Some(start.elapsed().as_secs_f64()));
+        }
+        if begin.elapsed() > limit {
+            return Ok(None);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -1,0 +1,9 @@
+//! Shared code for the CretoAI benchmarks: a lean HTTP/1.1 client, latency percentiles, and the
+//! helpers that start a node for a load run.
+
+pub mod closed_loop;
+pub mod cluster_load;
+pub mod http_client;
+pub mod latency;
+pub mod node_process;
+pub mod vault_load;

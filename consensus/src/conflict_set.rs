@@ -1,0 +1,296 @@
+//! Conflict sets and the per-transaction Snowball state of the Avalanche paper: chits and
+//! confidence per transaction; preference, last and consecutive count per conflict set.
+
+use crate::transaction::{ConflictKey, TxId};
+use std::collections::HashMap;
+
+/// Where a transaction stands at this node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TxStatus {
+    /// Known, not yet decided.
+    Pending,
+    /// Final: accepted.
+    Accepted,
+    /// Final: a conflicting transaction was accepted.
+    Rejected,
+}
+
+/// Per-transaction counters.
+#[derive(Clone, Debug)]
+pub(crate) struct TxRecord {
+    pub(crate) key: ConflictKey,
+    pub(crate) status: TxStatus,
+    /// Successful polls (alpha_preference) of vertices in this transaction's progeny: the
+    /// paper's d(T), which orders preference.
+    pub(crate) chits: u64,
+    /// Polls in the progeny that reached alpha_confidence: drives early commitment.
+    pub(crate) confidence: u64,
+}
+
+/// A conflict set: all known transactions with one (sender, nonce).
+#[derive(Clone, Debug)]
+pub(crate) struct ConflictSet {
+    pub(crate) members: Vec<TxId>,
+    pub(crate) pref: TxId,
+    pub(crate) last: TxId,
+    pub(crate) count: u32,
+    pub(crate) decided: bool,
+}
+
+/// What one poll did to the conflict sets.
+#[derive(Default, Debug)]
+pub(crate) struct PollEffect {
+    pub(crate) accepted: Vec<TxId>,
+    pub(crate) rejected: Vec<TxId>,
+    /// True when some preference changed, so cached strong-preference answers are stale.
+    pub(crate) preference_changed: bool,
+}
+
+/// All transactions a node knows and their conflict sets.
+#[derive(Default)]
+pub(crate) struct TxTable {
+    pub(crate) records: HashMap<TxId, TxRecord>,
+    pub(crate) sets: HashMap<ConflictKey, ConflictSet>,
+}
+
+impl TxTable {
+    pub(crate) fn status(&self, id: &TxId) -> Option<TxStatus> {
+        self.records.get(id).map(|r| r.status)
+    }
+
+    pub(crate) fn is_decided(&self, id: &TxId) -> bool {
+        matches!(
+            self.status(id),
+            Some(TxStatus::Accepted | TxStatus::Rejected)
+        )
+    }
+
+    /// The paper's isPreferred: the transaction is its conflict set's preference.
+    pub(crate) fn is_preferred(&self, id: &TxId) -> bool {
+        self.records
+            .get(id)
+            .and_then(|r| self.sets.get(&r.key))
+            .is_some_and(|s| s.pref == *id)
+    }
+
+    /// Adds a transaction. A newcomer to an already decided set is rejected at once.
+    /// Returns the effect (a rejection, or a preference change on a tie-break).
+    pub(crate) fn insert(&mut self, id: TxId, key: ConflictKey) -> PollEffect {
+        let mut effect = PollEffect::default();
+        if self.records.contains_key(&id) {
+            return effect;
+        }
+        let mut status = TxStatus::Pending;
+        match self.sets.get_mut(&key) {
+            None => {
+                self.sets.insert(
+                    key,
+                    ConflictSet {
+                        members: vec![id],
+                        pref: id,
+                        last: id,
+                        count: 0,
+                        decided: false,
+                    },
+                );
+            }
+            Some(set) => {
+                set.members.push(id);
+                if set.decided {
+                    status = TxStatus::Rejected;
+                    effect.rejected.push(id);
+                } else {
+                    set.count = 0;
+                    let pref_chits = self.records.get(&set.pref).map_or(0, |r| r.chits);
+                    // Ties at equal chits go to the lowest id so that nodes that saw the two
+                    // sides in different orders still start from the same preference.
+                    if pref_chits == 0 && id < set.pref {
+                        set.pref = id;
+                        effect.preference_changed = true;
+                    }
+                }
+            }
+        }
+        self.records.insert(
+            id,
+            TxRecord {
+                key,
+                status,
+                chits: 0,
+                confidence: 0,
+            },
+        );
+        effect
+    }
+
+    /// Applies the outcome of one poll to the undecided transactions of the polled vertex's
+    /// ancestry (`ancestry`, without duplicates), as in the paper's main loop, then decides
+    /// whatever became final.
+    pub(crate) fn apply_poll(
+        &mut self,
+        ancestry: &[TxId],
+        preference_success: bool,
+        confidence_success: bool,
+        beta: u32,
+    ) -> PollEffect {
+        let mut effect = PollEffect::default();
+        let mut touched: Vec<ConflictKey> = Vec::new();
+        for id in ancestry {
+            let Some(rec) = self.records.get_mut(id) else {
+                continue;
+            };
+            if rec.status != TxStatus::Pending {
+                continue;
+            }
+            let key = rec.key;
+            if preference_success {
+                rec.chits += 1;
+                if confidence_success {
+                    rec.confidence += 1;
+                }
+            }
+            let chits = rec.chits;
+            let Some(set) = self.sets.get_mut(&key) else {
+                continue;
+            };
+            if preference_success {
+                let pref_chits = self.records.get(&set.pref).map_or(0, |r| r.chits);
+                if set.pref != *id && chits > pref_chits {
+                    set.pref = *id;
+                    effect.preference_changed = true;
+                }
+                if confidence_success {
+                    if set.last != *id {
+                        set.last = *id;
+                        set.count = 1;
+                    } else {
+                        set.count += 1;
+                    }
+                } else if set.last == *id {
+                    set.count = 0;
+                }
+            } else if set.last == *id {
+                // Only a failed poll that included the set's current run breaks it: failures
+                // of vertices carrying a competitor must not let anyone stall the winner.
+                set.count = 0;
+            }
+            touched.push(key);
+        }
+        touched.sort_unstable();
+        touched.dedup();
+        for key in touched {
+            self.decide(&key, beta, &mut effect);
+        }
+        effect
+    }
+
+    /// The paper's isAccepted: a lone transaction with confidence >= beta (early commitment),
+    /// or a contested set whose last choice won beta consecutive polls.
+    fn decide(&mut self, key: &ConflictKey, beta: u32, effect: &mut PollEffect) {
+        let Some(set) = self.sets.get(key) else {
+            return;
+        };
+        if set.decided {
+            return;
+        }
+        let winner = if set.members.len() == 1 {
+            let only = set.members[0];
+            let conf = self.records.get(&only).map_or(0, |r| r.confidence);
+            (conf >= u64::from(beta)).then_some(only)
+        } else {
+            (set.count >= beta).then_some(set.last)
+        };
+        let Some(winner) = winner else {
+            return;
+        };
+        let members = set.members.clone();
+        if let Some(set) = self.sets.get_mut(key) {
+            set.decided = true;
+            if set.pref != winner {
+                set.pref = winner;
+                effect.preference_changed = true;
+            }
+        }
+        for m in members {
+            if let Some(rec) = self.records.get_mut(&m) {
+                if m == winner {
+                    rec.status = TxStatus::Accepted;
+                    effect.accepted.push(m);
+                } else if rec.status == TxStatus::Pending {
+                    rec.status = TxStatus::Rejected;
+                    effect.rejected.push(m);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(n: u64) -> ConflictKey {
+        ConflictKey {
+            sender: [7; 32],
+            nonce: n,
+        }
+    }
+
+    #[test]
+    fn lone_transaction_accepts_after_beta_confident_polls() {
+        let mut t = TxTable::default();
+        let a = TxId([1; 32]);
+        t.insert(a, key(0));
+        for i in 0..3 {
+            let e = t.apply_poll(&[a], true, true, 4);
+            assert!(e.accepted.is_empty(), "poll {i}");
+        }
+        // A failed poll does not erase the confidence of a lone transaction.
+        t.apply_poll(&[a], false, false, 4);
+        let e = t.apply_poll(&[a], true, true, 4);
+        assert_eq!(e.accepted, vec![a]);
+        assert_eq!(t.status(&a), Some(TxStatus::Accepted));
+    }
+
+    #[test]
+    fn contested_set_needs_consecutive_successes_and_rejects_the_loser() {
+        let mut t = TxTable::default();
+        let (a, b) = (TxId([2; 32]), TxId([1; 32]));
+        t.insert(a, key(1));
+        let e = t.insert(b, key(1));
+        assert!(e.preference_changed, "lower id wins the tie");
+        assert!(t.is_preferred(&b));
+        // a gains chits and takes the preference.
+        t.apply_poll(&[a], true, true, 3);
+        assert!(t.is_preferred(&a));
+        t.apply_poll(&[a], true, true, 3);
+        // A failure resets the consecutive counter.
+        t.apply_poll(&[a], false, false, 3);
+        t.apply_poll(&[a], true, true, 3);
+        t.apply_poll(&[a], true, true, 3);
+        assert_eq!(t.status(&a), Some(TxStatus::Pending));
+        let e = t.apply_poll(&[a], true, true, 3);
+        assert_eq!(e.accepted, vec![a]);
+        assert_eq!(e.rejected, vec![b]);
+        // A late conflicting transaction is rejected on arrival.
+        let c = TxId([0; 32]);
+        let e = t.insert(c, key(1));
+        assert_eq!(e.rejected, vec![c]);
+        assert!(t.is_preferred(&a));
+    }
+
+    #[test]
+    fn preference_only_poll_resets_confidence_counter() {
+        let mut t = TxTable::default();
+        let (a, b) = (TxId([1; 32]), TxId([2; 32]));
+        t.insert(a, key(2));
+        t.insert(b, key(2));
+        t.apply_poll(&[a], true, true, 2);
+        t.apply_poll(&[a], true, false, 2);
+        let e = t.apply_poll(&[a], true, true, 2);
+        assert!(e.accepted.is_empty());
+        assert_eq!(t.records[&a].chits, 3);
+        let e = t.apply_poll(&[a], true, true, 2);
+        assert_eq!(e.accepted, vec![a]);
+    }
+}

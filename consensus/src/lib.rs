@@ -1,0 +1,38 @@
+//! Sans-IO QR-Avalanche consensus core.
+//!
+//! Transactions (ML-DSA signed, conflicting when they share sender and nonce) are batched into
+//! ML-DSA-65 signed vertices that form a DAG. Each node runs the DAG form of Avalanche from
+//! "Scalable and Probabilistic Leaderless BFT Consensus through Metastability": it polls a
+//! weighted sample of peers about every vertex it learns, credits chits to the vertex's
+//! ancestry, keeps per-conflict-set preference and consecutive-success counters, and accepts
+//! or rejects transactions for good.
+//!
+//! The crate is a pure state machine in the manner of quinn-proto: [`Node::handle`] takes the
+//! current time and an [`Event`] and returns [`Action`]s (persist, broadcast, query, respond,
+//! fetch, accepted, rejected, equivocation). No sockets, clocks, threads or OS randomness.
+//! [`Node::restore`] rebuilds a node from the [`Record`]s it asked to persist.
+//!
+//! See `docs/consensus.md` for the algorithm and its parameters and
+//! `docs/formats-consensus.md` for the byte layout.
+
+#![warn(missing_docs)]
+
+mod conflict_set;
+mod dag;
+mod encoding;
+mod error;
+mod message;
+mod node;
+mod params;
+mod transaction;
+mod validator;
+mod vertex;
+
+pub use conflict_set::TxStatus;
+pub use error::{ConsensusError, Result};
+pub use message::{Action, Equivocation, Event, Record};
+pub use node::{Config, Node, TxInfo};
+pub use params::{Limits, Params};
+pub use transaction::{ConflictKey, Transaction, TxId, MAX_PAYLOAD, TX_CONTEXT, TX_VERSION};
+pub use validator::{NodeId, SignatureCheck, Validator, ValidatorSet};
+pub use vertex::{Vertex, VertexId, MAX_PARENTS, MAX_TXS, VERTEX_CONTEXT, VERTEX_VERSION};

@@ -1,0 +1,338 @@
+//! The consensus state machine: events in, actions out.
+
+mod intake;
+mod issuer;
+mod poll;
+
+use crate::conflict_set::{PollEffect, TxStatus, TxTable};
+use crate::dag::Dag;
+use crate::error::{ConsensusError, Result};
+use crate::message::{Action, Equivocation, Event, Record};
+use crate::params::Params;
+use crate::transaction::{Transaction, TxId};
+use crate::validator::{NodeId, SignatureCheck, ValidatorSet};
+use crate::vertex::{Vertex, VertexId};
+use cretoai_crypto::ml_dsa::SigningKey;
+use poll::Poll;
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// Static configuration of a node's consensus core.
+#[derive(Clone)]
+pub struct Config {
+    /// Snowball parameters and size limits.
+    pub params: Params,
+    /// Who votes, with which keys and weights. Must contain this node.
+    pub validators: ValidatorSet,
+    /// Whether the core verifies signatures itself.
+    pub signature_check: SignatureCheck,
+    /// How often the node gossips its DAG tips to one random peer.
+    pub sync_interval_ms: u64,
+}
+
+impl Config {
+    /// A configuration with `params`, full signature checks and a 1 s gossip interval.
+    pub fn new(params: Params, validators: ValidatorSet) -> Self {
+        Self {
+            params,
+            validators,
+            signature_check: SignatureCheck::Full,
+            sync_interval_ms: 1_000,
+        }
+    }
+}
+
+/// A transaction's consensus state at one node (for status endpoints and diagnostics).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TxInfo {
+    /// Pending, accepted or rejected.
+    pub status: TxStatus,
+    /// Successful polls (alpha_preference) in its progeny.
+    pub chits: u64,
+    /// Polls in its progeny that reached alpha_confidence.
+    pub confidence: u64,
+    /// Whether it is its conflict set's preference.
+    pub preferred: bool,
+    /// How many other transactions share its sender and nonce.
+    pub conflicts: usize,
+    /// Consecutive confident polls if it is its conflict set's last winner.
+    pub consecutive: u32,
+}
+
+/// One validator's QR-Avalanche core. Sans-IO: it never reads a clock, touches a socket,
+/// spawns a thread or draws OS randomness; `now` (milliseconds) comes with each call and its
+/// randomness is a ChaCha20 stream seeded by the caller.
+pub struct Node {
+    params: Params,
+    validators: ValidatorSet,
+    check: SignatureCheck,
+    sync_interval_ms: u64,
+    key: SigningKey,
+    me: NodeId,
+    rng: ChaCha20Rng,
+    dag: Dag,
+    txs: TxTable,
+    /// Submitted transactions not yet in one of this node's vertices, in arrival order.
+    pending: Vec<Transaction>,
+    own_last_round: Option<u64>,
+    /// This node's latest vertex while its poll runs: the next one waits for it.
+    own_in_flight: Option<VertexId>,
+    polls: HashMap<VertexId, Poll>,
+    requests: HashMap<u64, (VertexId, NodeId)>,
+    next_request: u64,
+    waiting_queries: HashMap<VertexId, Vec<(NodeId, u64)>>,
+    fetched_at: HashMap<VertexId, u64>,
+    /// Polls in a row each peer left unanswered; see `poll::SILENT_STRIKES`.
+    silence: HashMap<NodeId, u32>,
+    equivocations: Vec<Arc<Equivocation>>,
+    equivocation_slots: HashSet<(NodeId, u64)>,
+    /// Bumped whenever a preference changes: strong-preference caches of older epochs are stale.
+    epoch: u64,
+    last_sync: u64,
+    /// Set while replaying persisted records: no network actions, no polls.
+    replaying: bool,
+    /// Vertices restored without a poll result; polled on the next tick.
+    unpolled: Vec<VertexId>,
+}
+
+impl Node {
+    /// A fresh node. `key` is its ML-DSA-65 vertex key; its id must be in the validator set.
+    /// `seed` seeds the node's sampling RNG.
+    pub fn new(config: Config, key: SigningKey, seed: [u8; 32]) -> Result<Self> {
+        config.params.validate()?;
+        if config.sync_interval_ms == 0 {
+            return Err(ConsensusError::InvalidParams(
+                "sync_interval_ms must be positive",
+            ));
+        }
+        let me = NodeId::of_key(key.verifying_key());
+        if config.validators.get(&me).is_none() {
+            return Err(ConsensusError::InvalidValidators(
+                "this node is not a validator",
+            ));
+        }
+        Ok(Self {
+            params: config.params,
+            validators: config.validators,
+            check: config.signature_check,
+            sync_interval_ms: config.sync_interval_ms,
+            key,
+            me,
+            rng: ChaCha20Rng::from_seed(seed),
+            dag: Dag::default(),
+            txs: TxTable::default(),
+            pending: Vec::new(),
+            own_last_round: None,
+            own_in_flight: None,
+            polls: HashMap::new(),
+            requests: HashMap::new(),
+            next_request: 1,
+            waiting_queries: HashMap::new(),
+            fetched_at: HashMap::new(),
+            silence: HashMap::new(),
+            equivocations: Vec::new(),
+            equivocation_slots: HashSet::new(),
+            epoch: 0,
+            last_sync: 0,
+            replaying: false,
+            unpolled: Vec::new(),
+        })
+    }
+
+    /// Rebuilds a node from the records it persisted, in the order it persisted them. The node
+    /// resumes where it stopped: same DAG, same counters, same own round (so it never signs a
+    /// second vertex for a round it already used).
+    pub fn restore(
+        config: Config,
+        key: SigningKey,
+        seed: [u8; 32],
+        records: impl IntoIterator<Item = Record>,
+    ) -> Result<Self> {
+        let mut node = Self::new(config, key, seed)?;
+        node.replaying = true;
+        let mut sink = Vec::new();
+        let mut polled = HashSet::new();
+        for record in records {
+            match record {
+                Record::Submitted(tx) => node.admit_submitted(tx, &mut sink),
+                Record::Vertex(v) => {
+                    if !node.dag.missing_parents(&v).is_empty() {
+                        return Err(ConsensusError::Restore("vertex before its parents"));
+                    }
+                    node.insert_vertex(0, v, &mut sink);
+                }
+                Record::PollResult { vertex, yes } => {
+                    if !node.dag.contains(&vertex) {
+                        return Err(ConsensusError::Restore("poll result for unknown vertex"));
+                    }
+                    polled.insert(vertex);
+                    node.apply_poll_result(vertex, yes, &mut sink);
+                }
+                Record::Status { .. } => {}
+                Record::Equivocation(e) => {
+                    if node.equivocation_slots.insert((e.author(), e.round())) {
+                        node.equivocations.push(e);
+                    }
+                }
+            }
+        }
+        node.replaying = false;
+        let mut unpolled: Vec<VertexId> = node
+            .dag
+            .entries
+            .iter()
+            .filter(|(id, e)| !e.settled && !polled.contains(*id))
+            .map(|(id, _)| *id)
+            .collect();
+        unpolled.sort_by_key(|id| (node.dag.entries[id].height, *id));
+        node.unpolled = unpolled;
+        Ok(node)
+    }
+
+    /// Feeds one event at time `now` (milliseconds) and returns what to do, in order.
+    /// Invalid input from peers is dropped without effect; so is a refused `SubmitTx` (use
+    /// [`Node::submit`] to learn why a client transaction was refused).
+    pub fn handle(&mut self, now: u64, event: Event) -> Vec<Action> {
+        let mut out = Vec::new();
+        match event {
+            Event::Tick => self.on_tick(now, &mut out),
+            Event::SubmitTx(tx) => {
+                let _ = self.submit_into(now, tx, &mut out);
+            }
+            Event::Vertex { from, vertex } => self.on_vertex(now, from, vertex, &mut out),
+            Event::Query {
+                from,
+                request_id,
+                vertex,
+            } => self.on_query(now, from, request_id, vertex, &mut out),
+            Event::Chits {
+                from,
+                request_id,
+                preferred,
+            } => self.on_chits(now, from, request_id, preferred, &mut out),
+            Event::FetchRequest { from, ids } => self.on_fetch(from, ids, &mut out),
+            Event::Frontier { from, tips } => self.on_frontier(now, from, tips, &mut out),
+        }
+        out
+    }
+
+    /// Submits a client transaction, reporting why it was refused if it was.
+    pub fn submit(&mut self, now: u64, tx: Transaction) -> Result<Vec<Action>> {
+        let mut out = Vec::new();
+        self.submit_into(now, tx, &mut out)?;
+        Ok(out)
+    }
+
+    /// This node's id.
+    pub fn id(&self) -> NodeId {
+        self.me
+    }
+    /// The status of a transaction, if known.
+    pub fn status(&self, tx: &TxId) -> Option<TxStatus> {
+        self.txs.status(tx)
+    }
+    /// The consensus counters of a transaction, if known.
+    pub fn tx_info(&self, tx: &TxId) -> Option<TxInfo> {
+        let r = self.txs.records.get(tx)?;
+        let set = self.txs.sets.get(&r.key)?;
+        Some(TxInfo {
+            status: r.status,
+            chits: r.chits,
+            confidence: r.confidence,
+            preferred: set.pref == *tx,
+            conflicts: set.members.len() - 1,
+            consecutive: if set.last == *tx { set.count } else { 0 },
+        })
+    }
+
+    /// Equivocation evidence detected so far.
+    pub fn equivocations(&self) -> &[Arc<Equivocation>] {
+        &self.equivocations
+    }
+    /// Number of vertices in the DAG.
+    pub fn dag_len(&self) -> usize {
+        self.dag.len()
+    }
+    /// Submitted transactions still waiting for a vertex.
+    pub fn pending_len(&self) -> usize {
+        self.pending.len()
+    }
+    /// The round of this node's latest vertex.
+    pub fn round(&self) -> Option<u64> {
+        self.own_last_round
+    }
+    /// A vertex of the DAG.
+    pub fn vertex(&self, id: &VertexId) -> Option<&Arc<Vertex>> {
+        self.dag.get(id)
+    }
+    /// The parameters in force.
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+
+    fn emit_effect(&mut self, effect: PollEffect, out: &mut Vec<Action>) {
+        if effect.preference_changed {
+            self.epoch += 1;
+        }
+        if !effect.rejected.is_empty() {
+            // A rejection can turn a strongly preferred vertex dead.
+            self.epoch += 1;
+        }
+        for (list, status) in [
+            (&effect.accepted, TxStatus::Accepted),
+            (&effect.rejected, TxStatus::Rejected),
+        ] {
+            for tx in list {
+                out.push(Action::Persist(Record::Status { tx: *tx, status }));
+            }
+        }
+        if !effect.rejected.is_empty() || !effect.accepted.is_empty() {
+            // A pending transaction can be decided through another node's vertex.
+            let decided: HashSet<TxId> = effect
+                .accepted
+                .iter()
+                .chain(&effect.rejected)
+                .copied()
+                .collect();
+            self.pending.retain(|t| !decided.contains(&t.id()));
+        }
+        if !effect.accepted.is_empty() {
+            out.push(Action::Accepted(effect.accepted));
+        }
+        if !effect.rejected.is_empty() {
+            out.push(Action::Rejected(effect.rejected));
+        }
+    }
+
+    fn submit_into(&mut self, now: u64, tx: Transaction, out: &mut Vec<Action>) -> Result<()> {
+        crate::encoding::bounded(
+            tx.payload().len(),
+            self.params.limits.max_payload,
+            "payload",
+        )?;
+        if self.check == SignatureCheck::Full {
+            tx.verify_signature()?;
+        }
+        if self.txs.status(&tx.id()).is_some() {
+            return Ok(());
+        }
+        out.push(Action::Persist(Record::Submitted(tx.clone())));
+        self.admit_submitted(tx, out);
+        self.maybe_issue(now, out);
+        Ok(())
+    }
+
+    fn admit_submitted(&mut self, tx: Transaction, out: &mut Vec<Action>) {
+        if self.txs.status(&tx.id()).is_some() {
+            return;
+        }
+        let effect = self.txs.insert(tx.id(), tx.conflict_key());
+        let rejected = effect.rejected.contains(&tx.id());
+        self.emit_effect(effect, out);
+        if !rejected {
+            self.pending.push(tx);
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! The validator set: who may author vertices, with which key, and with what voting weight.
+
+use crate::error::{ConsensusError, Result};
+use cretoai_crypto::hash::sha256;
+use cretoai_crypto::ml_dsa::{MlDsaLevel, VerifyingKey};
+use rand::RngCore;
+use std::collections::HashMap;
+use std::fmt;
+
+/// A node's identity: SHA-256 of its ML-DSA-65 public key.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeId(pub [u8; 32]);
+
+impl NodeId {
+    /// The id of the holder of `key`.
+    pub fn of_key(key: &VerifyingKey) -> Self {
+        Self(sha256(key.as_bytes()))
+    }
+}
+
+impl fmt::Debug for NodeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "node:{}", crate::transaction::short_hex(&self.0))
+    }
+}
+
+/// One member of the validator set.
+#[derive(Clone)]
+pub struct Validator {
+    /// Its id (hash of `key`).
+    pub id: NodeId,
+    /// Its ML-DSA-65 vertex-signing key.
+    pub key: VerifyingKey,
+    /// Its voting weight (stake); sampling is proportional to it.
+    pub weight: u64,
+}
+
+impl Validator {
+    /// A validator with the given key and weight; the id is derived from the key.
+    pub fn new(key: VerifyingKey, weight: u64) -> Self {
+        Self {
+            id: NodeId::of_key(&key),
+            key,
+            weight,
+        }
+    }
+}
+
+/// The fixed set of validators a node runs consensus with.
+#[derive(Clone)]
+pub struct ValidatorSet {
+    members: Vec<Validator>,
+    index: HashMap<NodeId, usize>,
+}
+
+impl ValidatorSet {
+    /// Builds the set, rejecting an empty set, duplicates, zero weights and non-ML-DSA-65 keys.
+    pub fn new(members: Vec<Validator>) -> Result<Self> {
+        if members.is_empty() {
+            return Err(ConsensusError::InvalidValidators("empty"));
+        }
+        let mut index = HashMap::new();
+        let mut total: u64 = 0;
+        for (i, v) in members.iter().enumerate() {
+            if v.weight == 0 {
+                return Err(ConsensusError::InvalidValidators("zero weight"));
+            }
+            if v.key.level() != MlDsaLevel::MlDsa65 {
+                return Err(ConsensusError::InvalidValidators("keys must be ML-DSA-65"));
+            }
+            if v.id != NodeId::of_key(&v.key) {
+                return Err(ConsensusError::InvalidValidators("id does not match key"));
+            }
+            total = total
+                .checked_add(v.weight)
+                .ok_or(ConsensusError::InvalidValidators("total weight overflows"))?;
+            if index.insert(v.id, i).is_some() {
+                return Err(ConsensusError::InvalidValidators("duplicate validator"));
+            }
+        }
+        Ok(Self { members, index })
+    }
+
+    /// The member with this id.
+    pub fn get(&self, id: &NodeId) -> Option<&Validator> {
+        self.index.get(id).map(|&i| &self.members[i])
+    }
+    /// All members, in configuration order.
+    pub fn members(&self) -> &[Validator] {
+        &self.members
+    }
+    /// Number of members.
+    pub fn len(&self) -> usize {
+        self.members.len()
+    }
+    /// Always false: a set has at least one member.
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+
+    /// Every member but `me`, in configuration order.
+    pub(crate) fn peers(&self, me: &NodeId) -> Vec<NodeId> {
+        self.members
+            .iter()
+            .map(|v| v.id)
+            .filter(|id| id != me)
+            .collect()
+    }
+
+    /// Draws `draws` peers other than `me`, by weight, with replacement; returns each distinct
+    /// peer with its multiplicity, in configuration order (deterministic for a given RNG).
+    pub(crate) fn sample_peers(
+        &self,
+        me: &NodeId,
+        draws: u32,
+        rng: &mut impl RngCore,
+    ) -> Vec<(NodeId, u32)> {
+        let peers: Vec<&Validator> = self.members.iter().filter(|v| v.id != *me).collect();
+        let total: u64 = peers.iter().map(|v| v.weight).sum();
+        let mut counts = vec![0u32; peers.len()];
+        if total == 0 {
+            return Vec::new();
+        }
+        for _ in 0..draws {
+            // Rejection sampling keeps the draw unbiased for any total.
+            let zone = u64::MAX - (u64::MAX % total);
+            let mut x = rng.next_u64();
+            while x >= zone {
+                x = rng.next_u64();
+            }
+            let mut point = x % total;
+            for (i, v) in peers.iter().enumerate() {
+                if point < v.weight {
+                    counts[i] += 1;
+                    break;
+                }
+                point -= v.weight;
+            }
+        }
+        peers
+            .iter()
+            .zip(counts)
+            .filter(|(_, c)| *c > 0)
+            .map(|(v, c)| (v.id, c))
+            .collect()
+    }
+}
+
+/// How much signature checking the core does itself. The node verifies signatures on a thread
+/// pool and hands the core only checked objects (`Trusted`); tests and benches choose.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum SignatureCheck {
+    /// Verify every vertex and transaction signature in the core.
+    #[default]
+    Full,
+    /// The caller has verified signatures already; skip them.
+    Trusted,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cretoai_crypto::ml_dsa::SigningKey;
+    use rand::SeedableRng;
+
+    fn set(weights: &[u64]) -> ValidatorSet {
+        let members = weights
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                let k = SigningKey::from_seed(MlDsaLevel::MlDsa65, &[i as u8 + 1; 32]).unwrap();
+                Validator::new(k.verifying_key().clone(), *w)
+            })
+            .collect();
+        ValidatorSet::new(members).unwrap()
+    }
+
+    #[test]
+    fn sampling_is_by_weight_with_replacement_and_never_self() {
+        let s = set(&[5, 1, 8]);
+        let me = s.members()[0].id;
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
+        let mut counts = HashMap::new();
+        for _ in 0..2_000 {
+            let sample = s.sample_peers(&me, 5, &mut rng);
+            assert_eq!(sample.iter().map(|(_, c)| c).sum::<u32>(), 5);
+            for (id, c) in sample {
+                assert_ne!(id, me);
+                *counts.entry(id).or_insert(0u32) += c;
+            }
+        }
+        let light = counts[&s.members()[1].id] as f64;
+        let heavy = counts[&s.members()[2].id] as f64;
+        // Expected share of the heavy peer: 8 / 9 of 10 000 draws.
+        assert!(
+            (heavy / (light + heavy) - 8.0 / 9.0).abs() < 0.02,
+            "{light} {heavy}"
+        );
+    }
+
+    #[test]
+    fn rejects_bad_sets() {
+        assert!(ValidatorSet::new(vec![]).is_err());
+        let k = SigningKey::from_seed(MlDsaLevel::MlDsa65, &[1; 32]).unwrap();
+        let v = Validator::new(k.verifying_key().clone(), 1);
+        assert!(ValidatorSet::new(vec![v.clone(), v.clone()]).is_err());
+        assert!(ValidatorSet::new(vec![Validator { weight: 0, ..v }]).is_err());
+        let small = SigningKey::from_seed(MlDsaLevel::MlDsa44, &[1; 32]).unwrap();
+        assert!(ValidatorSet::new(vec![Validator::new(small.verifying_key().clone(), 1)]).is_err());
+    }
+}

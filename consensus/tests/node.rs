@@ -1,0 +1,291 @@
+//! The node's event handling, one event at a time.
+
+use cretoai_consensus::{
+    Action, Config, ConsensusError, Event, Limits, Node, NodeId, Params, Transaction, TxStatus,
+    Validator, ValidatorSet, Vertex, VertexId,
+};
+use cretoai_crypto::ml_dsa::{MlDsaLevel, SigningKey};
+use std::sync::Arc;
+
+fn keys(n: u8) -> Vec<SigningKey> {
+    (1..=n)
+        .map(|i| SigningKey::from_seed(MlDsaLevel::MlDsa65, &[i; 32]).unwrap())
+        .collect()
+}
+
+fn config(keys: &[SigningKey]) -> Config {
+    let set = ValidatorSet::new(
+        keys.iter()
+            .map(|k| Validator::new(k.verifying_key().clone(), 1))
+            .collect(),
+    )
+    .unwrap();
+    Config::new(Params::default(), set)
+}
+
+fn client_tx(nonce: u64, payload: &[u8]) -> Transaction {
+    let k = SigningKey::from_seed(MlDsaLevel::MlDsa44, &[99; 32]).unwrap();
+    Transaction::sign(&k, nonce, payload.to_vec(), &Limits::default()).unwrap()
+}
+
+fn node(keys: &[SigningKey], i: usize) -> Node {
+    let k = SigningKey::from_seed(MlDsaLevel::MlDsa65, keys[i].seed()).unwrap();
+    Node::new(config(keys), k, [i as u8; 32]).unwrap()
+}
+
+#[test]
+fn refuses_bad_configuration() {
+    let ks = keys(3);
+    let mut c = config(&ks);
+    c.params.alpha_preference = 1;
+    let k = SigningKey::from_seed(MlDsaLevel::MlDsa65, ks[0].seed()).unwrap();
+    assert!(matches!(
+        Node::new(c, k, [0; 32]),
+        Err(ConsensusError::InvalidParams(_))
+    ));
+    let outsider = SigningKey::from_seed(MlDsaLevel::MlDsa65, &[77; 32]).unwrap();
+    assert!(matches!(
+        Node::new(config(&ks), outsider, [0; 32]),
+        Err(ConsensusError::InvalidValidators(_))
+    ));
+}
+
+#[test]
+fn submission_persists_broadcasts_and_queries_peers() {
+    let ks = keys(3);
+    let mut n = node(&ks, 0);
+    let actions = n.submit(10, client_tx(0, b"a")).unwrap();
+    let persisted_first = matches!(actions.first(), Some(Action::Persist(_)));
+    assert!(persisted_first, "persist comes before any send");
+    let broadcasts = actions
+        .iter()
+        .filter(|a| matches!(a, Action::Broadcast(_)))
+        .count();
+    assert_eq!(broadcasts, 2, "the round-0 vertex and the first real one");
+    let queries: Vec<_> = actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Query { peer, .. } => Some(*peer),
+            _ => None,
+        })
+        .collect();
+    assert!(!queries.is_empty() && queries.len() <= 2);
+    assert!(!queries.contains(&n.id()), "a node never queries itself");
+    assert_eq!(n.round(), Some(1));
+    assert_eq!(n.pending_len(), 0);
+}
+
+#[test]
+fn rejects_bad_signatures_in_full_mode() {
+    let ks = keys(3);
+    let mut n = node(&ks, 0);
+    let tx = client_tx(0, b"a");
+    let mut bytes = tx.encode();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x55;
+    let forged = Transaction::decode(&bytes, &Limits::default()).unwrap();
+    assert_eq!(
+        n.submit(0, forged.clone()).unwrap_err(),
+        ConsensusError::BadSignature("transaction")
+    );
+    // A vertex by a real author carrying the forged transaction is dropped.
+    let k1 = SigningKey::from_seed(MlDsaLevel::MlDsa65, ks[1].seed()).unwrap();
+    let v = Vertex::sign(&k1, 0, 0, vec![], vec![forged], &Limits::default()).unwrap();
+    let from = NodeId::of_key(k1.verifying_key());
+    let out = n.handle(
+        0,
+        Event::Vertex {
+            from,
+            vertex: Arc::new(v.clone()),
+        },
+    );
+    assert!(out.is_empty());
+    assert!(n.vertex(&v.id()).is_none());
+}
+
+#[test]
+fn unknown_parents_are_fetched_then_the_vertex_is_added() {
+    let ks = keys(3);
+    let mut n = node(&ks, 0);
+    let k1 = SigningKey::from_seed(MlDsaLevel::MlDsa65, ks[1].seed()).unwrap();
+    let from = NodeId::of_key(k1.verifying_key());
+    let l = Limits::default();
+    let v0 = Arc::new(Vertex::sign(&k1, 0, 0, vec![], vec![], &l).unwrap());
+    let v1 =
+        Arc::new(Vertex::sign(&k1, 1, 5, vec![v0.id()], vec![client_tx(0, b"x")], &l).unwrap());
+    let out = n.handle(
+        1,
+        Event::Vertex {
+            from,
+            vertex: v1.clone(),
+        },
+    );
+    assert!(out
+        .iter()
+        .any(|a| matches!(a, Action::Fetch { ids, .. } if ids == &vec![v0.id()])));
+    assert!(n.vertex(&v1.id()).is_none());
+    let out = n.handle(
+        2,
+        Event::Vertex {
+            from,
+            vertex: v0.clone(),
+        },
+    );
+    assert!(n.vertex(&v0.id()).is_some() && n.vertex(&v1.id()).is_some());
+    assert!(out
+        .iter()
+        .any(|a| matches!(a, Action::Query { vertex, .. } if *vertex == v1.id())));
+    assert_eq!(n.status(&v1.txs()[0].id()), Some(TxStatus::Pending));
+}
+
+#[test]
+fn vertex_without_own_parent_is_refused() {
+    let ks = keys(3);
+    let mut n = node(&ks, 0);
+    let k1 = SigningKey::from_seed(MlDsaLevel::MlDsa65, ks[1].seed()).unwrap();
+    let k2 = SigningKey::from_seed(MlDsaLevel::MlDsa65, ks[2].seed()).unwrap();
+    let l = Limits::default();
+    let other = Arc::new(Vertex::sign(&k2, 0, 0, vec![], vec![], &l).unwrap());
+    n.handle(
+        0,
+        Event::Vertex {
+            from: NodeId::of_key(k2.verifying_key()),
+            vertex: other.clone(),
+        },
+    );
+    let orphan_chain = Arc::new(Vertex::sign(&k1, 3, 0, vec![other.id()], vec![], &l).unwrap());
+    let from = NodeId::of_key(k1.verifying_key());
+    n.handle(
+        1,
+        Event::Vertex {
+            from,
+            vertex: orphan_chain.clone(),
+        },
+    );
+    assert!(n.vertex(&orphan_chain.id()).is_none());
+}
+
+#[test]
+fn equivocation_is_detected_kept_and_verifiable() {
+    let ks = keys(3);
+    let mut n = node(&ks, 0);
+    let k1 = SigningKey::from_seed(MlDsaLevel::MlDsa65, ks[1].seed()).unwrap();
+    let from = NodeId::of_key(k1.verifying_key());
+    let l = Limits::default();
+    let a = Arc::new(Vertex::sign(&k1, 0, 0, vec![], vec![client_tx(0, b"left")], &l).unwrap());
+    let b = Arc::new(Vertex::sign(&k1, 0, 0, vec![], vec![client_tx(0, b"right")], &l).unwrap());
+    n.handle(
+        0,
+        Event::Vertex {
+            from,
+            vertex: a.clone(),
+        },
+    );
+    let out = n.handle(
+        1,
+        Event::Vertex {
+            from,
+            vertex: b.clone(),
+        },
+    );
+    let evidence: Vec<_> = out
+        .iter()
+        .filter_map(|x| match x {
+            Action::EquivocationDetected(e) => Some(e.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(evidence.len(), 1);
+    assert_eq!((evidence[0].author(), evidence[0].round()), (from, 0));
+    evidence[0].verify(&config(&ks).validators).unwrap();
+    assert_eq!(n.equivocations().len(), 1);
+    // Both sides stay in the DAG: others may build on either.
+    assert!(n.vertex(&a.id()).is_some() && n.vertex(&b.id()).is_some());
+}
+
+#[test]
+fn queries_are_answered_with_strong_preference() {
+    let ks = keys(3);
+    let mut n = node(&ks, 0);
+    let k1 = SigningKey::from_seed(MlDsaLevel::MlDsa65, ks[1].seed()).unwrap();
+    let k2 = SigningKey::from_seed(MlDsaLevel::MlDsa65, ks[2].seed()).unwrap();
+    let (from1, from2) = (
+        NodeId::of_key(k1.verifying_key()),
+        NodeId::of_key(k2.verifying_key()),
+    );
+    let l = Limits::default();
+    let (t1, t2) = (client_tx(0, b"one"), client_tx(0, b"two"));
+    let (low, high) = if t1.id() < t2.id() {
+        (t1, t2)
+    } else {
+        (t2, t1)
+    };
+    let vh = Arc::new(Vertex::sign(&k1, 0, 0, vec![], vec![high], &l).unwrap());
+    let vl = Arc::new(Vertex::sign(&k2, 0, 0, vec![], vec![low], &l).unwrap());
+    n.handle(
+        0,
+        Event::Vertex {
+            from: from1,
+            vertex: vh.clone(),
+        },
+    );
+    n.handle(
+        0,
+        Event::Vertex {
+            from: from2,
+            vertex: vl.clone(),
+        },
+    );
+    let answer = |n: &mut Node, vertex: VertexId| {
+        n.handle(
+            1,
+            Event::Query {
+                from: from1,
+                request_id: 7,
+                vertex,
+            },
+        )
+        .into_iter()
+        .find_map(|a| match a {
+            Action::RespondChits {
+                request_id: 7,
+                preferred,
+                ..
+            } => Some(preferred),
+            _ => None,
+        })
+        .unwrap()
+    };
+    // Neither side has chits: the lower id is preferred.
+    assert!(answer(&mut n, vl.id()));
+    assert!(!answer(&mut n, vh.id()));
+    // An unknown vertex: the answer waits and the vertex is fetched from the asker.
+    let out = n.handle(
+        2,
+        Event::Query {
+            from: from1,
+            request_id: 8,
+            vertex: VertexId([5; 32]),
+        },
+    );
+    assert!(out
+        .iter()
+        .any(|a| matches!(a, Action::Fetch { peer, .. } if *peer == from1)));
+}
+
+#[test]
+fn single_validator_decides_on_submission() {
+    let ks = keys(1);
+    let mut n = node(&ks, 0);
+    let tx = client_tx(0, b"solo");
+    let out = n.submit(0, tx.clone()).unwrap();
+    assert!(out
+        .iter()
+        .any(|a| matches!(a, Action::Accepted(ids) if ids == &vec![tx.id()])));
+    assert_eq!(n.status(&tx.id()), Some(TxStatus::Accepted));
+    // Idle afterwards: a tick issues nothing.
+    let round = n.round();
+    let out = n.handle(10_000, Event::Tick);
+    assert!(!out.iter().any(|a| matches!(a, Action::Broadcast(_))));
+    assert_eq!(n.round(), round);
+}

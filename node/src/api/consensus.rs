@@ -1,0 +1,523 @@
+//! `/v1/consensus/*`: submit transactions (pre-signed, or signed here with a named ML-DSA
+//! key), read their status, browse vertices, and see the node's and its peers' state.
+
+use super::batch::BatchItem;
+use super::error::ErrorBody;
+use super::{decode_field, AppState};
+use crate::auth::scope::Need;
+use crate::auth::Principal;
+use crate::consensus::{now_ms, tx_hex};
+use crate::error::{NodeError, Result};
+use crate::keys::key_ring::KeyMaterial;
+use crate::metrics::CryptoOp;
+use actix_web::{web, HttpResponse};
+use cretoai_consensus::{Transaction, TxId, TxStatus, Vertex, VertexId};
+use futures_util::future::join_all;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use utoipa::{IntoParams, ToSchema};
+
+/// Body of `POST /v1/consensus/transactions`: `transaction`, or `key` with `payload`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitRequest {
+    /// Standard base64 of a transaction's canonical bytes, signed by its sender
+    /// (docs/formats-consensus.md).
+    pub transaction: Option<String>,
+    /// Name of an ML-DSA key of this node's key store; the node signs with its latest version.
+    #[schema(example = "payments-signer")]
+    pub key: Option<String>,
+    /// With `key`: standard base64 of the payload.
+    #[schema(example = "aGVsbG8=")]
+    pub payload: Option<String>,
+    /// With `key`: the nonce (default: the key's next unused nonce at this node).
+    pub nonce: Option<u64>,
+}
+
+/// Response of a submission: the transaction is durable at this node.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SubmitResponse {
+    /// Hex transaction id (SHA-256 of the unsigned body).
+    pub tx_id: String,
+}
+
+/// One batch result: a `SubmitResponse` or an error object.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum SubmitBatchItem {
+    /// The item was accepted for consensus.
+    Ok(SubmitResponse),
+    /// The item failed.
+    Err(ErrorBody),
+}
+
+/// A transaction's state at this node.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TransactionStatus {
+    /// Hex id.
+    pub tx_id: String,
+    /// `pending`, `accepted` or `rejected`.
+    #[schema(example = "accepted")]
+    pub status: String,
+    /// Hex id of the first vertex that carried it here.
+    pub vertex: Option<String>,
+    /// When this node first saw it (submitted or in a vertex), Unix ms.
+    pub submitted_at: u64,
+    /// When this node accepted it, Unix ms.
+    pub accepted_at: Option<u64>,
+    /// When this node decided it (accepted or rejected), Unix ms.
+    pub decided_at: Option<u64>,
+    /// `accepted_at - submitted_at`.
+    pub finality_ms: Option<u64>,
+}
+
+/// A vertex of the DAG.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct VertexInfo {
+    /// Position in this node's arrival order (the `after` cursor); absent when read by id.
+    pub seq: Option<u64>,
+    /// Hex id.
+    pub id: String,
+    /// Hex node id of the author.
+    pub author: String,
+    /// The author's round.
+    pub round: u64,
+    /// The author's clock, Unix ms.
+    pub timestamp_ms: u64,
+    /// Hex parent ids.
+    pub parents: Vec<String>,
+    /// Hex ids of the transactions it carries.
+    pub transactions: Vec<String>,
+}
+
+/// A page of vertices.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct VertexPage {
+    /// Vertices in arrival order.
+    pub vertices: Vec<VertexInfo>,
+    /// Cursor for the next page (`after=`), absent when this page is the end.
+    pub next: Option<u64>,
+}
+
+/// Query of `GET /v1/consensus/vertices`.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct VertexQuery {
+    /// Return vertices after this sequence number (default 0: from the start).
+    pub after: Option<u64>,
+    /// Page size, 1 to 1000 (default 100).
+    pub limit: Option<usize>,
+}
+
+/// One peer of the cluster.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PeerInfo {
+    /// Hex node id (pinned).
+    pub node_id: String,
+    /// QUIC address.
+    pub address: String,
+    /// Whether the connection to it is up.
+    pub connected: bool,
+    /// Smoothed round-trip time, ms.
+    pub rtt_ms: Option<f64>,
+    /// Negotiated TLS key-exchange group, e.g. `X25519MLKEM768`.
+    pub key_exchange_group: Option<String>,
+    /// Failed dials since the last success.
+    pub failed_attempts: u32,
+}
+
+/// Transaction counts at this node.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TxCounts {
+    /// Known, undecided.
+    pub pending: u64,
+    /// Accepted.
+    pub accepted: u64,
+    /// Rejected.
+    pub rejected: u64,
+}
+
+/// Finality percentiles over the recent window, ms.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Finality {
+    /// Median.
+    pub p50_ms: Option<u64>,
+    /// 95th percentile.
+    pub p95_ms: Option<u64>,
+    /// 99th percentile.
+    pub p99_ms: Option<u64>,
+    /// Acceptances measured.
+    pub samples: usize,
+}
+
+/// `GET /v1/consensus/status`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ConsensusStatus {
+    /// Hex node id (SHA-256 of the node's ML-DSA-65 public key).
+    pub node_id: String,
+    /// Whether consensus runs (false while peer keys are still being learned).
+    pub active: bool,
+    /// This node's latest own round.
+    pub round: Option<u64>,
+    /// Vertices in the DAG.
+    pub vertices: u64,
+    /// Submitted transactions waiting for a vertex.
+    pub pending_submissions: usize,
+    /// Transactions by status.
+    pub transactions: TxCounts,
+    /// Peers (empty for a single-node cluster).
+    pub peers: Vec<PeerInfo>,
+    /// Width of the window below, seconds.
+    pub window_seconds: u64,
+    /// Accepted transactions per second over the window.
+    pub accepted_tps: f64,
+    /// Finality over the window.
+    pub finality: Finality,
+}
+
+/// Submit one transaction.
+#[utoipa::path(post, path = "/v1/consensus/transactions", tag = "consensus",
+    security(("bearer" = [])), request_body = SubmitRequest,
+    responses((status = 202, description = "Durable at this node, pending consensus", body = SubmitResponse),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn submit(
+    auth: Principal,
+    state: web::Data<AppState>,
+    body: web::Json<SubmitRequest>,
+) -> Result<HttpResponse> {
+    let mut out = submit_many(&auth, &state, vec![Ok(body.into_inner())]).await?;
+    let tx_id = out.pop().ok_or(NodeError::Internal("empty submission"))??;
+    Ok(HttpResponse::Accepted().json(SubmitResponse { tx_id }))
+}
+
+/// Submit many transactions; each result is a `SubmitResponse` or an error object.
+#[utoipa::path(post, path = "/v1/consensus/transactions/batch", tag = "consensus",
+    security(("bearer" = [])), request_body = Vec<SubmitRequest>,
+    responses((status = 202, body = Vec<SubmitBatchItem>),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody)))]
+pub async fn submit_batch(
+    auth: Principal,
+    state: web::Data<AppState>,
+    body: web::Json<Vec<serde_json::Value>>,
+) -> Result<HttpResponse> {
+    let items = body.into_inner();
+    if items.is_empty() || items.len() > state.max_batch_items {
+        return Err(NodeError::InvalidRequest(format!(
+            "a batch holds 1 to {} items, got {}",
+            state.max_batch_items,
+            items.len()
+        )));
+    }
+    let parsed = items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| {
+            serde_json::from_value::<SubmitRequest>(item)
+                .map_err(|e| NodeError::InvalidJson(format!("item {i}: {e}")))
+        })
+        .collect();
+    let out: Vec<BatchItem<SubmitResponse>> = submit_many(&auth, &state, parsed)
+        .await?
+        .into_iter()
+        .map(|r| match r {
+            Ok(tx_id) => BatchItem::Ok(SubmitResponse { tx_id }),
+            Err(e) => BatchItem::Err(ErrorBody::from(&e)),
+        })
+        .collect();
+    Ok(HttpResponse::Accepted().json(out))
+}
+
+/// Turns requests into verified transactions (signing on the pool where asked), submits the
+/// good ones in one message, and answers per item once they are durable.
+async fn submit_many(
+    auth: &Principal,
+    state: &AppState,
+    requests: Vec<Result<SubmitRequest>>,
+) -> Result<Vec<Result<String>>> {
+    auth.require(Need::any("consensus", "submit"))?;
+    let prepared = join_all(requests.into_iter().map(|r| async move {
+        match r {
+            Ok(req) => prepare(auth, state, req).await,
+            Err(e) => Err(e),
+        }
+    }))
+    .await;
+    // Pre-signed transactions are verified together, spread over the pool.
+    let unverified: Vec<Transaction> = prepared
+        .iter()
+        .filter_map(|p| match p {
+            Ok((tx, false)) => Some(tx.clone()),
+            _ => None,
+        })
+        .collect();
+    let mut verdicts = state
+        .consensus
+        .verifier
+        .transactions(Arc::new(unverified))
+        .await
+        .into_iter();
+    let mut good = Vec::new();
+    let mut slots: Vec<Result<usize>> = Vec::with_capacity(prepared.len());
+    for p in prepared {
+        slots.push(p.and_then(|(tx, signed_here)| {
+            let ok = signed_here || verdicts.next().unwrap_or(false);
+            if !signed_here {
+                state
+                    .metrics
+                    .count_crypto(CryptoOp::Verify, tx.level().as_str(), ok);
+            }
+            if !ok {
+                return Err(NodeError::InvalidRequest(
+                    "transaction signature is invalid".into(),
+                ));
+            }
+            good.push(tx);
+            Ok(good.len() - 1)
+        }));
+    }
+    if good.is_empty() {
+        return Ok(slots
+            .into_iter()
+            .map(|s| s.map(|_| String::new()))
+            .collect());
+    }
+    state
+        .consensus
+        .verifier
+        .mark(good.iter().map(Transaction::id));
+    let mut outcome = state
+        .consensus
+        .submit(good)
+        .await?
+        .into_iter()
+        .map(Some)
+        .collect::<Vec<_>>();
+    Ok(slots
+        .into_iter()
+        .map(|s| {
+            let i = s?;
+            let done = outcome.get_mut(i).and_then(Option::take);
+            done.ok_or(NodeError::Internal("missing submission outcome"))?
+                .map(|id| tx_hex(&id))
+        })
+        .collect())
+}
+
+/// One request to a transaction; the flag says whether this node signed it (no need to verify).
+async fn prepare(
+    auth: &Principal,
+    state: &AppState,
+    req: SubmitRequest,
+) -> Result<(Transaction, bool)> {
+    let limits = state.consensus.limits;
+    match (req.transaction, req.key, req.payload) {
+        (Some(encoded), None, None) if req.nonce.is_none() => {
+            let bytes = decode_field("transaction", &encoded)?;
+            let tx = Transaction::decode(&bytes, &limits)
+                .map_err(|e| NodeError::InvalidRequest(format!("invalid transaction: {e}")))?;
+            Ok((tx, false))
+        }
+        (None, Some(name), Some(payload)) => {
+            auth.require(Need::on("crypto", "sign", &name))?;
+            let payload = decode_field("payload", &payload)?;
+            if payload.len() > limits.max_payload {
+                return Err(NodeError::InvalidRequest(format!(
+                    "payload exceeds {} bytes",
+                    limits.max_payload
+                )));
+            }
+            let key = state.keys.directory().get(&name)?;
+            key.expect_kind(false)?;
+            let nonce = match req.nonce {
+                Some(n) => n,
+                None => {
+                    let store = state.store.clone();
+                    let key_name = name.clone();
+                    web::block(move || store.reserve_nonces(&key_name, 1))
+                        .await
+                        .map_err(|_| NodeError::Unavailable("blocking pool"))??
+                }
+            };
+            let alg = key.key_type.as_str();
+            let signed = state
+                .pool
+                .run(move || match &key.latest().material {
+                    KeyMaterial::Dsa(sk) => Transaction::sign(sk, nonce, payload, &limits)
+                        .map_err(|e| NodeError::InvalidRequest(e.to_string())),
+                    KeyMaterial::Kem(_) => Err(NodeError::Internal("kind checked above")),
+                })
+                .await?;
+            state
+                .metrics
+                .count_crypto(CryptoOp::Sign, alg, signed.is_ok());
+            Ok((signed?, true))
+        }
+        _ => Err(NodeError::InvalidRequest(
+            "give either `transaction`, or `key` with `payload` (and optionally `nonce`)".into(),
+        )),
+    }
+}
+
+/// A transaction's status at this node.
+#[utoipa::path(get, path = "/v1/consensus/transactions/{id}", tag = "consensus",
+    security(("bearer" = [])), params(("id" = String, Path, description = "Hex transaction id")),
+    responses((status = 200, body = TransactionStatus), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn transaction(
+    auth: Principal,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<web::Json<TransactionStatus>> {
+    auth.require(Need::any("consensus", "read"))?;
+    let id = TxId(parse_id("transaction id", &id)?);
+    let store = state.consensus.store.clone();
+    let row = web::block(move || store.consensus_tx(&id))
+        .await
+        .map_err(|_| NodeError::Unavailable("blocking pool"))??
+        .ok_or_else(|| NodeError::TransactionNotFound(tx_hex(&id)))?;
+    Ok(web::Json(TransactionStatus {
+        tx_id: tx_hex(&id),
+        status: status_name(row.status).into(),
+        vertex: row.vertex.map(|v| hex::encode(v.0)),
+        submitted_at: row.submitted_at,
+        accepted_at: row.decided_at.filter(|_| row.status == TxStatus::Accepted),
+        decided_at: row.decided_at,
+        finality_ms: row.finality_ms(),
+    }))
+}
+
+/// Vertices in this node's arrival order.
+#[utoipa::path(get, path = "/v1/consensus/vertices", tag = "consensus",
+    security(("bearer" = [])), params(VertexQuery),
+    responses((status = 200, body = VertexPage), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn vertices(
+    auth: Principal,
+    state: web::Data<AppState>,
+    query: web::Query<VertexQuery>,
+) -> Result<web::Json<VertexPage>> {
+    auth.require(Need::any("consensus", "read"))?;
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(NodeError::InvalidRequest("limit must be 1 to 1000".into()));
+    }
+    let after = query.after.unwrap_or(0);
+    let store = state.consensus.store.clone();
+    let limits = state.consensus.limits;
+    let page = web::block(move || store.consensus_vertices_after(after, limit, &limits))
+        .await
+        .map_err(|_| NodeError::Unavailable("blocking pool"))??;
+    let next = (page.len() == limit)
+        .then(|| page.last().map(|v| v.seq))
+        .flatten();
+    Ok(web::Json(VertexPage {
+        vertices: page
+            .into_iter()
+            .map(|s| vertex_info(&s.vertex, Some(s.seq)))
+            .collect(),
+        next,
+    }))
+}
+
+/// One vertex by id.
+#[utoipa::path(get, path = "/v1/consensus/vertices/{id}", tag = "consensus",
+    security(("bearer" = [])), params(("id" = String, Path, description = "Hex vertex id")),
+    responses((status = 200, body = VertexInfo), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn vertex(
+    auth: Principal,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<web::Json<VertexInfo>> {
+    auth.require(Need::any("consensus", "read"))?;
+    let id = VertexId(parse_id("vertex id", &id)?);
+    let store = state.consensus.store.clone();
+    let limits = state.consensus.limits;
+    let v = web::block(move || store.consensus_vertex(&id, &limits))
+        .await
+        .map_err(|_| NodeError::Unavailable("blocking pool"))??
+        .ok_or_else(|| NodeError::VertexNotFound(hex::encode(id.0)))?;
+    Ok(web::Json(vertex_info(&v, None)))
+}
+
+/// Node id, round, counts, peers with their links, recent TPS and finality.
+#[utoipa::path(get, path = "/v1/consensus/status", tag = "consensus",
+    security(("bearer" = [])),
+    responses((status = 200, body = ConsensusStatus), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody)))]
+pub async fn status(
+    auth: Principal,
+    state: web::Data<AppState>,
+) -> Result<web::Json<ConsensusStatus>> {
+    auth.require(Need::any("consensus", "read"))?;
+    let c = &state.consensus;
+    let store = c.store.clone();
+    let (vertices, counts) = web::block(move || store.consensus_counts())
+        .await
+        .map_err(|_| NodeError::Unavailable("blocking pool"))??;
+    let view = c.view();
+    let window = c.stats.window(now_ms());
+    let peers = c.network().map(|n| n.peers()).unwrap_or_default();
+    Ok(web::Json(ConsensusStatus {
+        node_id: hex::encode(c.node_id().0),
+        active: view.active,
+        round: view.round,
+        vertices,
+        pending_submissions: view.pending_len,
+        transactions: TxCounts {
+            pending: counts[0],
+            accepted: counts[1],
+            rejected: counts[2],
+        },
+        peers: peers
+            .into_iter()
+            .map(|p| PeerInfo {
+                node_id: p.node_id.to_string(),
+                address: p.address.to_string(),
+                connected: p.connected,
+                rtt_ms: p.rtt.map(|d| d.as_secs_f64() * 1000.0),
+                key_exchange_group: p.key_exchange_group,
+                failed_attempts: p.failed_attempts,
+            })
+            .collect(),
+        window_seconds: crate::consensus::stats::WINDOW_MS / 1000,
+        accepted_tps: window.accepted_tps,
+        finality: Finality {
+            p50_ms: window.p50_ms,
+            p95_ms: window.p95_ms,
+            p99_ms: window.p99_ms,
+            samples: window.samples,
+        },
+    }))
+}
+
+fn status_name(s: TxStatus) -> &'static str {
+    match s {
+        TxStatus::Pending => "pending",
+        TxStatus::Accepted => "accepted",
+        TxStatus::Rejected => "rejected",
+    }
+}
+
+fn parse_id(what: &str, text: &str) -> Result<[u8; 32]> {
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(text, &mut out)
+        .map_err(|_| NodeError::InvalidRequest(format!("{what} must be 64 hex digits")))?;
+    Ok(out)
+}
+
+fn vertex_info(v: &Vertex, seq: Option<u64>) -> VertexInfo {
+    VertexInfo {
+        seq,
+        id: hex::encode(v.id().0),
+        author: hex::encode(v.author().0),
+        round: v.round(),
+        timestamp_ms: v.timestamp_ms(),
+        parents: v.parents().iter().map(|p| hex::encode(p.0)).collect(),
+        transactions: v.txs().iter().map(|t| tx_hex(&t.id())).collect(),
+    }
+}

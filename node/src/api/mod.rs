@@ -1,0 +1,104 @@
+//! The REST API: one module per resource, errors mapped to JSON in [`error`] only.
+
+pub mod audit;
+pub mod auth;
+pub mod batch;
+pub mod consensus;
+pub mod crypto;
+pub mod error;
+pub mod events;
+pub mod health;
+pub mod keys;
+pub mod openapi;
+pub mod vault;
+
+use crate::audit::AuditLog;
+use crate::consensus::ConsensusHandle;
+use crate::crypto_pool::CryptoPool;
+use crate::error::{NodeError, Result};
+use crate::keys::KeyRing;
+use crate::metrics::Metrics;
+use crate::store::Store;
+use crate::vault::Vault;
+use actix_web::web;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use std::sync::Arc;
+
+/// Everything a handler needs, shared by all workers.
+pub struct AppState {
+    /// Named keys: writes via the actor, reads via the directory.
+    pub keys: KeyRing,
+    /// Threads for the crypto work.
+    pub pool: CryptoPool,
+    /// Prometheus counters.
+    pub metrics: Arc<Metrics>,
+    /// The database (for readiness checks).
+    pub store: Store,
+    /// Largest batch accepted.
+    pub max_batch_items: usize,
+    /// Secrets: writes via the vault actor, reads from redb snapshots.
+    pub vault: Vault,
+    /// The hash-chained audit log.
+    pub audit: AuditLog,
+    /// Consensus: submissions, status, events.
+    pub consensus: ConsensusHandle,
+}
+
+/// Registers every route.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/health", web::get().to(health::health))
+        .route("/ready", web::get().to(health::ready))
+        .route("/metrics", web::get().to(health::metrics))
+        .service(
+            web::scope("/v1")
+                .route("/consensus/transactions", web::post().to(consensus::submit))
+                .route(
+                    "/consensus/transactions/batch",
+                    web::post().to(consensus::submit_batch),
+                )
+                .route(
+                    "/consensus/transactions/{id}",
+                    web::get().to(consensus::transaction),
+                )
+                .route("/consensus/vertices", web::get().to(consensus::vertices))
+                .route("/consensus/vertices/{id}", web::get().to(consensus::vertex))
+                .route("/consensus/status", web::get().to(consensus::status))
+                .route("/events", web::get().to(events::events))
+                .route("/keys", web::post().to(keys::create))
+                .route("/keys", web::get().to(keys::list))
+                .route("/keys/{name}", web::get().to(keys::read))
+                .route("/keys/{name}", web::delete().to(keys::delete))
+                .route("/keys/{name}/rotate", web::post().to(keys::rotate))
+                .route("/keys/{name}/config", web::post().to(keys::configure))
+                .route("/encrypt", web::post().to(crypto::encrypt))
+                .route("/encrypt/batch", web::post().to(crypto::encrypt_batch))
+                .route("/decrypt", web::post().to(crypto::decrypt))
+                .route("/decrypt/batch", web::post().to(crypto::decrypt_batch))
+                .route("/sign", web::post().to(crypto::sign))
+                .route("/sign/batch", web::post().to(crypto::sign_batch))
+                .route("/verify", web::post().to(crypto::verify))
+                .route("/verify/batch", web::post().to(crypto::verify_batch))
+                .route("/auth/tokens", web::post().to(auth::create_token))
+                .route("/auth/tokens/{id}", web::delete().to(auth::revoke_token))
+                .configure(vault::routes)
+                .configure(audit::routes),
+        );
+}
+
+/// Decodes a standard-base64 request field; the error names the field.
+pub(crate) fn decode_field(field: &'static str, value: &str) -> Result<Vec<u8>> {
+    STANDARD
+        .decode(value)
+        .map_err(|_| NodeError::InvalidBase64(field))
+}
+
+/// Decodes an optional base64 field, absent meaning empty.
+pub(crate) fn decode_optional(field: &'static str, value: Option<&str>) -> Result<Vec<u8>> {
+    value.map_or(Ok(Vec::new()), |v| decode_field(field, v))
+}
+
+/// Standard base64 for response fields.
+pub(crate) fn encode_field(bytes: &[u8]) -> String {
+    STANDARD.encode(bytes)
+}

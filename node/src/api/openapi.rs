@@ -1,0 +1,59 @@
+//! The OpenAPI 3 document, generated from the handlers' annotations. It is served at
+//! `/openapi.json` and committed as `openapi/openapi.json` (a test fails on drift).
+
+use super::{audit, auth, consensus, crypto, events, health, keys, vault};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+/// The API description.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "CretoAI node API",
+        description = "Post-quantum encryption (ML-KEM-768 KEM-DEM) and signatures (ML-DSA-44/65/87, FIPS 204) with named, versioned keys. Binary fields are standard base64. Every /v1 route needs `Authorization: Bearer <token>`. Errors are `{\"error\":{\"code\":\"...\",\"message\":\"...\"}}`."
+    ),
+    paths(
+        health::health, health::ready, health::metrics,
+        keys::create, keys::list, keys::read, keys::rotate, keys::configure, keys::delete,
+        crypto::encrypt, crypto::decrypt, crypto::sign, crypto::verify,
+        crypto::encrypt_batch, crypto::decrypt_batch, crypto::sign_batch, crypto::verify_batch,
+        auth::create_token, auth::revoke_token,
+        consensus::submit, consensus::submit_batch, consensus::transaction,
+        consensus::vertices, consensus::vertex, consensus::status, events::events,
+        vault::write, vault::read, vault::delete, vault::undelete, vault::destroy,
+        vault::read_metadata, vault::update_metadata, vault::delete_metadata, vault::list,
+        vault::rewrap, audit::list, audit::verify,
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "keys", description = "Named, versioned keys"),
+        (name = "crypto", description = "Encrypt, decrypt, sign, verify"),
+        (name = "auth", description = "API tokens"),
+        (name = "consensus", description = "QR-Avalanche cluster: transactions, vertices, status, events"),
+        (name = "vault", description = "Versioned secrets, encrypted at rest (ML-KEM-768 wrapped data keys)"),
+        (name = "audit", description = "Hash-chained audit log of vault and key operations"),
+        (name = "health", description = "Liveness, readiness, metrics"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The document as pretty JSON with a trailing newline, exactly as committed.
+pub fn spec_json() -> String {
+    let mut text = ApiDoc::openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    text.push('\n');
+    text
+}

@@ -1,0 +1,56 @@
+//! Bearer-token authentication and scope checks for every `/v1` route.
+
+pub mod scope;
+pub mod tokens;
+
+use crate::error::{NodeError, Result};
+use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
+use scope::Need;
+use std::future::{ready, Ready};
+use tokens::{Grant, TokenRegistry};
+
+/// The authenticated caller of a request. Taking it as a handler argument makes the route
+/// require `Authorization: Bearer <token>` (401 otherwise); [`Principal::require`] checks scopes
+/// (403).
+#[derive(Debug, Clone)]
+pub struct Principal(Grant);
+
+impl Principal {
+    /// Fails with `forbidden` unless one of the token's scopes covers `need`.
+    pub fn require(&self, need: Need<'_>) -> Result<()> {
+        if self.0.scopes.iter().any(|s| s.covers(&need)) {
+            Ok(())
+        } else {
+            Err(NodeError::Forbidden(need.to_string()))
+        }
+    }
+
+    /// The token id (safe to log).
+    pub fn token_id(&self) -> &str {
+        &self.0.id
+    }
+}
+
+impl FromRequest for Principal {
+    type Error = NodeError;
+    type Future = Ready<Result<Self>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authenticate(req))
+    }
+}
+
+fn authenticate(req: &HttpRequest) -> Result<Principal> {
+    let registry = req
+        .app_data::<web::Data<TokenRegistry>>()
+        .ok_or(NodeError::Unavailable("token registry"))?;
+    let token = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or(NodeError::Unauthorized)?;
+    registry.authenticate(token).map(Principal)
+}

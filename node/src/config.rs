@@ -1,0 +1,370 @@
+//! The node's configuration: defaults <- optional TOML file <- environment (`CRETOAI_*`) <- flags.
+//!
+//! Secrets (root token, master key) come only from the environment, never from flags (which
+//! other users can read in the process list) or the TOML file (which tends to get committed).
+
+use crate::consensus::settings::ConsensusFlags;
+use crate::error::{NodeError, Result};
+use clap::Parser;
+use cretoai_network::PeerConfig;
+use serde::Deserialize;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use zeroize::Zeroizing;
+
+/// Command-line flags. Every flag also reads an environment variable; flags win.
+#[derive(Debug, Default, Parser)]
+#[command(
+    name = "cretoai-node",
+    version,
+    about = "CretoAI node: post-quantum encryption and signatures (ML-KEM-768, ML-DSA-44/65/87) over a REST API.",
+    after_help = "Secrets are read from the environment only:\n  CRETOAI_ROOT_TOKEN   root bearer token (else one is generated at first start and printed once)\n  CRETOAI_MASTER_KEY   base64 of 32 bytes sealing private keys at rest (else <data-dir>/master.key, created 0600)"
+)]
+pub struct Cli {
+    /// TOML file with any of the settings below (keys: listen, data_dir, max_body_bytes,
+    /// max_batch_items, log_level, log_format, workers, crypto_threads, default_token_ttl_seconds,
+    /// vault_max_value_bytes, vault_max_versions).
+    #[arg(long, env = "CRETOAI_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Address and port to serve HTTP on [default: 127.0.0.1:8080].
+    #[arg(long, env = "CRETOAI_LISTEN", value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// Directory for the database and the generated master key [default: ./data].
+    #[arg(long, env = "CRETOAI_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Largest accepted request body in bytes; larger bodies get 413 [default: 1048576].
+    #[arg(long, env = "CRETOAI_MAX_BODY_BYTES", value_name = "BYTES")]
+    pub max_body_bytes: Option<usize>,
+    /// Most items accepted in one batch request [default: 1000].
+    #[arg(long, env = "CRETOAI_MAX_BATCH_ITEMS", value_name = "N")]
+    pub max_batch_items: Option<usize>,
+    /// Log filter in tracing's EnvFilter syntax, e.g. `info` or `cretoai_node=debug` [default: info].
+    #[arg(long, env = "CRETOAI_LOG_LEVEL", value_name = "FILTER")]
+    pub log_level: Option<String>,
+    /// Log line format: `text` or `json` [default: text].
+    #[arg(long, env = "CRETOAI_LOG_FORMAT", value_name = "FORMAT")]
+    pub log_format: Option<LogFormat>,
+    /// HTTP worker threads [default: number of cores].
+    #[arg(long, env = "CRETOAI_WORKERS", value_name = "N")]
+    pub workers: Option<usize>,
+    /// Threads running encrypt/decrypt/sign/verify [default: number of cores].
+    #[arg(long, env = "CRETOAI_CRYPTO_THREADS", value_name = "N")]
+    pub crypto_threads: Option<usize>,
+    /// Lifetime of tokens created without `ttl_seconds` [default: 86400].
+    #[arg(
+        long,
+        env = "CRETOAI_DEFAULT_TOKEN_TTL_SECONDS",
+        value_name = "SECONDS"
+    )]
+    pub default_token_ttl_seconds: Option<u64>,
+    /// Largest vault secret value (JSON of `data`) in bytes; larger gets 413 [default: 65536].
+    #[arg(long, env = "CRETOAI_VAULT_MAX_VALUE_BYTES", value_name = "BYTES")]
+    pub vault_max_value_bytes: Option<usize>,
+    /// Versions kept per vault secret unless its metadata says otherwise [default: 10].
+    #[arg(long, env = "CRETOAI_VAULT_MAX_VERSIONS", value_name = "N")]
+    pub vault_max_versions: Option<u32>,
+    /// UDP address for the cluster's QUIC transport [default: 127.0.0.1:7070]; used only
+    /// when peers are configured.
+    #[arg(long, env = "CRETOAI_QUIC_LISTEN", value_name = "ADDR")]
+    pub quic_listen: Option<SocketAddr>,
+    /// A cluster peer as `<64-hex node id>@<ip:port>` (repeat, or comma-separate in
+    /// CRETOAI_PEERS). No peers: a single-node cluster that finalizes on its own.
+    #[arg(
+        long = "peer",
+        env = "CRETOAI_PEERS",
+        value_name = "ID@ADDR",
+        value_delimiter = ','
+    )]
+    pub peers: Option<Vec<PeerConfig>>,
+    /// File holding this node's ML-DSA-65 identity, sealed under the master key
+    /// [default: <data-dir>/node.key].
+    #[arg(long, env = "CRETOAI_NODE_KEY", value_name = "FILE")]
+    pub node_key: Option<PathBuf>,
+    /// Consensus parameters (TOML: a `[consensus]` table with the same names).
+    #[command(flatten)]
+    pub consensus: ConsensusFlags,
+    /// What to do (default: serve).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands besides serving.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::Subcommand)]
+pub enum Command {
+    /// Create the node identity if needed and print its node id (to configure peers with).
+    Identity,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable key=value lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The settings a TOML file may carry (all optional).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    max_body_bytes: Option<usize>,
+    max_batch_items: Option<usize>,
+    log_level: Option<String>,
+    log_format: Option<LogFormat>,
+    workers: Option<usize>,
+    crypto_threads: Option<usize>,
+    default_token_ttl_seconds: Option<u64>,
+    vault_max_value_bytes: Option<usize>,
+    vault_max_versions: Option<u32>,
+    quic_listen: Option<SocketAddr>,
+    peers: Option<Vec<String>>,
+    node_key: Option<PathBuf>,
+    consensus: Option<ConsensusFlags>,
+}
+
+/// A secret string that never prints and is wiped on drop.
+#[derive(Clone)]
+pub struct Secret(Zeroizing<String>);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: String) -> Self {
+        Secret(Zeroizing::new(value))
+    }
+    /// The secret itself; keep the borrow short.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// The resolved configuration of one node.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// HTTP listen address.
+    pub listen: SocketAddr,
+    /// Data directory (database, generated master key).
+    pub data_dir: PathBuf,
+    /// Body size limit in bytes.
+    pub max_body_bytes: usize,
+    /// Item limit for batch requests.
+    pub max_batch_items: usize,
+    /// tracing EnvFilter directive.
+    pub log_level: String,
+    /// Log line format.
+    pub log_format: LogFormat,
+    /// HTTP worker threads.
+    pub workers: usize,
+    /// Crypto pool threads.
+    pub crypto_threads: usize,
+    /// Default token lifetime.
+    pub default_token_ttl_seconds: u64,
+    /// Largest vault secret value in bytes.
+    pub vault_max_value_bytes: usize,
+    /// Default versions kept per vault secret.
+    pub vault_max_versions: u32,
+    /// Root token from `CRETOAI_ROOT_TOKEN`, if set.
+    pub root_token: Option<Secret>,
+    /// Master key (base64) from `CRETOAI_MASTER_KEY`, if set.
+    pub master_key: Option<Secret>,
+    /// QUIC listen address of the cluster transport.
+    pub quic_listen: SocketAddr,
+    /// Cluster peers; empty means a single-node cluster.
+    pub peers: Vec<PeerConfig>,
+    /// Node identity file; `None` means `<data_dir>/node.key`.
+    pub node_key: Option<PathBuf>,
+    /// Consensus parameter overrides.
+    pub consensus: ConsensusFlags,
+}
+
+/// Number of cores available to the process (at least 1).
+pub fn core_count() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+impl Config {
+    /// Defaults for a node whose data lives in `data_dir`; used by tests and as the base layer.
+    pub fn with_data_dir(data_dir: impl Into<PathBuf>) -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: data_dir.into(),
+            max_body_bytes: 1024 * 1024,
+            max_batch_items: 1000,
+            log_level: "info".to_string(),
+            log_format: LogFormat::Text,
+            workers: core_count(),
+            crypto_threads: core_count(),
+            default_token_ttl_seconds: 86_400,
+            vault_max_value_bytes: 64 * 1024,
+            vault_max_versions: 10,
+            root_token: None,
+            master_key: None,
+            quic_listen: SocketAddr::from(([127, 0, 0, 1], 7070)),
+            peers: Vec::new(),
+            node_key: None,
+            consensus: ConsensusFlags::default(),
+        }
+    }
+
+    /// The node identity file.
+    pub fn node_key_path(&self) -> PathBuf {
+        self.node_key
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("node.key"))
+    }
+
+    /// Resolves all layers: defaults, the TOML file named by `--config`, then env and flags
+    /// (clap has already merged those two), then the secret environment variables.
+    pub fn load(cli: Cli) -> Result<Self> {
+        let file = match &cli.config {
+            Some(path) => read_file_config(path)?,
+            None => FileConfig::default(),
+        };
+        let mut config = Config::with_data_dir("./data");
+        macro_rules! layer {
+            ($($field:ident),*) => {$(
+                if let Some(v) = file.$field { config.$field = v; }
+                if let Some(v) = cli.$field { config.$field = v; }
+            )*};
+        }
+        layer!(
+            listen,
+            data_dir,
+            max_body_bytes,
+            max_batch_items,
+            log_level,
+            log_format,
+            workers,
+            crypto_threads,
+            default_token_ttl_seconds,
+            vault_max_value_bytes,
+            vault_max_versions,
+            quic_listen
+        );
+        config.node_key = cli.node_key.or(file.node_key);
+        if let Some(peers) = file.peers {
+            config.peers = peers
+                .iter()
+                .map(|p| p.parse())
+                .collect::<std::result::Result<_, _>>()
+                .map_err(|e| NodeError::Config(format!("peers: {e}")))?;
+        }
+        if let Some(peers) = cli.peers {
+            config.peers = peers;
+        }
+        config.consensus = file.consensus.unwrap_or_default().overlay(cli.consensus);
+        config.consensus.params(config.peers.len() + 1)?;
+        config.root_token = secret_env("CRETOAI_ROOT_TOKEN");
+        config.master_key = secret_env("CRETOAI_MASTER_KEY");
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<()> {
+        let positive = [
+            ("max_body_bytes", self.max_body_bytes),
+            ("max_batch_items", self.max_batch_items),
+            ("vault_max_value_bytes", self.vault_max_value_bytes),
+            ("vault_max_versions", self.vault_max_versions as usize),
+            ("workers", self.workers),
+            ("crypto_threads", self.crypto_threads),
+        ];
+        for (name, value) in positive {
+            if value == 0 {
+                return Err(NodeError::Config(format!("{name} must be at least 1")));
+            }
+        }
+        if self.default_token_ttl_seconds == 0 {
+            return Err(NodeError::Config(
+                "default_token_ttl_seconds must be at least 1".into(),
+            ));
+        }
+        if matches!(&self.root_token, Some(t) if t.expose().len() < 16) {
+            return Err(NodeError::Config(
+                "CRETOAI_ROOT_TOKEN must be at least 16 characters".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn read_file_config(path: &Path) -> Result<FileConfig> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| NodeError::Config(format!("cannot read {}: {e}", path.display())))?;
+    toml::from_str(&text).map_err(|e| NodeError::Config(format!("{}: {e}", path.display())))
+}
+
+fn secret_env(name: &str) -> Option<Secret> {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .map(Secret::new)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cli(args: &[&str]) -> Cli {
+        let mut all = vec!["cretoai-node"];
+        all.extend_from_slice(args);
+        Cli::try_parse_from(all).expect("valid flags")
+    }
+
+    #[test]
+    fn defaults_match_the_documented_values() {
+        let c = Config::with_data_dir("./data");
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.data_dir, PathBuf::from("./data"));
+        assert_eq!(c.max_body_bytes, 1 << 20);
+    }
+
+    #[test]
+    fn flags_override_the_toml_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("node.toml");
+        std::fs::write(
+            &path,
+            "listen = \"0.0.0.0:9000\"\nmax_body_bytes = 2048\nlog_level = \"debug\"\n",
+        )
+        .unwrap();
+        let c = Config::load(cli(&[
+            "--config",
+            path.to_str().unwrap(),
+            "--max-body-bytes",
+            "4096",
+        ]))
+        .unwrap();
+        assert_eq!(c.listen.to_string(), "0.0.0.0:9000");
+        assert_eq!(c.max_body_bytes, 4096);
+        assert_eq!(c.log_level, "debug");
+    }
+
+    #[test]
+    fn unknown_toml_keys_and_zero_limits_are_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("node.toml");
+        std::fs::write(&path, "listn = \"0.0.0.0:9000\"\n").unwrap();
+        assert!(Config::load(cli(&["--config", path.to_str().unwrap()])).is_err());
+        assert!(Config::load(cli(&["--max-body-bytes", "0"])).is_err());
+    }
+
+    #[test]
+    fn secrets_are_redacted_when_printed() {
+        let mut c = Config::with_data_dir("d");
+        c.root_token = Some(Secret::new("super-secret-token-value".into()));
+        let printed = format!("{c:?}");
+        assert!(!printed.contains("super-secret"));
+        assert!(printed.contains("<redacted>"));
+    }
+}

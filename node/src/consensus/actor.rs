@@ -1,0 +1,204 @@
+//! The consensus actor: owns the sans-IO core, feeds it submissions, peer events and timer
+//! ticks, and hands every resulting action to the journal, which persists before anything is
+//! sent. It never does crypto (the verifier did) nor I/O (the journal and network actors do).
+//!
+//! Actions are buffered and flushed once per mailbox turn, so a burst of submissions and
+//! peer messages becomes one durable commit (group commit) rather than one fsync each.
+
+use super::journal::{Commit, Journal, SubmitOutcome, SubmitReply};
+use super::{now_ms, CoreView};
+use crate::error::{NodeError, Result};
+use crate::store::Store;
+use actix::prelude::*;
+use cretoai_consensus::{
+    Action, Config as CoreConfig, Event, Node, Params, SignatureCheck, Transaction, ValidatorSet,
+};
+use cretoai_crypto::ml_dsa::SigningKey;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+/// Submit client transactions (signatures already verified); answered once durable.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Submit {
+    /// The transactions.
+    pub txs: Vec<Transaction>,
+    /// Where the per-item outcome goes.
+    pub reply: oneshot::Sender<SubmitOutcome>,
+}
+
+/// An event from a peer (signatures already verified).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct PeerEvent(pub Event);
+
+/// Every validator's key is known: build the core from the persisted log and start.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Activate(pub ValidatorSet);
+
+/// The actor.
+pub struct ConsensusActor {
+    core: Option<Node>,
+    key: Option<SigningKey>,
+    params: Params,
+    tick: Duration,
+    store: Store,
+    journal: Addr<Journal>,
+    view: Arc<Mutex<CoreView>>,
+    out: Vec<Action>,
+    replies: Vec<SubmitReply>,
+    flush_scheduled: bool,
+}
+
+impl ConsensusActor {
+    /// A waiting actor; it runs once it receives [`Activate`].
+    pub fn new(
+        key: SigningKey,
+        params: Params,
+        tick: Duration,
+        store: Store,
+        journal: Addr<Journal>,
+        view: Arc<Mutex<CoreView>>,
+    ) -> Self {
+        ConsensusActor {
+            core: None,
+            key: Some(key),
+            params,
+            tick,
+            store,
+            journal,
+            view,
+            out: Vec::new(),
+            replies: Vec::new(),
+            flush_scheduled: false,
+        }
+    }
+
+    fn activate(&mut self, validators: ValidatorSet) -> Result<Node> {
+        let key = self
+            .key
+            .take()
+            .ok_or(NodeError::Internal("consensus activated twice"))?;
+        let mut config = CoreConfig::new(self.params.clone(), validators);
+        config.signature_check = SignatureCheck::Trusted;
+        config.sync_interval_ms = 500;
+        let records = self.store.consensus_log(&self.params.limits)?;
+        let replayed = records.len();
+        let node = Node::restore(config, key, cretoai_crypto::random::array(), records)
+            .map_err(|e| NodeError::Storage(format!("consensus log cannot be replayed: {e}")))?;
+        tracing::info!(
+            replayed,
+            round = ?node.round(),
+            dag = node.dag_len(),
+            "consensus core running"
+        );
+        Ok(node)
+    }
+
+    fn schedule_flush(&mut self, ctx: &mut Context<Self>) {
+        if !self.flush_scheduled {
+            self.flush_scheduled = true;
+            ctx.run_later(Duration::ZERO, |actor, _| actor.flush());
+        }
+    }
+
+    fn flush(&mut self) {
+        self.flush_scheduled = false;
+        if let Some(core) = &self.core {
+            let mut view = self.view.lock().unwrap_or_else(|e| e.into_inner());
+            view.active = true;
+            view.round = core.round();
+            view.dag_len = core.dag_len();
+            view.pending_len = core.pending_len();
+        }
+        if self.out.is_empty() && self.replies.is_empty() {
+            return;
+        }
+        for action in &self.out {
+            if let Action::EquivocationDetected(e) = action {
+                tracing::warn!(author = %hex::encode(e.author().0), round = e.round(), "equivocation detected");
+            }
+        }
+        self.journal.do_send(Commit {
+            actions: std::mem::take(&mut self.out),
+            replies: std::mem::take(&mut self.replies),
+        });
+    }
+}
+
+impl Actor for ConsensusActor {
+    type Context = Context<Self>;
+}
+
+impl Handler<Activate> for ConsensusActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Activate, ctx: &mut Context<Self>) {
+        if self.core.is_some() {
+            return;
+        }
+        match self.activate(msg.0) {
+            Ok(node) => {
+                self.core = Some(node);
+                ctx.run_interval(self.tick, |actor, ctx| {
+                    if let Some(core) = actor.core.as_mut() {
+                        actor.out.extend(core.handle(now_ms(), Event::Tick));
+                    }
+                    actor.schedule_flush(ctx);
+                });
+                self.schedule_flush(ctx);
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "consensus cannot start");
+                System::current().stop_with_code(1);
+            }
+        }
+    }
+}
+
+impl Handler<Submit> for ConsensusActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Submit, ctx: &mut Context<Self>) {
+        let Some(core) = self.core.as_mut() else {
+            let outcome = msg
+                .txs
+                .iter()
+                .map(|_| Err(NodeError::Unavailable("consensus is waiting for peer keys")))
+                .collect();
+            let _ = msg.reply.send(outcome);
+            return;
+        };
+        let now = now_ms();
+        let outcome = msg
+            .txs
+            .into_iter()
+            .map(|tx| {
+                let id = tx.id();
+                let actions = core
+                    .submit(now, tx)
+                    .map_err(|e| NodeError::InvalidRequest(format!("transaction refused: {e}")))?;
+                self.out.extend(actions);
+                Ok(id)
+            })
+            .collect();
+        self.replies.push(SubmitReply {
+            sender: msg.reply,
+            outcome,
+        });
+        self.schedule_flush(ctx);
+    }
+}
+
+impl Handler<PeerEvent> for ConsensusActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: PeerEvent, ctx: &mut Context<Self>) {
+        if let Some(core) = self.core.as_mut() {
+            self.out.extend(core.handle(now_ms(), msg.0));
+            self.schedule_flush(ctx);
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! The node's consensus: the actor around the QR-Avalanche core ([`actor`]), the storage
+//! actor that makes its records durable ([`journal`]), the signature verification pool
+//! ([`verifier`]), measured figures ([`stats`]) and the event stream ([`events`]).
+//!
+//! With no peers configured the validator set is this node alone and it finalizes on its own;
+//! with peers, the network layer activates consensus once it knows every peer's key.
+
+pub mod actor;
+pub mod events;
+pub mod journal;
+pub mod settings;
+pub mod stats;
+pub mod verifier;
+
+use crate::config::Config;
+use crate::crypto_pool::CryptoPool;
+use crate::error::{NodeError, Result};
+use crate::master_key::MasterKey;
+use crate::network::identity::NodeKey;
+use crate::store::Store;
+use actix::{Actor, Addr, Arbiter, Recipient};
+use actor::{Activate, ConsensusActor, PeerEvent, Submit};
+use cretoai_consensus::{Limits, NodeId, Transaction, TxId, Validator, ValidatorSet};
+use cretoai_network::Network;
+use events::EventBus;
+use journal::{Journal, Outgoing, SubmitOutcome};
+use stats::ConsensusStats;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use verifier::Verifier;
+
+/// Milliseconds since the Unix epoch: the core's clock.
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// The core's counters as of the actor's last turn (read by the status endpoint).
+#[derive(Debug, Clone, Default)]
+pub struct CoreView {
+    /// Whether the core runs (false while waiting for peer keys).
+    pub active: bool,
+    /// This node's latest own round.
+    pub round: Option<u64>,
+    /// Vertices in the DAG.
+    pub dag_len: usize,
+    /// Submitted transactions waiting for a vertex.
+    pub pending_len: usize,
+}
+
+/// Handle to the node's consensus; cheap to clone.
+#[derive(Clone)]
+pub struct ConsensusHandle {
+    actor: Addr<ConsensusActor>,
+    journal_network: Arc<OnceLock<Recipient<Outgoing>>>,
+    /// The database.
+    pub store: Store,
+    /// Size limits of transactions and vertices.
+    pub limits: Limits,
+    /// Measured figures.
+    pub stats: Arc<ConsensusStats>,
+    /// The event stream.
+    pub events: EventBus,
+    /// Signature checks on the crypto pool.
+    pub verifier: Verifier,
+    view: Arc<Mutex<CoreView>>,
+    node_key: Arc<NodeKey>,
+    node_id: NodeId,
+    network: Arc<OnceLock<Network>>,
+}
+
+impl ConsensusHandle {
+    /// Loads (or creates) the node identity, opens the consensus tables and starts the journal
+    /// and the consensus actor on their own threads. Must run inside an actix system.
+    pub fn start(
+        config: &Config,
+        store: Store,
+        master: &MasterKey,
+        pool: CryptoPool,
+    ) -> Result<Self> {
+        let node_key = NodeKey::load_or_create(&config.node_key_path(), master)?;
+        let signing = node_key.signing_key()?;
+        let node_id = node_key.node_id();
+        store.init_consensus()?;
+        let params = config.consensus.params(config.peers.len() + 1)?;
+        let limits = params.limits;
+        let stats = Arc::new(ConsensusStats::default());
+        let events = EventBus::default();
+        let journal_network = Arc::new(OnceLock::new());
+        let journal = Journal::start(
+            store.clone(),
+            stats.clone(),
+            events.clone(),
+            journal_network.clone(),
+        );
+        let view = Arc::new(Mutex::new(CoreView::default()));
+        let actor = ConsensusActor::new(
+            node_key.signing_key()?,
+            params,
+            Duration::from_millis(config.consensus.tick_ms()),
+            store.clone(),
+            journal,
+            view.clone(),
+        );
+        let arbiter = Arbiter::new();
+        let actor = ConsensusActor::start_in_arbiter(&arbiter.handle(), move |_| actor);
+        if config.peers.is_empty() {
+            let me = Validator::new(signing.verifying_key().clone(), 1);
+            actor.do_send(Activate(
+                ValidatorSet::new(vec![me])
+                    .map_err(|e| NodeError::Config(format!("validator set: {e}")))?,
+            ));
+        }
+        Ok(ConsensusHandle {
+            actor,
+            journal_network,
+            store,
+            limits,
+            stats,
+            events,
+            verifier: Verifier::new(pool, config.crypto_threads),
+            view,
+            node_key: Arc::new(node_key),
+            node_id,
+            network: Arc::new(OnceLock::new()),
+        })
+    }
+
+    /// This node's id.
+    pub fn node_id(&self) -> NodeId {
+        self.node_id
+    }
+
+    /// The identity key (the network layer derives the QUIC identity from it).
+    pub fn node_key(&self) -> &NodeKey {
+        &self.node_key
+    }
+
+    /// The core's counters as of its last turn.
+    pub fn view(&self) -> CoreView {
+        self.view.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The transport, once started (cluster mode).
+    pub fn network(&self) -> Option<&Network> {
+        self.network.get()
+    }
+
+    /// Connects the network layer: where the journal sends, and the transport for status.
+    pub fn attach_network(&self, network: Network, outgoing: Recipient<Outgoing>) {
+        let _ = self.network.set(network);
+        let _ = self.journal_network.set(outgoing);
+    }
+
+    /// Where peer events go.
+    pub fn peer_events(&self) -> Recipient<PeerEvent> {
+        self.actor.clone().recipient()
+    }
+
+    /// Starts consensus with this validator set (cluster mode, once every key is known).
+    pub fn activate(&self, validators: ValidatorSet) {
+        self.actor.do_send(Activate(validators));
+    }
+
+    /// Submits verified transactions; returns once each is durable (or refused).
+    pub async fn submit(&self, txs: Vec<Transaction>) -> Result<SubmitOutcome> {
+        let count = txs.len() as u64;
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.actor
+            .send(Submit { txs, reply })
+            .await
+            .map_err(|_| NodeError::Unavailable("consensus actor"))?;
+        let outcome = answer
+            .await
+            .map_err(|_| NodeError::Unavailable("consensus journal"))?;
+        let ok = outcome.iter().filter(|o| o.is_ok()).count() as u64;
+        self.stats
+            .submitted
+            .fetch_add(ok.min(count), std::sync::atomic::Ordering::Relaxed);
+        Ok(outcome)
+    }
+
+    /// Whether the actors still run.
+    pub fn is_running(&self) -> bool {
+        self.actor.connected()
+    }
+
+    /// Prometheus text of the consensus metrics.
+    pub fn render_metrics(&self, out: &mut String) {
+        let connected = self
+            .network()
+            .map_or(0, |n| n.peers().iter().filter(|p| p.connected).count());
+        self.stats.render(out, self.view().pending_len, connected);
+    }
+}
+
+/// Ids as lower-case hex.
+pub fn tx_hex(id: &TxId) -> String {
+    hex::encode(id.0)
+}

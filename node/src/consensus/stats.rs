@@ -1,0 +1,193 @@
+//! Measured consensus figures: lifetime counters and a finality histogram for Prometheus, and
+//! a sliding window of recent acceptances for the status endpoint's TPS and percentiles.
+
+use std::collections::VecDeque;
+use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+/// Width of the status window.
+pub const WINDOW_MS: u64 = 10_000;
+/// Most acceptances kept in the window (bounds memory at very high rates).
+const WINDOW_CAP: usize = 500_000;
+/// Finality histogram bucket bounds, seconds.
+const BUCKETS: [f64; 12] = [
+    0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
+];
+
+/// Figures over the recent window.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct WindowFigures {
+    /// Accepted transactions per second over the window.
+    pub accepted_tps: f64,
+    /// Finality percentiles (ms): p50, p95, p99; `None` with no acceptances in the window.
+    pub p50_ms: Option<u64>,
+    /// 95th percentile.
+    pub p95_ms: Option<u64>,
+    /// 99th percentile.
+    pub p99_ms: Option<u64>,
+    /// Acceptances in the window.
+    pub samples: usize,
+}
+
+/// Counters and the acceptance window; shared by the journal (writer) and the API (readers).
+#[derive(Default)]
+pub struct ConsensusStats {
+    /// Transactions submitted to this node (accepted by the API).
+    pub submitted: AtomicU64,
+    /// Transactions accepted (decided here).
+    pub accepted: AtomicU64,
+    /// Transactions rejected (decided here).
+    pub rejected: AtomicU64,
+    /// Vertices added to the DAG.
+    pub vertices: AtomicU64,
+    /// Equivocations detected.
+    pub equivocations: AtomicU64,
+    /// Inbound frames refused as malformed or badly signed.
+    pub refused_frames: AtomicU64,
+    /// Durable commits of the journal.
+    pub commits: AtomicU64,
+    finality: Mutex<Histogram>,
+    window: Mutex<VecDeque<(u64, u64)>>,
+}
+
+#[derive(Default)]
+struct Histogram {
+    buckets: [u64; BUCKETS.len()],
+    sum_seconds: f64,
+    count: u64,
+}
+
+impl ConsensusStats {
+    /// Records acceptances decided at `now_ms` with their finality in ms.
+    pub fn record_accepted(&self, now_ms: u64, finality_ms: &[u64]) {
+        if finality_ms.is_empty() {
+            return;
+        }
+        self.accepted
+            .fetch_add(finality_ms.len() as u64, Ordering::Relaxed);
+        {
+            let mut h = self.finality.lock().unwrap_or_else(|e| e.into_inner());
+            for &ms in finality_ms {
+                let s = ms as f64 / 1000.0;
+                if let Some(i) = BUCKETS.iter().position(|b| s <= *b) {
+                    h.buckets[i] += 1;
+                }
+                h.sum_seconds += s;
+                h.count += 1;
+            }
+        }
+        let mut w = self.window.lock().unwrap_or_else(|e| e.into_inner());
+        for &ms in finality_ms {
+            w.push_back((now_ms, ms));
+        }
+        while w.len() > WINDOW_CAP {
+            w.pop_front();
+        }
+    }
+
+    /// TPS and finality percentiles over the last [`WINDOW_MS`] before `now_ms`.
+    pub fn window(&self, now_ms: u64) -> WindowFigures {
+        let mut w = self.window.lock().unwrap_or_else(|e| e.into_inner());
+        let start = now_ms.saturating_sub(WINDOW_MS);
+        while w.front().is_some_and(|(at, _)| *at < start) {
+            w.pop_front();
+        }
+        let mut finality: Vec<u64> = w
+            .iter()
+            .filter(|(at, _)| *at >= start)
+            .map(|(_, ms)| *ms)
+            .collect();
+        drop(w);
+        finality.sort_unstable();
+        let pct = |p: f64| -> Option<u64> {
+            let last = finality.len().checked_sub(1)?;
+            Some(finality[((last as f64) * p).round() as usize])
+        };
+        WindowFigures {
+            accepted_tps: finality.len() as f64 / (WINDOW_MS as f64 / 1000.0),
+            p50_ms: pct(0.50),
+            p95_ms: pct(0.95),
+            p99_ms: pct(0.99),
+            samples: finality.len(),
+        }
+    }
+
+    /// Prometheus text for the consensus metrics.
+    pub fn render(&self, out: &mut String, pending: usize, connected_peers: usize) {
+        let counters = [
+            (
+                "submitted",
+                &self.submitted,
+                "Transactions submitted to this node.",
+            ),
+            ("accepted", &self.accepted, "Transactions accepted."),
+            ("rejected", &self.rejected, "Transactions rejected."),
+            ("vertices", &self.vertices, "Vertices added to the DAG."),
+            (
+                "equivocations",
+                &self.equivocations,
+                "Equivocations detected.",
+            ),
+            (
+                "refused_frames",
+                &self.refused_frames,
+                "Peer frames refused (malformed or bad signature).",
+            ),
+            ("commits", &self.commits, "Durable journal commits."),
+        ];
+        for (name, value, help) in counters {
+            let _ = writeln!(
+                out,
+                "# HELP cretoai_consensus_{name}_total {help}\n# TYPE cretoai_consensus_{name}_total counter\ncretoai_consensus_{name}_total {}",
+                value.load(Ordering::Relaxed)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP cretoai_consensus_pending_transactions Submitted transactions waiting for a vertex.\n# TYPE cretoai_consensus_pending_transactions gauge\ncretoai_consensus_pending_transactions {pending}\n# HELP cretoai_consensus_connected_peers Peers with a live connection.\n# TYPE cretoai_consensus_connected_peers gauge\ncretoai_consensus_connected_peers {connected_peers}"
+        );
+        out.push_str("# HELP cretoai_consensus_finality_seconds Time from first sight to acceptance.\n# TYPE cretoai_consensus_finality_seconds histogram\n");
+        let h = self.finality.lock().unwrap_or_else(|e| e.into_inner());
+        let mut cumulative = 0;
+        for (bound, n) in BUCKETS.iter().zip(h.buckets) {
+            cumulative += n;
+            let _ = writeln!(
+                out,
+                "cretoai_consensus_finality_seconds_bucket{{le=\"{bound}\"}} {cumulative}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "cretoai_consensus_finality_seconds_bucket{{le=\"+Inf\"}} {}\ncretoai_consensus_finality_seconds_sum {}\ncretoai_consensus_finality_seconds_count {}",
+            h.count, h.sum_seconds, h.count
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_measures_rate_and_percentiles() {
+        let s = ConsensusStats::default();
+        assert_eq!(s.window(50_000).p50_ms, None);
+        s.record_accepted(30_000, &[5_000]); // outside the window at 50 s
+        let finality: Vec<u64> = (1..=100).collect();
+        s.record_accepted(45_000, &finality);
+        let w = s.window(50_000);
+        assert_eq!(w.samples, 100);
+        assert!((w.accepted_tps - 10.0).abs() < 1e-9);
+        assert_eq!(
+            (w.p50_ms, w.p95_ms, w.p99_ms),
+            (Some(51), Some(95), Some(99))
+        );
+        let mut text = String::new();
+        s.render(&mut text, 3, 2);
+        assert!(text.contains("cretoai_consensus_accepted_total 101\n"));
+        assert!(text.contains("cretoai_consensus_finality_seconds_bucket{le=\"0.1\"} 100\n"));
+        assert!(text.contains("cretoai_consensus_finality_seconds_count 101\n"));
+        assert!(text.contains("cretoai_consensus_pending_transactions 3\n"));
+    }
+}

@@ -1,0 +1,48 @@
+//! `cretoai-node`: parse the configuration, start logging, serve.
+
+use clap::Parser;
+use cretoai_node::config::{Cli, Command, Config, LogFormat};
+use std::process::ExitCode;
+use tracing_subscriber::EnvFilter;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let command = cli.command;
+    let config = match Config::load(cli) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("cretoai-node: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if command == Some(Command::Identity) {
+        return match cretoai_node::network::identity::show(&config) {
+            Ok(id) => {
+                println!("{id}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("cretoai-node: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let filter = EnvFilter::try_new(&config.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
+    // Logs go to stderr; stdout carries only the one-time root token line.
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match config.log_format {
+        LogFormat::Json => logs.json().init(),
+        LogFormat::Text => logs.init(),
+    }
+    tracing::info!(config = ?config, "starting cretoai-node");
+    match actix_web::rt::System::new().block_on(cretoai_node::run(config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "cretoai-node stopped");
+            eprintln!("cretoai-node: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

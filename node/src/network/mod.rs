@@ -1,0 +1,304 @@
+//! The networking actor around `cretoai-network`: it sends the core's messages to peers over
+//! post-quantum QUIC, turns what peers send into core events (after the verification pool has
+//! checked every signature), learns each peer's public key over its pinned connection, and
+//! activates consensus once every validator key is known.
+
+pub mod identity;
+pub mod wire;
+
+use crate::config::Config;
+use crate::consensus::actor::PeerEvent;
+use crate::consensus::journal::Outgoing;
+use crate::consensus::ConsensusHandle;
+use crate::error::{NodeError, Result};
+use actix::prelude::*;
+use cretoai_consensus::{Action, Event, NodeId, Validator, ValidatorSet, Vertex};
+use cretoai_crypto::ml_dsa::{MlDsaLevel, VerifyingKey};
+use cretoai_network::{Frame, Inbound, Network, NetworkConfig};
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use wire::{Message, HELLO};
+
+/// How long after a failed query send the peer counts as having answered "no".
+const UNREACHABLE_ANSWER_DELAY: Duration = Duration::from_millis(200);
+/// How often missing peer keys are asked for.
+const HELLO_RETRY: Duration = Duration::from_millis(200);
+
+fn net_id(id: &NodeId) -> cretoai_network::NodeId {
+    cretoai_network::NodeId::from_bytes(id.0)
+}
+
+fn core_id(id: &cretoai_network::NodeId) -> NodeId {
+    NodeId(*id.as_bytes())
+}
+
+/// Sends the core's outgoing messages.
+pub struct NetworkActor {
+    net: Network,
+    consensus: Recipient<PeerEvent>,
+}
+
+impl Actor for NetworkActor {
+    type Context = Context<Self>;
+}
+
+impl Handler<Outgoing> for NetworkActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Outgoing, _: &mut Context<Self>) {
+        for action in msg.0 {
+            let (peer, message) = match action {
+                Action::Broadcast(v) => {
+                    let net = self.net.clone();
+                    let frame = Message::Vertex(Vertex::clone(&v)).to_frame();
+                    actix::spawn(async move {
+                        net.broadcast(&frame).await;
+                    });
+                    continue;
+                }
+                Action::Query {
+                    peer,
+                    request_id,
+                    vertex,
+                } => {
+                    // A peer we cannot reach answers "no" soon rather than at the query
+                    // timeout; the short delay keeps an isolated node from spinning vertices.
+                    let net = self.net.clone();
+                    let consensus = self.consensus.clone();
+                    let frame = Message::Query { request_id, vertex }.to_frame();
+                    actix::spawn(async move {
+                        if net.send(&net_id(&peer), &frame).await.is_err() {
+                            tokio::time::sleep(UNREACHABLE_ANSWER_DELAY).await;
+                            consensus.do_send(PeerEvent(Event::Chits {
+                                from: peer,
+                                request_id,
+                                preferred: false,
+                            }));
+                        }
+                    });
+                    continue;
+                }
+                Action::RespondChits {
+                    peer,
+                    request_id,
+                    preferred,
+                } => (
+                    peer,
+                    Message::Chits {
+                        request_id,
+                        preferred,
+                    },
+                ),
+                Action::Fetch { peer, ids } => (peer, Message::Fetch(ids)),
+                Action::SendVertices { peer, vertices } => (
+                    peer,
+                    Message::Vertices(vertices.iter().map(|v| Vertex::clone(v)).collect()),
+                ),
+                Action::Frontier { peer, tips } => (peer, Message::Frontier(tips)),
+                _ => continue,
+            };
+            let net = self.net.clone();
+            let frame = message.to_frame();
+            actix::spawn(async move {
+                if let Err(e) = net.send(&net_id(&peer), &frame).await {
+                    tracing::debug!(peer = %hex::encode(&peer.0[..4]), error = %e, "send failed");
+                }
+            });
+        }
+    }
+}
+
+/// Starts the transport and the networking actor (cluster mode). Must run inside the actix
+/// system; returns once the QUIC endpoint listens.
+pub async fn start(consensus: &ConsensusHandle, config: &Config) -> Result<Network> {
+    let identity = consensus.node_key().network_identity()?;
+    let mut net_config = NetworkConfig::new(config.quic_listen);
+    net_config.peers = config.peers.clone();
+    let (net, inbound) = Network::start(identity, net_config)
+        .await
+        .map_err(|e| NodeError::Config(format!("cluster transport: {e}")))?;
+    let actor = NetworkActor {
+        net: net.clone(),
+        consensus: consensus.peer_events(),
+    }
+    .start();
+    consensus.attach_network(net.clone(), actor.recipient());
+    let validators = Arc::new(OnceLock::new());
+    actix::spawn(receive(inbound, consensus.clone(), validators.clone()));
+    actix::spawn(learn_keys(net.clone(), consensus.clone(), validators));
+    tracing::info!(quic = %net.local_addr(), peers = config.peers.len(), "cluster transport up");
+    Ok(net)
+}
+
+/// Asks every peer whose key is not stored yet for it, checks it against the pinned id, stores
+/// it, and activates consensus when the validator set is complete.
+async fn learn_keys(
+    net: Network,
+    consensus: ConsensusHandle,
+    validators: Arc<OnceLock<Arc<ValidatorSet>>>,
+) {
+    let me = consensus
+        .node_key()
+        .signing_key()
+        .map(|k| k.verifying_key().clone());
+    let Ok(me) = me else { return };
+    let mut keys: BTreeMap<NodeId, VerifyingKey> = BTreeMap::new();
+    if let Ok(stored) = consensus.store.peer_keys() {
+        for (id, key) in stored {
+            if let Ok(key) = VerifyingKey::from_bytes(MlDsaLevel::MlDsa65, &key) {
+                keys.insert(NodeId(id), key);
+            }
+        }
+    }
+    loop {
+        let wanted: Vec<NodeId> = net.peers().iter().map(|p| core_id(&p.node_id)).collect();
+        let missing: Vec<NodeId> = wanted
+            .iter()
+            .filter(|id| !keys.contains_key(id))
+            .copied()
+            .collect();
+        if missing.is_empty() {
+            let mut members = vec![Validator::new(me, 1)];
+            members.extend(
+                wanted
+                    .iter()
+                    .filter_map(|id| keys.get(id))
+                    .map(|k| Validator::new(k.clone(), 1)),
+            );
+            match ValidatorSet::new(members) {
+                Ok(set) => {
+                    let _ = validators.set(Arc::new(set.clone()));
+                    consensus.activate(set);
+                    tracing::info!(validators = wanted.len() + 1, "every validator key known");
+                }
+                Err(e) => tracing::error!(error = %e, "validator set refused"),
+            }
+            return;
+        }
+        for peer in missing {
+            let Ok(reply) = net
+                .request(&net_id(&peer), &Frame::new(HELLO, Vec::new()))
+                .await
+            else {
+                continue;
+            };
+            let Ok(key) = VerifyingKey::from_bytes(MlDsaLevel::MlDsa65, &reply.payload) else {
+                continue;
+            };
+            // The connection is pinned to this id already; the hash check binds the key to it.
+            if NodeId::of_key(&key) != peer {
+                tracing::warn!(peer = %hex::encode(peer.0), "peer sent a key that is not its own");
+                continue;
+            }
+            if consensus
+                .store
+                .put_peer_key(&peer.0, key.as_bytes())
+                .is_ok()
+            {
+                keys.insert(peer, key);
+            }
+        }
+        tokio::time::sleep(HELLO_RETRY).await;
+    }
+}
+
+/// Turns inbound frames into core events. Vertices are verified on the pool first, each in its
+/// own task so that slow verification never delays votes.
+async fn receive(
+    mut inbound: mpsc::Receiver<Inbound>,
+    consensus: ConsensusHandle,
+    validators: Arc<OnceLock<Arc<ValidatorSet>>>,
+) {
+    let own_key = consensus
+        .node_key()
+        .signing_key()
+        .map(|k| k.verifying_key().as_bytes().to_vec())
+        .unwrap_or_default();
+    let events = consensus.peer_events();
+    while let Some(item) = inbound.recv().await {
+        let (from, frame) = match item {
+            Inbound::Request { frame, reply, .. } if frame.kind == HELLO => {
+                let _ = reply.reply(Frame::new(HELLO, own_key.clone()));
+                continue;
+            }
+            Inbound::Message { from, frame } => (core_id(&from), frame),
+            Inbound::PeerUp { peer } => {
+                tracing::info!(peer = %peer, "peer connected");
+                continue;
+            }
+            Inbound::PeerDown { peer } => {
+                tracing::info!(peer = %peer, "peer disconnected");
+                continue;
+            }
+            Inbound::Request { .. } => continue,
+        };
+        let message = match Message::from_frame(&frame, &consensus.limits) {
+            Ok(m) => m,
+            Err(e) => {
+                consensus
+                    .stats
+                    .refused_frames
+                    .fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(peer = %hex::encode(&from.0[..4]), reason = e.0, "malformed consensus frame");
+                continue;
+            }
+        };
+        let event = match message {
+            Message::Vertex(v) => {
+                verify_then_deliver(vec![v], from, &consensus, &validators, &events);
+                continue;
+            }
+            Message::Vertices(vs) => {
+                verify_then_deliver(vs, from, &consensus, &validators, &events);
+                continue;
+            }
+            Message::Query { request_id, vertex } => Event::Query {
+                from,
+                request_id,
+                vertex,
+            },
+            Message::Chits {
+                request_id,
+                preferred,
+            } => Event::Chits {
+                from,
+                request_id,
+                preferred,
+            },
+            Message::Fetch(ids) => Event::FetchRequest { from, ids },
+            Message::Frontier(tips) => Event::Frontier { from, tips },
+        };
+        events.do_send(PeerEvent(event));
+    }
+}
+
+fn verify_then_deliver(
+    vertices: Vec<Vertex>,
+    from: NodeId,
+    consensus: &ConsensusHandle,
+    validators: &Arc<OnceLock<Arc<ValidatorSet>>>,
+    events: &Recipient<PeerEvent>,
+) {
+    // Before activation the validator set is unknown; the frontier gossip brings them again.
+    let Some(set) = validators.get().cloned() else {
+        return;
+    };
+    let verifier = consensus.verifier.clone();
+    let stats = consensus.stats.clone();
+    let events = events.clone();
+    actix::spawn(async move {
+        // In order, so that parents reach the core before their children.
+        for v in vertices {
+            let v = Arc::new(v);
+            if verifier.vertex(v.clone(), set.clone()).await {
+                events.do_send(PeerEvent(Event::Vertex { from, vertex: v }));
+            } else {
+                stats.refused_frames.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(peer = %hex::encode(&from.0[..4]), "vertex with a bad signature refused");
+            }
+        }
+    });
+}

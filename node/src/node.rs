@@ -1,0 +1,181 @@
+//! Wiring: open the store, load keys and tokens, start the actors, build the actix `App`.
+
+use crate::api::auth::DefaultTtl;
+use crate::api::error::{json_error, path_error, rewrite_plain_errors, BodyLimit};
+use crate::api::openapi::ApiDoc;
+use crate::api::{self, AppState};
+use crate::audit::AuditLog;
+use crate::auth::tokens::TokenRegistry;
+use crate::clock::SharedClock;
+use crate::config::{Config, Secret};
+use crate::consensus::ConsensusHandle;
+use crate::crypto_pool::CryptoPool;
+use crate::error::Result;
+use crate::keys::KeyRing;
+use crate::master_key::MasterKey;
+use crate::metrics::Metrics;
+use crate::store::Store;
+use crate::vault::{Vault, VaultLimits};
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::ErrorHandlers;
+use actix_web::{web, App};
+use std::sync::Arc;
+use std::time::Instant;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+/// A running node's shared parts; clone it into each HTTP worker's `App`.
+#[derive(Clone)]
+pub struct Node {
+    state: web::Data<AppState>,
+    tokens: web::Data<TokenRegistry>,
+    max_body_bytes: usize,
+    default_ttl: u64,
+    generated_root: Option<Secret>,
+}
+
+impl Node {
+    /// Opens everything under `config.data_dir` and starts the key ring actor and the crypto
+    /// pool. Must run inside an actix system.
+    pub fn open(config: &Config, clock: SharedClock) -> Result<Self> {
+        let store = Store::open(&config.data_dir)?;
+        let master = MasterKey::load(
+            config.master_key.as_ref().map(Secret::expose),
+            &config.data_dir,
+        )?;
+        store.check_master_key(&master)?;
+        let tokens = TokenRegistry::load(store.clone(), clock.clone())?;
+        let generated_root = tokens.bootstrap_root(config.root_token.as_ref())?;
+        crate::vault::ensure_key(&store, &master, clock.now())?;
+        let pool = CryptoPool::start(config.crypto_threads);
+        let consensus = ConsensusHandle::start(config, store.clone(), &master, pool.clone())?;
+        let keys = KeyRing::start(store.clone(), Arc::new(master), clock.clone())?;
+        let audit = AuditLog::start(store.clone(), clock.clone())?;
+        let vault_limits = VaultLimits {
+            max_value_bytes: config.vault_max_value_bytes,
+            max_versions: config.vault_max_versions,
+        };
+        let vault = Vault::start(
+            store.clone(),
+            keys.directory().clone(),
+            pool.clone(),
+            clock,
+            vault_limits,
+        )?;
+        let state = AppState {
+            keys,
+            pool,
+            metrics: Arc::new(Metrics::default()),
+            store,
+            max_batch_items: config.max_batch_items,
+            vault,
+            audit,
+            consensus,
+        };
+        Ok(Node {
+            state: web::Data::new(state),
+            tokens: web::Data::new(tokens),
+            max_body_bytes: config.max_body_bytes,
+            default_ttl: config.default_token_ttl_seconds,
+            generated_root,
+        })
+    }
+
+    /// The root token if this start generated it (first start without `CRETOAI_ROOT_TOKEN`).
+    pub fn generated_root_token(&self) -> Option<&Secret> {
+        self.generated_root.as_ref()
+    }
+
+    /// The shared handler state.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// The actix application: routes, limits, JSON errors, metrics and one log line per request.
+    pub fn app(
+        &self,
+    ) -> App<
+        impl ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<impl MessageBody>,
+            Error = actix_web::Error,
+            InitError = (),
+        >,
+    > {
+        let metrics = self.state.metrics.clone();
+        App::new()
+            .app_data(self.state.clone())
+            .app_data(self.tokens.clone())
+            .app_data(web::Data::new(DefaultTtl(self.default_ttl)))
+            .app_data(BodyLimit(self.max_body_bytes))
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(self.max_body_bytes)
+                    .content_type_required(false)
+                    .error_handler(json_error),
+            )
+            .app_data(web::PathConfig::default().error_handler(path_error))
+            .configure(api::routes)
+            .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", ApiDoc::openapi()))
+            .route(
+                "/docs",
+                web::get().to(|| async {
+                    actix_web::HttpResponse::PermanentRedirect()
+                        .insert_header(("location", "/docs/"))
+                        .finish()
+                }),
+            )
+            .wrap(ErrorHandlers::new().default_handler(rewrite_plain_errors))
+            .wrap_fn(move |req, srv| {
+                let start = Instant::now();
+                let method = req.method().to_string();
+                let path = req.path().to_string();
+                let call = srv.call(req);
+                let metrics = metrics.clone();
+                async move {
+                    let res = call.await?;
+                    let elapsed = start.elapsed();
+                    let route = res
+                        .request()
+                        .match_pattern()
+                        .unwrap_or_else(|| "unmatched".into());
+                    let status = res.status().as_u16();
+                    metrics.observe_request(&method, &route, status, elapsed);
+                    tracing::info!(
+                        target: "cretoai_node::http",
+                        %method, %path, %route, status, micros = elapsed.as_micros() as u64,
+                        "request"
+                    );
+                    Ok(res)
+                }
+            })
+    }
+}
+
+/// Runs the node until Ctrl-C / SIGTERM.
+pub async fn run(config: Config) -> Result<()> {
+    let node = Node::open(&config, Arc::new(crate::clock::SystemClock))?;
+    if let Some(root) = node.generated_root_token() {
+        // Printed once, to stdout and not to the log, so it does not end up in log storage.
+        println!(
+            "Generated root token (shown once, store it now): {}",
+            root.expose()
+        );
+    }
+    if !config.peers.is_empty() {
+        crate::network::start(&node.state().consensus, &config).await?;
+    }
+    tracing::info!(listen = %config.listen, data_dir = %config.data_dir.display(), "serving");
+    let factory_node = node.clone();
+    actix_web::HttpServer::new(move || factory_node.app())
+        .workers(config.workers)
+        .bind(config.listen)
+        .map_err(|e| {
+            crate::error::NodeError::Config(format!("cannot listen on {}: {e}", config.listen))
+        })?
+        .run()
+        .await
+        .map_err(|e| crate::error::NodeError::Config(format!("server stopped: {e}")))
+}

@@ -1,0 +1,459 @@
+//! Consensus tables: the core's record log (replayed by `Node::restore` after a restart),
+//! vertices in arrival order, per-transaction status rows, learned peer keys and the nonce
+//! counters of named signing keys.
+//!
+//! Everything is binary (canonical encodings of `cretoai-consensus`, fixed-width big-endian
+//! integers) and written in one durable redb transaction per batch of records, so a batch is
+//! either fully on disk or not at all.
+
+use super::Store;
+use crate::error::{NodeError, Result};
+use cretoai_consensus::{
+    Equivocation, Limits, Record, Transaction, TxId, TxStatus, Vertex, VertexId,
+};
+use redb::{
+    ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction,
+};
+use std::sync::Arc;
+
+/// `seq -> record`: the core's log, in the order it asked to persist.
+const LOG: TableDefinition<'static, u64, &'static [u8]> = TableDefinition::new("consensus_log");
+/// `vertex id -> canonical vertex bytes`.
+const VERTICES: TableDefinition<'static, &'static [u8], &'static [u8]> =
+    TableDefinition::new("consensus_vertices");
+/// `seq -> vertex id`: the order vertices joined this node's DAG (the listing cursor).
+const VERTEX_ORDER: TableDefinition<'static, u64, &'static [u8]> =
+    TableDefinition::new("consensus_vertex_order");
+/// `tx id -> status row`.
+const TXS: TableDefinition<'static, &'static [u8], &'static [u8]> =
+    TableDefinition::new("consensus_txs");
+/// `node id -> ML-DSA-65 public key` of peers, learned over pinned connections.
+const PEER_KEYS: TableDefinition<'static, &'static [u8], &'static [u8]> =
+    TableDefinition::new("consensus_peer_keys");
+/// `key name -> next nonce` for transactions the node signs with a named key.
+const NONCES: TableDefinition<'static, &'static str, u64> =
+    TableDefinition::new("consensus_nonces");
+
+const TAG_SUBMITTED: u8 = 1;
+const TAG_VERTEX: u8 = 2;
+const TAG_POLL: u8 = 3;
+const TAG_STATUS: u8 = 4;
+const TAG_EQUIVOCATION: u8 = 5;
+
+/// A transaction's state at this node, as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TxRow {
+    /// Pending, accepted or rejected.
+    pub status: TxStatus,
+    /// The first vertex that carried it here, if any yet.
+    pub vertex: Option<VertexId>,
+    /// When this node first learned of it (submitted here, or seen in a vertex), Unix ms.
+    pub submitted_at: u64,
+    /// When this node decided it, Unix ms.
+    pub decided_at: Option<u64>,
+}
+
+impl TxRow {
+    const LEN: usize = 1 + 1 + 32 + 8 + 8;
+
+    /// Milliseconds from `submitted_at` to acceptance, for accepted transactions.
+    pub fn finality_ms(&self) -> Option<u64> {
+        match (self.status, self.decided_at) {
+            (TxStatus::Accepted, Some(at)) => Some(at.saturating_sub(self.submitted_at)),
+            _ => None,
+        }
+    }
+
+    fn encode(&self) -> [u8; Self::LEN] {
+        let mut out = [0u8; Self::LEN];
+        out[0] = match self.status {
+            TxStatus::Pending => 0,
+            TxStatus::Accepted => 1,
+            TxStatus::Rejected => 2,
+        };
+        if let Some(v) = self.vertex {
+            out[1] = 1;
+            out[2..34].copy_from_slice(&v.0);
+        }
+        out[34..42].copy_from_slice(&self.submitted_at.to_be_bytes());
+        out[42..50].copy_from_slice(&self.decided_at.unwrap_or(0).to_be_bytes());
+        out
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Self> {
+        if bytes.len() != Self::LEN {
+            return Err(corrupt("transaction row"));
+        }
+        let status = match bytes[0] {
+            0 => TxStatus::Pending,
+            1 => TxStatus::Accepted,
+            2 => TxStatus::Rejected,
+            _ => return Err(corrupt("transaction status")),
+        };
+        let vertex = (bytes[1] == 1).then(|| VertexId(id32(&bytes[2..34])));
+        let decided = u64::from_be_bytes(bytes[42..50].try_into().unwrap_or_default());
+        Ok(TxRow {
+            status,
+            vertex,
+            submitted_at: u64::from_be_bytes(bytes[34..42].try_into().unwrap_or_default()),
+            decided_at: (decided != 0).then_some(decided),
+        })
+    }
+}
+
+/// A decision that a commit wrote, with the finality it measured.
+#[derive(Debug, Clone, Copy)]
+pub struct Decision {
+    /// The transaction.
+    pub tx: TxId,
+    /// Accepted or rejected.
+    pub status: TxStatus,
+    /// Milliseconds from first sight to the decision.
+    pub elapsed_ms: u64,
+}
+
+/// A stored vertex with its position in this node's arrival order.
+#[derive(Debug, Clone)]
+pub struct StoredVertex {
+    /// Arrival sequence number (the listing cursor).
+    pub seq: u64,
+    /// The vertex.
+    pub vertex: Vertex,
+}
+
+fn corrupt(what: &str) -> NodeError {
+    NodeError::Storage(format!("consensus {what} is corrupt"))
+}
+
+fn id32(bytes: &[u8]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(&bytes[..32]);
+    out
+}
+
+fn next_key(table: &redb::Table<'_, u64, &'static [u8]>) -> Result<u64> {
+    Ok(table.last()?.map_or(1, |(k, _)| k.value() + 1))
+}
+
+impl Store {
+    /// Creates the consensus tables if they do not exist yet.
+    pub fn init_consensus(&self) -> Result<()> {
+        let txn = self.db.begin_write()?;
+        txn.open_table(LOG)?;
+        txn.open_table(VERTICES)?;
+        txn.open_table(VERTEX_ORDER)?;
+        txn.open_table(TXS)?;
+        txn.open_table(PEER_KEYS)?;
+        txn.open_table(NONCES)?;
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// Appends `records` to the log and updates the vertex and transaction tables, in one
+    /// durable transaction. `now_ms` stamps first sightings and decisions.
+    pub fn append_consensus(&self, records: &[Record], now_ms: u64) -> Result<Vec<Decision>> {
+        let txn = self.db.begin_write()?;
+        let decisions = append_in(&txn, records, now_ms)?;
+        txn.commit()?;
+        Ok(decisions)
+    }
+
+    /// Every logged record, in order, ready for `Node::restore`.
+    pub fn consensus_log(&self, limits: &Limits) -> Result<Vec<Record>> {
+        let txn = self.db.begin_read()?;
+        let log = txn.open_table(LOG)?;
+        let vertices = txn.open_table(VERTICES)?;
+        let mut out = Vec::new();
+        for entry in log.iter()? {
+            let (_, value) = entry?;
+            let bytes = value.value();
+            let (&tag, body) = bytes.split_first().ok_or_else(|| corrupt("log record"))?;
+            let record = match tag {
+                TAG_SUBMITTED => Record::Submitted(decode_tx(body, limits)?),
+                TAG_VERTEX => {
+                    let raw = vertices
+                        .get(body)?
+                        .ok_or_else(|| corrupt("vertex reference"))?;
+                    Record::Vertex(Arc::new(decode_vertex(raw.value(), limits)?))
+                }
+                TAG_POLL if body.len() == 36 => Record::PollResult {
+                    vertex: VertexId(id32(body)),
+                    yes: u32::from_be_bytes(body[32..36].try_into().unwrap_or_default()),
+                },
+                TAG_STATUS => continue,
+                TAG_EQUIVOCATION => {
+                    Record::Equivocation(Arc::new(decode_equivocation(body, limits)?))
+                }
+                _ => return Err(corrupt("log record")),
+            };
+            out.push(record);
+        }
+        Ok(out)
+    }
+
+    /// A transaction's row.
+    pub fn consensus_tx(&self, id: &TxId) -> Result<Option<TxRow>> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(TXS)?;
+        let row = table.get(id.0.as_slice())?;
+        row.map(|r| TxRow::decode(r.value())).transpose()
+    }
+
+    /// A vertex by id.
+    pub fn consensus_vertex(&self, id: &VertexId, limits: &Limits) -> Result<Option<Vertex>> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(VERTICES)?;
+        let raw = table.get(id.0.as_slice())?;
+        raw.map(|r| decode_vertex(r.value(), limits)).transpose()
+    }
+
+    /// Up to `limit` vertices that arrived after sequence number `after`, oldest first.
+    pub fn consensus_vertices_after(
+        &self,
+        after: u64,
+        limit: usize,
+        limits: &Limits,
+    ) -> Result<Vec<StoredVertex>> {
+        let txn = self.db.begin_read()?;
+        let order = txn.open_table(VERTEX_ORDER)?;
+        let vertices = txn.open_table(VERTICES)?;
+        let mut out = Vec::new();
+        for entry in order.range(after.saturating_add(1)..)?.take(limit) {
+            let (seq, id) = entry?;
+            let raw = vertices
+                .get(id.value())?
+                .ok_or_else(|| corrupt("vertex order"))?;
+            out.push(StoredVertex {
+                seq: seq.value(),
+                vertex: decode_vertex(raw.value(), limits)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Counts of stored vertices and transactions by status (status endpoint).
+    pub fn consensus_counts(&self) -> Result<(u64, [u64; 3])> {
+        let txn = self.db.begin_read()?;
+        let vertices = txn.open_table(VERTEX_ORDER)?.len()?;
+        let mut by_status = [0u64; 3];
+        for entry in txn.open_table(TXS)?.iter()? {
+            let (_, row) = entry?;
+            by_status[usize::from(row.value()[0]).min(2)] += 1;
+        }
+        Ok((vertices, by_status))
+    }
+
+    /// Peer public keys learned so far.
+    pub fn peer_keys(&self) -> Result<Vec<([u8; 32], Vec<u8>)>> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(PEER_KEYS)?;
+        let mut out = Vec::new();
+        for entry in table.iter()? {
+            let (id, key) = entry?;
+            if id.value().len() != 32 {
+                return Err(corrupt("peer key"));
+            }
+            out.push((id32(id.value()), key.value().to_vec()));
+        }
+        Ok(out)
+    }
+
+    /// Remembers a peer's public key (checked against its pinned id by the caller).
+    pub fn put_peer_key(&self, id: &[u8; 32], key: &[u8]) -> Result<()> {
+        let txn = self.db.begin_write()?;
+        txn.open_table(PEER_KEYS)?.insert(id.as_slice(), key)?;
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// Reserves `count` consecutive nonces for transactions signed with the named key and
+    /// returns the first; durable before it returns, so a nonce is never handed out twice.
+    pub fn reserve_nonces(&self, key: &str, count: u64) -> Result<u64> {
+        let txn = self.db.begin_write()?;
+        let first = {
+            let mut table = txn.open_table(NONCES)?;
+            let first = table.get(key)?.map_or(0, |v| v.value());
+            table.insert(key, first.saturating_add(count))?;
+            first
+        };
+        txn.commit()?;
+        Ok(first)
+    }
+}
+
+fn append_in(txn: &WriteTransaction, records: &[Record], now_ms: u64) -> Result<Vec<Decision>> {
+    let mut log = txn.open_table(LOG)?;
+    let mut vertices = txn.open_table(VERTICES)?;
+    let mut order = txn.open_table(VERTEX_ORDER)?;
+    let mut txs = txn.open_table(TXS)?;
+    let first_seq = next_key(&log)?;
+    let mut vertex_seq = next_key(&order)?;
+    let mut decisions = Vec::new();
+    let row_of = |txs: &redb::Table<'_, &'static [u8], &'static [u8]>, id: &TxId| {
+        txs.get(id.0.as_slice())?
+            .map(|r| TxRow::decode(r.value()))
+            .transpose()
+    };
+    for (seq, record) in (first_seq..).zip(records) {
+        let mut bytes = Vec::new();
+        match record {
+            Record::Submitted(tx) => {
+                bytes.push(TAG_SUBMITTED);
+                bytes.extend_from_slice(&tx.encode());
+                if row_of(&txs, &tx.id())?.is_none() {
+                    let row = TxRow {
+                        status: TxStatus::Pending,
+                        vertex: None,
+                        submitted_at: now_ms,
+                        decided_at: None,
+                    };
+                    txs.insert(tx.id().0.as_slice(), row.encode().as_slice())?;
+                }
+            }
+            Record::Vertex(v) => {
+                let id = v.id();
+                bytes.push(TAG_VERTEX);
+                bytes.extend_from_slice(&id.0);
+                if vertices.get(id.0.as_slice())?.is_none() {
+                    vertices.insert(id.0.as_slice(), v.encode().as_slice())?;
+                    order.insert(vertex_seq, id.0.as_slice())?;
+                    vertex_seq += 1;
+                }
+                for tx in v.txs() {
+                    let mut row = row_of(&txs, &tx.id())?.unwrap_or(TxRow {
+                        status: TxStatus::Pending,
+                        vertex: None,
+                        submitted_at: now_ms,
+                        decided_at: None,
+                    });
+                    if row.vertex.is_none() {
+                        row.vertex = Some(id);
+                        txs.insert(tx.id().0.as_slice(), row.encode().as_slice())?;
+                    }
+                }
+            }
+            Record::PollResult { vertex, yes } => {
+                bytes.push(TAG_POLL);
+                bytes.extend_from_slice(&vertex.0);
+                bytes.extend_from_slice(&yes.to_be_bytes());
+            }
+            Record::Status { tx, status } => {
+                bytes.push(TAG_STATUS);
+                bytes.extend_from_slice(&tx.0);
+                let mut row = row_of(&txs, tx)?.unwrap_or(TxRow {
+                    status: TxStatus::Pending,
+                    vertex: None,
+                    submitted_at: now_ms,
+                    decided_at: None,
+                });
+                row.status = *status;
+                row.decided_at = Some(now_ms.max(1));
+                txs.insert(tx.0.as_slice(), row.encode().as_slice())?;
+                decisions.push(Decision {
+                    tx: *tx,
+                    status: *status,
+                    elapsed_ms: now_ms.saturating_sub(row.submitted_at),
+                });
+            }
+            Record::Equivocation(e) => {
+                bytes.push(TAG_EQUIVOCATION);
+                let first = e.first.encode();
+                bytes.extend_from_slice(&(first.len() as u32).to_be_bytes());
+                bytes.extend_from_slice(&first);
+                bytes.extend_from_slice(&e.second.encode());
+            }
+        }
+        log.insert(seq, bytes.as_slice())?;
+    }
+    Ok(decisions)
+}
+
+fn decode_tx(bytes: &[u8], limits: &Limits) -> Result<Transaction> {
+    Transaction::decode(bytes, limits).map_err(|_| corrupt("transaction"))
+}
+
+fn decode_vertex(bytes: &[u8], limits: &Limits) -> Result<Vertex> {
+    Vertex::decode(bytes, limits).map_err(|_| corrupt("vertex"))
+}
+
+fn decode_equivocation(body: &[u8], limits: &Limits) -> Result<Equivocation> {
+    let len_bytes = body.get(..4).ok_or_else(|| corrupt("equivocation"))?;
+    let len = u32::from_be_bytes(len_bytes.try_into().unwrap_or_default()) as usize;
+    let first = body
+        .get(4..4 + len)
+        .ok_or_else(|| corrupt("equivocation"))?;
+    Ok(Equivocation {
+        first: Arc::new(decode_vertex(first, limits)?),
+        second: Arc::new(decode_vertex(&body[4 + len..], limits)?),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cretoai_crypto::ml_dsa::{MlDsaLevel, SigningKey};
+
+    fn vertex(key: &SigningKey, txs: Vec<Transaction>) -> Vertex {
+        Vertex::sign(key, 0, 5, vec![], txs, &Limits::default()).unwrap()
+    }
+
+    #[test]
+    fn log_round_trips_and_rows_track_decisions() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store.init_consensus().unwrap();
+        let limits = Limits::default();
+        let sender = SigningKey::generate(MlDsaLevel::MlDsa44).unwrap();
+        let author = SigningKey::generate(MlDsaLevel::MlDsa65).unwrap();
+        let tx = Transaction::sign(&sender, 7, b"pay".to_vec(), &limits).unwrap();
+        let v = Arc::new(vertex(&author, vec![tx.clone()]));
+        let records = [
+            Record::Submitted(tx.clone()),
+            Record::Vertex(v.clone()),
+            Record::PollResult {
+                vertex: v.id(),
+                yes: 2,
+            },
+            Record::Status {
+                tx: tx.id(),
+                status: TxStatus::Accepted,
+            },
+        ];
+        store.append_consensus(&records[..2], 1_000).unwrap();
+        let row = store.consensus_tx(&tx.id()).unwrap().unwrap();
+        assert_eq!(row.status, TxStatus::Pending);
+        assert_eq!(row.vertex, Some(v.id()));
+        let decisions = store.append_consensus(&records[2..], 1_250).unwrap();
+        assert_eq!(decisions[0].elapsed_ms, 250);
+        let row = store.consensus_tx(&tx.id()).unwrap().unwrap();
+        assert_eq!(row.finality_ms(), Some(250));
+
+        let log = store.consensus_log(&limits).unwrap();
+        assert_eq!(log.len(), 3, "status records are outputs, not replayed");
+        assert!(matches!(&log[0], Record::Submitted(t) if t.id() == tx.id()));
+        assert!(matches!(&log[1], Record::Vertex(x) if x.id() == v.id()));
+        assert!(matches!(&log[2], Record::PollResult { yes: 2, .. }));
+
+        let listed = store.consensus_vertices_after(0, 10, &limits).unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].seq, 1);
+        assert!(store
+            .consensus_vertices_after(1, 10, &limits)
+            .unwrap()
+            .is_empty());
+        assert_eq!(store.consensus_counts().unwrap(), (1, [0, 1, 0]));
+    }
+
+    #[test]
+    fn nonces_are_never_handed_out_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store.init_consensus().unwrap();
+        assert_eq!(store.reserve_nonces("k", 3).unwrap(), 0);
+        assert_eq!(store.reserve_nonces("k", 1).unwrap(), 3);
+        assert_eq!(store.reserve_nonces("other", 1).unwrap(), 0);
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.reserve_nonces("k", 1).unwrap(), 4);
+    }
+}

@@ -1,0 +1,101 @@
+//! The node's redb database: one file, `<data dir>/cretoai.redb`, one module per table family.
+//!
+//! Records are JSON values under string keys; every write commits durably before it returns,
+//! so an acknowledged API write survives a crash.
+
+pub mod audit;
+pub mod consensus;
+pub mod keys;
+pub mod meta;
+pub mod tokens;
+pub mod vault;
+
+use crate::error::{NodeError, Result};
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// File name of the database inside the data directory.
+pub const DB_FILE: &str = "cretoai.redb";
+
+/// A table of JSON records keyed by name.
+type JsonTable = TableDefinition<'static, &'static str, &'static [u8]>;
+
+/// Handle to the open database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    db: Arc<Database>,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (or creates) the database in `data_dir` and makes sure every table exists.
+    pub fn open(data_dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| NodeError::Config(format!("cannot create {}: {e}", data_dir.display())))?;
+        let path = data_dir.join(DB_FILE);
+        let db = Database::create(&path)?;
+        let txn = db.begin_write()?;
+        for table in [keys::TABLE, tokens::TABLE, meta::TABLE] {
+            txn.open_table(table)?;
+        }
+        txn.commit()?;
+        Ok(Store {
+            db: Arc::new(db),
+            path,
+        })
+    }
+
+    /// Path of the database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Whether a read transaction can be started (used by `/ready`).
+    pub fn is_readable(&self) -> bool {
+        self.db.begin_read().is_ok()
+    }
+
+    fn put<T: Serialize>(&self, table: JsonTable, key: &str, value: &T) -> Result<()> {
+        let bytes = serde_json::to_vec(value).map_err(|e| NodeError::Storage(e.to_string()))?;
+        let txn = self.db.begin_write()?;
+        txn.open_table(table)?.insert(key, bytes.as_slice())?;
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// Removes `key`; returns whether it existed.
+    fn remove(&self, table: JsonTable, key: &str) -> Result<bool> {
+        let txn = self.db.begin_write()?;
+        let existed = txn.open_table(table)?.remove(key)?.is_some();
+        txn.commit()?;
+        Ok(existed)
+    }
+
+    fn get<T: DeserializeOwned>(&self, table: JsonTable, key: &str) -> Result<Option<T>> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(table)?;
+        let Some(guard) = table.get(key)? else {
+            return Ok(None);
+        };
+        decode(key, guard.value()).map(Some)
+    }
+
+    fn all<T: DeserializeOwned>(&self, table: JsonTable) -> Result<Vec<T>> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(table)?;
+        let mut out = Vec::new();
+        for entry in table.iter()? {
+            let (key, value) = entry?;
+            out.push(decode(key.value(), value.value())?);
+        }
+        Ok(out)
+    }
+}
+
+fn decode<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| NodeError::Storage(format!("record `{key}` is corrupt: {e}")))
+}

@@ -1,0 +1,285 @@
+//! The vault actor: the single writer of secrets. Each message runs in one redb write
+//! transaction that checks `cas`, assigns the version, writes the sealed record and metadata,
+//! and appends the audit record, so an acknowledged write and its audit record commit
+//! together (durably) and versions are assigned without gaps or duplicates.
+
+use super::sealed::SealedVersion;
+use super::{vault_key, VaultLimits};
+use crate::audit::AuditEntry;
+use crate::clock::SharedClock;
+use crate::error::{NodeError, Result};
+use crate::keys::directory::KeyDirectory;
+use crate::keys::key_ring::KeyMaterial;
+use crate::store::audit;
+use crate::store::vault::{SecretMeta, VaultTxn, VersionState};
+use crate::store::Store;
+use actix::prelude::*;
+use std::collections::BTreeMap;
+use zeroize::Zeroizing;
+
+/// Owns every vault write.
+pub struct VaultActor {
+    pub(super) store: Store,
+    pub(super) keys: KeyDirectory,
+    pub(super) clock: SharedClock,
+    pub(super) limits: VaultLimits,
+}
+
+impl Actor for VaultActor {
+    type Context = Context<Self>;
+}
+
+/// What a write produced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Written {
+    /// The new version.
+    pub version: u32,
+    /// Unix seconds.
+    pub created_at: u64,
+}
+
+/// Result of a rewrap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rewrapped {
+    /// Records whose data key was re-wrapped.
+    pub rewrapped: u64,
+    /// Records already under the newest vault key version.
+    pub unchanged: u64,
+    /// The newest vault key version.
+    pub key_version: u32,
+}
+
+/// Write a new version of `path`.
+#[derive(Message)]
+#[rtype(result = "Result<Written>")]
+pub struct Write {
+    /// Audit record of the request.
+    pub audit: AuditEntry,
+    /// Validated path.
+    pub path: String,
+    /// The value as JSON bytes; wiped once sealed.
+    pub value: Zeroizing<Vec<u8>>,
+    /// Expected current version (0: must not exist).
+    pub cas: Option<u32>,
+}
+
+/// A lifecycle change on existing versions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// Soft-delete the newest version.
+    DeleteLatest,
+    /// Clear the soft delete of these versions.
+    Undelete(Vec<u32>),
+    /// Remove the ciphertext of these versions for good.
+    Destroy(Vec<u32>),
+    /// Remove the secret and every version.
+    DeleteAll,
+    /// Set how many versions are kept (pruning the oldest now if needed).
+    MaxVersions(u32),
+}
+
+/// Apply a [`Change`] to `path`.
+#[derive(Message)]
+#[rtype(result = "Result<Option<SecretMeta>>")]
+pub struct Modify {
+    /// Audit record of the request.
+    pub audit: AuditEntry,
+    /// Validated path.
+    pub path: String,
+    /// What to do.
+    pub change: Change,
+}
+
+/// Re-wrap every data key under the newest vault key version.
+#[derive(Message)]
+#[rtype(result = "Result<Rewrapped>")]
+pub struct Rewrap {
+    /// Audit record of the request.
+    pub audit: AuditEntry,
+}
+
+impl VaultActor {
+    /// Runs `work` in a write transaction and appends `entry` with its outcome. On failure the
+    /// work is rolled back and only the audit record commits.
+    fn audited<T>(
+        &self,
+        entry: &AuditEntry,
+        work: impl FnOnce(&VaultTxn<'_>, u64) -> Result<T>,
+    ) -> Result<T> {
+        let now = self.clock.now();
+        let txn = self.store.begin_write()?;
+        let result = work(&VaultTxn(&txn), now);
+        let txn = if result.is_err() {
+            txn.abort()?;
+            self.store.begin_write()?
+        } else {
+            txn
+        };
+        audit::append(&txn, now, &entry.with(&result))?;
+        txn.commit()?;
+        result
+    }
+
+    fn write(&self, tx: &VaultTxn<'_>, now: u64, msg: &Write) -> Result<Written> {
+        let path = msg.path.as_str();
+        let mut meta = tx.meta(path)?.unwrap_or(SecretMeta {
+            created_at: now,
+            updated_at: now,
+            current_version: 0,
+            max_versions: self.limits.max_versions,
+            versions: BTreeMap::new(),
+        });
+        if let Some(expected) = msg.cas {
+            if expected != meta.current_version {
+                return Err(NodeError::CasMismatch {
+                    path: path.to_string(),
+                    expected,
+                    current: meta.current_version,
+                });
+            }
+        }
+        let version = meta
+            .current_version
+            .checked_add(1)
+            .ok_or_else(|| NodeError::InvalidRequest("version counter exhausted".into()))?;
+        let key = vault_key(&self.keys)?;
+        let latest = key.latest();
+        let KeyMaterial::Kem(dk) = &latest.material else {
+            return Err(NodeError::Internal("the vault key is not an ML-KEM key"));
+        };
+        let sealed = SealedVersion::seal(
+            dk.encapsulation_key(),
+            latest.version,
+            path,
+            version,
+            &msg.value,
+        )?;
+        tx.put_sealed(path, version, &sealed.encode())?;
+        meta.current_version = version;
+        meta.updated_at = now;
+        meta.versions.insert(
+            version,
+            VersionState {
+                created_at: now,
+                deleted_at: None,
+                destroyed: false,
+            },
+        );
+        prune(tx, path, &mut meta)?;
+        tx.put_meta(path, &meta)?;
+        Ok(Written {
+            version,
+            created_at: now,
+        })
+    }
+
+    fn modify(&self, tx: &VaultTxn<'_>, now: u64, msg: &Modify) -> Result<Option<SecretMeta>> {
+        let path = msg.path.as_str();
+        let mut meta = tx
+            .meta(path)?
+            .ok_or_else(|| NodeError::SecretNotFound(path.to_string()))?;
+        match &msg.change {
+            Change::DeleteLatest => {
+                if let Some(state) = meta.versions.get_mut(&meta.current_version) {
+                    if !state.destroyed && state.deleted_at.is_none() {
+                        state.deleted_at = Some(now);
+                    }
+                }
+            }
+            Change::Undelete(versions) => {
+                for v in versions {
+                    if let Some(state) = meta.versions.get_mut(v) {
+                        state.deleted_at = None;
+                    }
+                }
+            }
+            Change::Destroy(versions) => {
+                for v in versions {
+                    if let Some(state) = meta.versions.get_mut(v) {
+                        state.destroyed = true;
+                        tx.remove_sealed(path, *v)?;
+                    }
+                }
+            }
+            Change::DeleteAll => {
+                for v in meta.versions.keys() {
+                    tx.remove_sealed(path, *v)?;
+                }
+                tx.remove_meta(path)?;
+                return Ok(None);
+            }
+            Change::MaxVersions(max) => {
+                meta.max_versions = *max;
+                prune(tx, path, &mut meta)?;
+            }
+        }
+        meta.updated_at = now;
+        tx.put_meta(path, &meta)?;
+        Ok(Some(meta))
+    }
+
+    fn rewrap(&self, tx: &VaultTxn<'_>) -> Result<Rewrapped> {
+        let key = vault_key(&self.keys)?;
+        let newest = key.latest();
+        let KeyMaterial::Kem(new_dk) = &newest.material else {
+            return Err(NodeError::Internal("the vault key is not an ML-KEM key"));
+        };
+        let mut report = Rewrapped {
+            rewrapped: 0,
+            unchanged: 0,
+            key_version: newest.version,
+        };
+        for (path, version, bytes) in tx.all_sealed()? {
+            let sealed = SealedVersion::parse(&bytes)?;
+            if sealed.key_version == newest.version {
+                report.unchanged += 1;
+                continue;
+            }
+            let KeyMaterial::Kem(old_dk) = &key.usable_version(sealed.key_version)?.material else {
+                return Err(NodeError::Internal("the vault key is not an ML-KEM key"));
+            };
+            let moved = sealed.rewrapped(
+                old_dk,
+                new_dk.encapsulation_key(),
+                newest.version,
+                &path,
+                version,
+            )?;
+            tx.put_sealed(&path, version, &moved.encode())?;
+            report.rewrapped += 1;
+        }
+        Ok(report)
+    }
+}
+
+/// Drops the oldest versions (and their ciphertexts) beyond `max_versions`.
+fn prune(tx: &VaultTxn<'_>, path: &str, meta: &mut SecretMeta) -> Result<()> {
+    while meta.versions.len() > meta.max_versions as usize {
+        let Some((oldest, _)) = meta.versions.pop_first() else {
+            break;
+        };
+        tx.remove_sealed(path, oldest)?;
+    }
+    Ok(())
+}
+
+impl Handler<Write> for VaultActor {
+    type Result = Result<Written>;
+    fn handle(&mut self, msg: Write, _: &mut Context<Self>) -> Self::Result {
+        self.audited(&msg.audit, |tx, now| self.write(tx, now, &msg))
+    }
+}
+
+impl Handler<Modify> for VaultActor {
+    type Result = Result<Option<SecretMeta>>;
+    fn handle(&mut self, msg: Modify, _: &mut Context<Self>) -> Self::Result {
+        self.audited(&msg.audit, |tx, now| self.modify(tx, now, &msg))
+    }
+}
+
+impl Handler<Rewrap> for VaultActor {
+    type Result = Result<Rewrapped>;
+    fn handle(&mut self, msg: Rewrap, _: &mut Context<Self>) -> Self::Result {
+        self.audited(&msg.audit, |tx, _| self.rewrap(tx))
+    }
+}

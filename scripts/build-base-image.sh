@@ -2,17 +2,22 @@
 # Builds the runtime base image for the offline (no registry) container path: debootstraps a
 # minimal Debian bookworm into a folder, prepares it like the runtime stage of Dockerfile does
 # (scripts/prepare-runtime-rootfs.sh: trimmed, user `cretoai`) and `docker import`s it.
+# The untouched debootstrap is imported too ($CRETOAI_DEBIAN_IMAGE, default
+# cretoai-debian:bookworm): a local stand-in for debian:bookworm-slim, on which
+# scripts/dockerfile-check.sh builds the from-source Dockerfile.
 #
 # Usage: scripts/build-base-image.sh [image]     (default cretoai-base:bookworm)
-#   DEBIAN_MIRROR=http://...   mirror to debootstrap from (default: this machine's apt mirror)
+#   DEBIAN_MIRROR=http://...   mirror to debootstrap from (default: scripts/debian-mirror.sh)
 #   REBUILD=1                  rebuild even if the image exists
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 image="${1:-${CRETOAI_BASE_IMAGE:-cretoai-base:bookworm}}"
+debian_image="${CRETOAI_DEBIAN_IMAGE:-cretoai-debian:bookworm}"
 suite=bookworm
 
-if [ -z "${REBUILD:-}" ] && docker image inspect "$image" >/dev/null 2>&1; then
-  echo "base image $image exists (REBUILD=1 to rebuild)"
+if [ -z "${REBUILD:-}" ] && docker image inspect "$image" "$debian_image" >/dev/null 2>&1; then
+  echo "base images $image and $debian_image exist (REBUILD=1 to rebuild)"
   exit 0
 fi
 
@@ -23,16 +28,7 @@ if ! command -v debootstrap >/dev/null 2>&1 && [ ! -x /usr/sbin/debootstrap ]; t
 fi
 debootstrap_bin="$(command -v debootstrap || echo /usr/sbin/debootstrap)"
 
-# The mirror apt already uses here is the one known to be reachable (first non-security URI).
-detect_mirror() {
-  local files=(/etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources)
-  {
-    grep -hsE '^[[:space:]]*URIs:' "${files[@]}" | awk '{print $2}' || true
-    grep -hsE '^[[:space:]]*deb[[:space:]]' "${files[@]}" | awk '{for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) {print $i; break}}' || true
-  } | grep -E '/debian/?$' | grep -v security | head -n1 || true
-}
-mirror="${DEBIAN_MIRROR:-$(detect_mirror)}"
-mirror="${mirror:-http://deb.debian.org/debian}"
+mirror="$(scripts/debian-mirror.sh)"
 
 rootfs="$(mktemp -d /tmp/cretoai-rootfs.XXXXXX)"
 trap '$SUDO rm -rf "$rootfs"' EXIT
@@ -43,11 +39,16 @@ $SUDO "$debootstrap_bin" --variant=minbase "$suite" "$rootfs" "$mirror" >/tmp/cr
   exit 1
 }
 
-$SUDO "$(dirname "$0")/prepare-runtime-rootfs.sh" "$rootfs" >/tmp/cretoai-debootstrap-prepare.log 2>&1 || {
+docker_import() {
+  $SUDO tar -C "$rootfs" --numeric-owner -c . |
+    docker import --change 'CMD ["/bin/bash"]' --change 'ENV LANG=C.UTF-8' --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' - "$1" >/dev/null
+  echo "imported $1 ($(docker image inspect -f '{{.Size}}' "$1" | awk '{printf "%.1f MB", $1 / 1e6}'))"
+}
+docker_import "$debian_image"
+
+$SUDO scripts/prepare-runtime-rootfs.sh "$rootfs" >/tmp/cretoai-debootstrap-prepare.log 2>&1 || {
   tail -n 30 /tmp/cretoai-debootstrap-prepare.log >&2
   exit 1
 }
 
-$SUDO tar -C "$rootfs" --numeric-owner -c . |
-  docker import --change 'CMD ["/bin/bash"]' --change 'ENV LANG=C.UTF-8' --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' - "$image" >/dev/null
-echo "imported $image ($(docker image inspect -f '{{.Size}}' "$image" | awk '{printf "%.1f MB", $1 / 1e6}'))"
+docker_import "$image"

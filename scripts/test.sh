@@ -6,6 +6,14 @@
 # Usage: scripts/test.sh                  (everything)
 #        SKIP_LINT=1 scripts/test.sh        (no fmt/clippy)
 #        SKIP_CONTAINERS=1 scripts/test.sh  (no docker-compose cluster test)
+#
+# The container test (scripts/container-test.sh) runs twice, with `docker-compose` (v1) and with
+# `docker compose` (v2, installed project-locally by scripts/install-compose-v2.sh), on images
+# made from the debug binaries the Rust tests just built; then scripts/dockerfile-check.sh builds
+# the from-source Dockerfile with local stand-ins for its base images. Options:
+#        CRETOAI_COMPOSE_VERSIONS="v1 v2"   which compose versions to test (default both)
+#        CRETOAI_CONTAINER_TEST=smoke       v1 and v2 runs: only up, one transaction, sidecar,
+#                                           down -v (default full; each full run is ~1-2 min)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -44,9 +52,7 @@ if ls scripts/*-examples.sh >/dev/null 2>&1; then
 fi
 
 if [ -z "${SKIP_CONTAINERS:-}" ] && docker info >/dev/null 2>&1; then
-  step "docker-compose cluster with real containers (debug binaries from this build)"
-  cargo build -q -p cretoai-node -p cretoai-authz-sidecar
-  CRETOAI_BINARIES_DIR="${CARGO_TARGET_DIR:-target}/debug" scripts/container-test.sh
+  scripts/test-containers.sh
 else
   step "SKIPPED: container test (no docker daemon, or SKIP_CONTAINERS set)"
 fi

@@ -179,7 +179,12 @@ strip "$CRETOAI_PREBUILT_DIR/cretoai-node" "$CRETOAI_PREBUILT_DIR/cretoai-authz-
 
 step "runtime image ($CRETOAI_IMAGE)"
 compose down -v --remove-orphans >/dev/null 2>&1 || true
+previous_image=$(docker image inspect -f '{{.Id}}' "$CRETOAI_IMAGE" 2>/dev/null || true)
 compose build --quiet init
+# The image this build replaced is left untagged: drop it rather than pile one up per run.
+if [ -n "$previous_image" ] && [ "$(docker image inspect -f '{{.Id}}' "$CRETOAI_IMAGE")" != "$previous_image" ]; then
+  docker image rm "$previous_image" >/dev/null 2>&1 || true
+fi
 mb() { docker image inspect -f '{{.Size}}' "$1" | awk '{printf "%.1f MB", $1 / 1e6}'; }
 base_size=$(mb "$CRETOAI_BASE_IMAGE")
 image_size=$(mb "$CRETOAI_IMAGE")

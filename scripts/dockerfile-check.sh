@@ -91,9 +91,13 @@ done
 builder_image=cretoai-dockerfile-check-builder:local
 image=cretoai-dockerfile-check:local
 context="$(mktemp -d /tmp/cretoai-dockerfile-check.XXXXXX)"
+dangling() { docker images -q --no-trunc --filter dangling=true | sort; }
+dangling_before="$(dangling)"
+# The classic builder keeps every stage as an untagged image: remove the ones this run made.
 cleanup() {
   rm -rf "$context"
   docker image rm -f "$image" "$builder_image" >/dev/null 2>&1 || true
+  comm -13 <(printf '%s\n' "$dangling_before") <(dangling) | xargs -r docker image rm >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 

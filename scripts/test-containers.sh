@@ -26,8 +26,9 @@ if [ -z "${CRETOAI_BINARIES_DIR:-}" ]; then
   bins="$work/test-binaries"
   rm -rf "$bins"
   mkdir -p "$bins"
-  cargo test --workspace --no-run --message-format=json 2>/dev/null |
-    jq -r 'select(.reason == "compiler-artifact" and (.target.kind | index("bin"))
+  # `.profile.test` is true for a binary's own unit-test harness, which has the same name.
+  { cargo test --workspace --no-run --message-format=json 2>/dev/null || true; } |
+    jq -r 'select(.reason == "compiler-artifact" and (.target.kind | index("bin")) and (.profile.test | not)
            and (.target.name == "cretoai-node" or .target.name == "cretoai-authz-sidecar"))
            | .executable' |
     sort -u | while read -r exe; do cp "$exe" "$bins/"; done

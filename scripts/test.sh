@@ -36,6 +36,11 @@ rustup component add rustfmt clippy >/dev/null 2>&1 || true
 export CARGO_TERM_COLOR=never
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
 
+# Before anything builds (a build would quietly rewrite it): the Dockerfile's builder runs
+# `cargo build --locked`, which stops on a Cargo.lock that the manifests have moved past.
+step "Cargo.lock matches the manifests"
+cargo tree --locked --workspace --quiet >/dev/null
+
 if [ -z "${SKIP_LINT:-}" ]; then
   step "cargo fmt --check"
   cargo fmt --all -- --check

@@ -7,7 +7,7 @@
 #   docker compose version
 #
 # Debian 12 ships only compose v1 (`docker-compose` 1.29); Debian 13 (trixie)'s `docker-compose`
-# package holds the v2 plugin, a static Go binary that runs on any amd64/arm64 Linux. This script
+# package holds the v2 plugin, a Go binary that needs nothing but libc, so it runs here. This script
 # downloads that package with apt-get, signature-checked against the Debian archive keyring, but
 # with a private apt state (sources, lists, cache under the target folder): the machine's apt
 # sources and package database are not touched, nothing is installed system-wide.
@@ -42,7 +42,7 @@ if [ "$(cd "$source_config" 2>/dev/null && pwd || true)" != "$target" ]; then
 fi
 
 plugin="$target/cli-plugins/docker-compose"
-works() { [ -x "$plugin" ] && DOCKER_CONFIG="$target" docker compose version 2>/dev/null | grep -q 'v\?2\.'; }
+works() { [ -x "$plugin" ] && DOCKER_CONFIG="$target" docker compose version --short 2>/dev/null | grep -Eq '^v?2\.'; }
 if [ -z "${REINSTALL:-}" ] && works; then
   log "docker compose $(DOCKER_CONFIG="$target" docker compose version --short) already in $target"
   echo "$target"

@@ -310,12 +310,16 @@ else
   echo "    SKIP: the sidecar has no anchoring configuration yet (no 'anchor' in its --help)"
 fi
 
-step "compose down -v leaves nothing"
-compose down -v --remove-orphans
-label="com.docker.compose.project=$COMPOSE_PROJECT_NAME"
-left="$(docker ps -aq --filter "label=$label")$(docker network ls -q --filter "label=$label")$(docker volume ls -q --filter "label=$label")"
-[ -z "$left" ] || fail "left behind: $left"
-ok "no container, network or volume of $COMPOSE_PROJECT_NAME"
+if [ -n "${KEEP_UP:-}" ]; then
+  step "SKIPPED (KEEP_UP): compose down -v leaves nothing"
+else
+  step "compose down -v leaves nothing"
+  compose down -v --remove-orphans
+  label="com.docker.compose.project=$COMPOSE_PROJECT_NAME"
+  left="$(docker ps -aq --filter "label=$label")$(docker network ls -q --filter "label=$label")$(docker volume ls -q --filter "label=$label")"
+  [ -z "$left" ] || fail "left behind: $left"
+  ok "no container, network or volume of $COMPOSE_PROJECT_NAME"
+fi
 
 total_s=$(($(date +%s) - started))
 compose_version="$COMPOSE $($COMPOSE version --short 2>/dev/null || $COMPOSE version | head -1)"

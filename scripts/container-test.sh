@@ -134,7 +134,12 @@ all_healthy() {
   local s
   for s in "$@"; do [ "$(health "$s")" = healthy ] || return 1; done
 }
-consensus_active() { [ "$(api "$1" GET /v1/consensus/status | jq -r .active)" = true ]; }
+# Polled: a node that is (re)starting may refuse the connection or the token for a moment.
+consensus_active() {
+  local answer
+  answer=$(call "$(port_of "$1")" GET /v1/consensus/status)
+  [[ "$answer" == 200* ]] && [ "$(jq -r .active <<<"${answer#* }")" = true ]
+}
 submit() { api "$1" POST /v1/consensus/transactions "{\"key\":\"$2\",\"payload\":\"$(printf '%s' "$3" | base64 -w0)\"}" | jq -r .tx_id; }
 
 # signed_tx <node> <key> <nonce> <payload>: the canonical transaction bytes (base64), built here

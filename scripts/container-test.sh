@@ -311,6 +311,7 @@ if grep -qi anchor <<<"$sidecar_help"; then
   anchor=$(jq -r '.metadata.anchor_tx_id // .metadata.anchor.tx_id // empty' <<<"$decision")
   [ -n "$anchor" ] || fail "the sidecar anchors, but the answer carries no transaction id: $decision"
   accepted_on "$anchor" 1 2 3
+  ok "the decision is anchored: metadata.anchor_tx_id ${anchor:0:12} accepted on all three"
 else
   echo "    SKIP: the sidecar has no anchoring configuration yet (no 'anchor' in its --help)"
 fi

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod batch;
 pub mod consensus;
 pub mod crypto;
+pub mod dashboard;
 pub mod error;
 pub mod events;
 pub mod health;
@@ -50,6 +51,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(health::health))
         .route("/ready", web::get().to(health::ready))
         .route("/metrics", web::get().to(health::metrics))
+        .configure(dashboard::routes)
         .service(
             web::scope("/v1")
                 .route("/consensus/transactions", web::post().to(consensus::submit))

@@ -1,7 +1,7 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations. It is served at
 //! `/openapi.json` and committed as `openapi/openapi.json` (a test fails on drift).
 
-use super::{audit, auth, consensus, crypto, events, health, keys, vault};
+use super::{audit, auth, consensus, crypto, dashboard, events, health, keys, vault};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -10,7 +10,7 @@ use utoipa::{Modify, OpenApi};
 #[openapi(
     info(
         title = "CretoAI node API",
-        description = "Post-quantum encryption (ML-KEM-768 KEM-DEM) and signatures (ML-DSA-44/65/87, FIPS 204) with named, versioned keys. Binary fields are standard base64. Every /v1 route needs `Authorization: Bearer <token>`. Errors are `{\"error\":{\"code\":\"...\",\"message\":\"...\"}}`."
+        description = "Post-quantum encryption (ML-KEM-768 KEM-DEM) and signatures (ML-DSA-44/65/87, FIPS 204) with named, versioned keys. Binary fields are standard base64. Every /v1 route needs `Authorization: Bearer <token>` (browsers may instead offer the token to the `/v1/events` WebSocket as the subprotocol `cretoai.bearer.<base64url>`, next to `cretoai.v1`). The live dashboard is at `/dashboard`. Errors are `{\"error\":{\"code\":\"...\",\"message\":\"...\"}}`."
     ),
     paths(
         health::health, health::ready, health::metrics,
@@ -22,7 +22,7 @@ use utoipa::{Modify, OpenApi};
         consensus::vertices, consensus::vertex, consensus::status, events::events,
         vault::write, vault::read, vault::delete, vault::undelete, vault::destroy,
         vault::read_metadata, vault::update_metadata, vault::delete_metadata, vault::list,
-        vault::rewrap, audit::list, audit::verify,
+        vault::rewrap, audit::list, audit::verify, dashboard::dashboard,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -33,6 +33,7 @@ use utoipa::{Modify, OpenApi};
         (name = "vault", description = "Versioned secrets, encrypted at rest (ML-KEM-768 wrapped data keys)"),
         (name = "audit", description = "Hash-chained audit log of vault and key operations"),
         (name = "health", description = "Liveness, readiness, metrics"),
+        (name = "dashboard", description = "The live dashboard page (no token needed for the page; it asks for one)"),
     )
 )]
 pub struct ApiDoc;

@@ -1,6 +1,7 @@
 //! Bearer-token authentication and scope checks for every `/v1` route.
 
 pub mod scope;
+pub mod subprotocol;
 pub mod tokens;
 
 use crate::error::{NodeError, Result};
@@ -40,10 +41,12 @@ impl FromRequest for Principal {
     }
 }
 
+fn registry(req: &HttpRequest) -> Result<&web::Data<TokenRegistry>> {
+    req.app_data::<web::Data<TokenRegistry>>()
+        .ok_or(NodeError::Unavailable("token registry"))
+}
+
 fn authenticate(req: &HttpRequest) -> Result<Principal> {
-    let registry = req
-        .app_data::<web::Data<TokenRegistry>>()
-        .ok_or(NodeError::Unavailable("token registry"))?;
     let token = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -52,5 +55,5 @@ fn authenticate(req: &HttpRequest) -> Result<Principal> {
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or(NodeError::Unauthorized)?;
-    registry.authenticate(token).map(Principal)
+    registry(req)?.authenticate(token).map(Principal)
 }

@@ -7,6 +7,7 @@
 //! | `GET /.well-known/jwks.json` | none | every key that can verify |
 //! | `GET /v1/compare` | none | live per-algorithm statistics |
 //! | `GET /v1/mode` | none | current mode, signing alg, accepted algs |
+//! | `GET /v1/anchor` | none | anchoring node, sender key, counters, latency |
 //! | `PUT /v1/admin/mode` | bearer | switch mode |
 //! | `POST /v1/admin/keys/rotate` | bearer | rotate one or all keys |
 //! | `GET /healthz` | none | liveness |
@@ -39,6 +40,7 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
             .route("/.well-known/jwks.json", web::get().to(jwks))
             .route("/v1/compare", web::get().to(compare))
             .route("/v1/mode", web::get().to(mode))
+            .route("/v1/anchor", web::get().to(anchor))
             .route("/v1/admin/mode", web::put().to(set_mode))
             .route("/v1/admin/keys/rotate", web::post().to(rotate))
             .route(
@@ -78,12 +80,16 @@ async fn check(
     let decision = state.engine.decide(&body, authorization).await?;
     let claims = state.claims_for(&body, &decision);
     let issued = state.issue(&claims)?;
+    let mut metadata = decision.metadata;
+    if let Some(receipt) = state.anchor_decision(&issued, &claims).await {
+        receipt.annotate(&mut metadata);
+    }
     let mut answer = json!({
         "allowed": decision.allowed,
         "effect": decision.effect,
         "policy": decision.policy,
         "rule": decision.rule,
-        "metadata": decision.metadata,
+        "metadata": metadata,
         "decision_token": issued.token,
         "signature": {"alg": issued.alg, "kid": issued.kid, "mode": state.mode(), "sign_us": issued.sign_us},
     });
@@ -123,6 +129,13 @@ async fn compare(state: web::Data<AppState>) -> HttpResponse {
         "mode": state.mode(),
         "algorithms": state.stats.snapshot(),
     }))
+}
+
+async fn anchor(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(match &state.anchor {
+        Some(a) => a.status(),
+        None => json!({"enabled": false}),
+    })
 }
 
 fn mode_answer(state: &AppState) -> HttpResponse {

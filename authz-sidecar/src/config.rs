@@ -7,6 +7,7 @@ use clap::Parser;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use zeroize::Zeroizing;
 
 /// Which policy engine decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,15 +45,77 @@ impl Default for EngineConfig {
     }
 }
 
-/// Seam for anchoring decision hashes in a CretoAI cluster (a later issue).
-/// Off by default; turning it on is refused until the anchor client exists.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+/// Decision anchoring: each signed decision's hash is submitted as a
+/// consensus transaction to a CretoAI node (see `crate::anchor`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AnchorConfig {
-    /// Submit each decision hash to a node.
-    pub enabled: bool,
-    /// The node's base URL.
+    /// `true` or `false` forces anchoring on or off; unset means "on when
+    /// `node_url` is set", so pointing the sidecar at a node is enough.
+    pub enabled: Option<bool>,
+    /// The node's base URL, e.g. `http://10.89.64.11:8080`.
     pub node_url: Option<String>,
+    /// Bearer token with the node's `consensus:submit` scope. Prefer the
+    /// environment (`CRETOAI_AUTHZ_ANCHOR_TOKEN`) over the config file.
+    pub token: Option<Secret>,
+    /// Budget for one submission (connect, send, answer), milliseconds.
+    pub timeout_ms: u64,
+}
+
+impl Default for AnchorConfig {
+    fn default() -> Self {
+        AnchorConfig {
+            enabled: None,
+            node_url: None,
+            token: None,
+            timeout_ms: 1000,
+        }
+    }
+}
+
+impl AnchorConfig {
+    /// Whether decisions are anchored with this configuration.
+    pub fn active(&self) -> bool {
+        self.enabled.unwrap_or(self.node_url.is_some())
+    }
+}
+
+/// A secret string: zeroized on drop, redacted in `Debug` and when the
+/// configuration is printed.
+#[derive(Clone, Deserialize)]
+#[serde(from = "String")]
+pub struct Secret(Zeroizing<String>);
+
+impl Secret {
+    /// The plaintext, for the one place that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for Secret {
+    fn from(s: String) -> Self {
+        Secret(Zeroizing::new(s))
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        Ok(Secret::from(s.to_string()))
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str("<redacted>")
+    }
 }
 
 /// Everything the sidecar is configured with.
@@ -87,7 +150,7 @@ pub struct Config {
     pub stats_window: usize,
     /// Policy engine.
     pub engine: EngineConfig,
-    /// Decision anchoring (not available yet; must stay off).
+    /// Decision anchoring in a CretoAI cluster.
     pub anchor: AnchorConfig,
 }
 
@@ -141,6 +204,25 @@ pub struct Flags {
     /// Cedar policy directory.
     #[arg(long, env = "CRETOAI_AUTHZ_POLICY_DIR")]
     pub policy_dir: Option<PathBuf>,
+    /// Anchor each decision in a CretoAI cluster: base URL of the node that
+    /// receives the decision-hash transactions. Setting it turns anchoring on.
+    #[arg(long, env = "CRETOAI_AUTHZ_ANCHOR_NODE_URL", value_name = "URL")]
+    pub anchor_node_url: Option<String>,
+    /// Force decision anchoring on or off (default: on when an anchor node URL is set).
+    #[arg(long, env = "CRETOAI_AUTHZ_ANCHOR_ENABLED", value_name = "BOOL")]
+    pub anchor_enabled: Option<bool>,
+    /// Bearer token for the anchor node (scope consensus:submit). Prefer the
+    /// environment variable: flags are visible in the process list.
+    #[arg(
+        long,
+        env = "CRETOAI_AUTHZ_ANCHOR_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub anchor_token: Option<Secret>,
+    /// Time budget of one anchoring submission in milliseconds [default: 1000].
+    #[arg(long, env = "CRETOAI_AUTHZ_ANCHOR_TIMEOUT_MS", value_name = "MS")]
+    pub anchor_timeout_ms: Option<u64>,
 }
 
 fn parse_engine(s: &str) -> std::result::Result<EngineKind, String> {
@@ -181,6 +263,18 @@ impl Config {
         if let Some(v) = flags.policy_dir {
             config.engine.policy_dir = Some(v);
         }
+        if let Some(v) = flags.anchor_node_url.filter(|u| !u.is_empty()) {
+            config.anchor.node_url = Some(v);
+        }
+        if let Some(v) = flags.anchor_enabled {
+            config.anchor.enabled = Some(v);
+        }
+        if let Some(v) = flags.anchor_token.filter(|t| !t.expose().is_empty()) {
+            config.anchor.token = Some(v);
+        }
+        if let Some(v) = flags.anchor_timeout_ms {
+            config.anchor.timeout_ms = v;
+        }
         config.validate()?;
         Ok(config)
     }
@@ -209,10 +303,26 @@ impl Config {
         if self.engine.kind == EngineKind::Upstream && self.engine.upstream_url.is_none() {
             return bad("engine.kind = upstream needs engine.upstream_url".into());
         }
-        if self.anchor.enabled {
-            return bad(
-                "anchor.enabled: decision anchoring is not available in this version".into(),
-            );
+        if self.anchor.active() {
+            let url = self.anchor.node_url.as_deref().unwrap_or_default();
+            // The node serves plain HTTP (TLS, if any, ends in front of it),
+            // and the sidecar's HTTP client is built without TLS.
+            if !url.starts_with("http://") || url.len() <= "http://".len() {
+                return bad(format!(
+                    "anchoring needs anchor.node_url (CRETOAI_AUTHZ_ANCHOR_NODE_URL) as an \
+                     http:// base URL, got {url:?}"
+                ));
+            }
+            if self.anchor.token.is_none() {
+                return bad(
+                    "anchoring needs anchor.token (CRETOAI_AUTHZ_ANCHOR_TOKEN): the node \
+                     refuses unauthenticated submissions"
+                        .into(),
+                );
+            }
+            if !(1..=60_000).contains(&self.anchor.timeout_ms) {
+                return bad("anchor.timeout_ms must be 1 to 60000".into());
+            }
         }
         if self.token_ttl_secs == 0 || self.stats_window == 0 || self.max_body_bytes < 1024 {
             return bad(
@@ -222,8 +332,8 @@ impl Config {
         Ok(())
     }
 
-    /// The config as printed at start. It holds no secrets (the root token and
-    /// master key come only from env or files), so nothing needs redacting.
+    /// The config as printed at start. The root token and master key come only
+    /// from env or files; the anchor token prints as `<redacted>`.
     pub fn display(&self) -> String {
         toml::to_string(self).unwrap_or_else(|_| format!("{self:?}"))
     }
@@ -233,15 +343,18 @@ impl Config {
 mod tests {
     use super::*;
 
-    #[test]
-    fn toml_then_flags_override_defaults() {
+    /// A config file holding `text`, in a temp dir that lives as long as the guard.
+    fn toml_file(text: &str) -> (tempfile::TempDir, PathBuf) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.toml");
-        std::fs::write(
-            &path,
-            "mode = \"hybrid\"\nrsa_bits = 3072\n[engine]\npolicy_dir = \"/p\"\n",
-        )
-        .unwrap();
+        std::fs::write(&path, text).unwrap();
+        (dir, path)
+    }
+
+    #[test]
+    fn toml_then_flags_override_defaults() {
+        let (_dir, path) =
+            toml_file("mode = \"hybrid\"\nrsa_bits = 3072\n[engine]\npolicy_dir = \"/p\"\n");
         let flags = Flags {
             config: Some(path),
             listen: Some("127.0.0.1:9999".parse().unwrap()),
@@ -262,14 +375,14 @@ mod tests {
             ..Config::default()
         };
         assert!(pqc_as_classical.validate().is_err());
-        let anchored = Config {
+        let anchored_nowhere = Config {
             anchor: AnchorConfig {
-                enabled: true,
-                node_url: None,
+                enabled: Some(true),
+                ..AnchorConfig::default()
             },
             ..Config::default()
         };
-        assert!(anchored.validate().is_err());
+        assert!(anchored_nowhere.validate().is_err());
         let upstream_without_url = Config {
             engine: EngineConfig {
                 kind: EngineKind::Upstream,
@@ -280,5 +393,105 @@ mod tests {
         assert!(upstream_without_url.validate().is_err());
         assert!(Config::default().validate().is_ok());
         assert!(Config::default().display().contains("listen"));
+    }
+
+    fn anchored(f: impl FnOnce(&mut AnchorConfig)) -> Config {
+        let mut c = Config::default();
+        f(&mut c.anchor);
+        c
+    }
+
+    #[test]
+    fn a_node_url_turns_anchoring_on_unless_disabled() {
+        assert!(!AnchorConfig::default().active());
+        let on = anchored(|a| {
+            a.node_url = Some("http://10.0.0.1:8080".into());
+            a.token = Some(Secret::from("node-token".to_string()));
+        });
+        assert!(on.anchor.active());
+        assert!(on.validate().is_ok());
+        let off = anchored(|a| {
+            a.node_url = Some("http://10.0.0.1:8080".into());
+            a.enabled = Some(false);
+        });
+        assert!(!off.anchor.active());
+        assert!(off.validate().is_ok(), "disabled anchoring needs no token");
+        let no_token = anchored(|a| a.node_url = Some("http://10.0.0.1:8080".into()));
+        assert!(no_token
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("anchor.token"));
+        for url in ["https://n:8080", "10.0.0.1:8080", "http://"] {
+            let bad = anchored(|a| {
+                a.node_url = Some(url.into());
+                a.token = Some(Secret::from("t".to_string()));
+            });
+            assert!(bad.validate().is_err(), "{url}");
+        }
+        let slow = anchored(|a| {
+            a.node_url = Some("http://n".into());
+            a.token = Some(Secret::from("t".to_string()));
+            a.timeout_ms = 0;
+        });
+        assert!(slow.validate().is_err());
+    }
+
+    #[test]
+    fn anchor_flags_override_toml_and_the_token_is_never_shown() {
+        let (_dir, path) = toml_file(
+            "[anchor]\nnode_url = \"http://a:1\"\ntoken = \"toml-secret\"\ntimeout_ms = 50\n",
+        );
+        let from_toml = Config::load(Flags {
+            config: Some(path.clone()),
+            ..Flags::default()
+        })
+        .unwrap();
+        assert!(from_toml.anchor.active());
+        assert_eq!(from_toml.anchor.timeout_ms, 50);
+        assert_eq!(
+            from_toml.anchor.token.as_ref().unwrap().expose(),
+            "toml-secret"
+        );
+
+        let flags = Flags::try_parse_from([
+            "cretoai-authz-sidecar",
+            "--config",
+            path.to_str().unwrap(),
+            "--anchor-node-url",
+            "http://b:2",
+            "--anchor-token",
+            "flag-secret",
+            "--anchor-timeout-ms",
+            "250",
+        ])
+        .unwrap();
+        assert!(!format!("{flags:?}").contains("flag-secret"));
+        let c = Config::load(flags).unwrap();
+        assert_eq!(c.anchor.node_url.as_deref(), Some("http://b:2"));
+        assert_eq!(c.anchor.timeout_ms, 250);
+        assert_eq!(c.anchor.token.as_ref().unwrap().expose(), "flag-secret");
+        for shown in [c.display(), format!("{c:?}")] {
+            assert!(!shown.contains("flag-secret"), "{shown}");
+            assert!(shown.contains("<redacted>"), "{shown}");
+        }
+
+        let disabled = Flags::try_parse_from([
+            "cretoai-authz-sidecar",
+            "--config",
+            path.to_str().unwrap(),
+            "--anchor-enabled",
+            "false",
+        ])
+        .unwrap();
+        assert!(!Config::load(disabled).unwrap().anchor.active());
+    }
+
+    #[test]
+    fn help_mentions_anchoring_without_printing_the_token() {
+        use clap::CommandFactory;
+        let help = Flags::command().render_long_help().to_string();
+        assert!(help.contains("CRETOAI_AUTHZ_ANCHOR_NODE_URL"), "{help}");
+        assert!(help.contains("--anchor-token"), "{help}");
     }
 }

@@ -45,9 +45,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .map_err(|e| io_err(dir, e))
 }
 
-/// The sealed key ring file and the master key that seals it.
+/// The sealed key files and the master key that seals them.
 pub struct KeyStore {
-    path: PathBuf,
+    dir: PathBuf,
     master: Zeroizing<[u8; 32]>,
 }
 
@@ -61,30 +61,51 @@ impl KeyStore {
             None => load_or_create_master(&data_dir.join(MASTER_KEY_FILE))?,
         };
         Ok(KeyStore {
-            path: data_dir.join(KEYS_FILE),
+            dir: data_dir.to_path_buf(),
             master,
         })
     }
 
     /// The stored ring, or `None` on first start.
     pub fn load(&self) -> Result<Option<KeyRing>> {
-        let sealed = match fs::read(&self.path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(io_err(&self.path, e)),
-        };
-        let plain = aead::open(&self.master, &sealed, KEYS_AAD).map_err(|_| {
-            SidecarError::KeyStore(
-                "cannot decrypt the signing keys: wrong master key or tampered file".into(),
-            )
-        })?;
-        KeyRing::from_json(&plain).map(Some)
+        match self.open_sealed(KEYS_FILE, KEYS_AAD)? {
+            Some(plain) => KeyRing::from_json(&plain).map(Some),
+            None => Ok(None),
+        }
     }
 
     /// Seal and write the ring.
     pub fn save(&self, ring: &KeyRing) -> Result<()> {
-        let sealed = aead::seal(&self.master, &ring.to_json(), KEYS_AAD)?;
-        write_atomic(&self.path, &sealed)
+        self.seal_to(KEYS_FILE, KEYS_AAD, &ring.to_json())
+    }
+
+    /// Decrypt the data-dir file `name`, sealed with `aad`; `None` when it does
+    /// not exist yet.
+    pub fn open_sealed(&self, name: &str, aad: &[u8]) -> Result<Option<Zeroizing<Vec<u8>>>> {
+        let path = self.dir.join(name);
+        let sealed = match fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io_err(&path, e)),
+        };
+        let plain = aead::open(&self.master, &sealed, aad).map_err(|_| {
+            SidecarError::KeyStore(format!(
+                "cannot decrypt {name}: wrong master key or tampered file"
+            ))
+        })?;
+        Ok(Some(plain))
+    }
+
+    /// Seal `plain` under the master key with `aad` and write it atomically
+    /// to the data-dir file `name` (mode 0600).
+    pub fn seal_to(&self, name: &str, aad: &[u8], plain: &[u8]) -> Result<()> {
+        let sealed = aead::seal(&self.master, plain, aad)?;
+        write_atomic(&self.dir.join(name), &sealed)
+    }
+
+    /// The data directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 }
 

@@ -3,6 +3,7 @@
 //! between those phases at runtime, and measures what each algorithm costs.
 
 pub mod algorithm;
+pub mod anchor;
 pub mod api;
 pub mod canonical_json;
 pub mod claims;

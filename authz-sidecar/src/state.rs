@@ -2,6 +2,8 @@
 //! operations the API performs on them.
 
 use crate::algorithm::{Algorithm, Backend};
+use crate::anchor::record::DecisionRecord;
+use crate::anchor::{Anchor, AnchorReceipt};
 use crate::claims::{self, DecisionClaims};
 use crate::config::Config;
 use crate::engine::{CheckRequest, Decision, Engine};
@@ -55,6 +57,8 @@ pub struct AppState {
     pub engine: Engine,
     /// Live measurements.
     pub stats: Measurements,
+    /// Decision anchoring, when configured.
+    pub anchor: Option<Anchor>,
     ring: RwLock<KeyRing>,
     store: KeyStore,
     mode: RwLock<Mode>,
@@ -86,8 +90,14 @@ impl AppState {
         let (root, printed) =
             RootToken::load_or_create(&config.data_dir, secrets.root_token.as_deref())?;
         let engine = Engine::from_config(&config.engine)?;
+        let anchor = if config.anchor.active() {
+            Some(Anchor::open(&config.anchor, &store)?)
+        } else {
+            None
+        };
         let state = AppState {
             stats: Measurements::new(config.stats_window),
+            anchor,
             mode: RwLock::new(config.mode),
             engine,
             ring: RwLock::new(ring),
@@ -178,6 +188,18 @@ impl AppState {
             kid: key.kid.clone(),
             sign_us,
         })
+    }
+
+    /// Anchor an issued decision in the cluster, when anchoring is on.
+    pub async fn anchor_decision(
+        &self,
+        issued: &Issued,
+        claims: &DecisionClaims,
+    ) -> Option<AnchorReceipt> {
+        let anchor = self.anchor.as_ref()?;
+        let record =
+            DecisionRecord::for_token(&issued.token, issued.alg.as_str(), &claims.iss, &claims.jti);
+        Some(anchor.anchor(&record).await)
     }
 
     /// Verify `token` under the current mode's acceptance policy and record the cost.

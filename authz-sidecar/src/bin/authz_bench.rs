@@ -10,11 +10,14 @@
 //!    route that answers with the bare Cedar decision, versus the real
 //!    `/v1/authorization/check` in each mode (checks/s, p50/p95 ms). Server
 //!    (2 workers) and clients share the machine.
+//! 3. With `--anchor-node-url` (and `CRETOAI_AUTHZ_ANCHOR_TOKEN`): the same
+//!    load on a second sidecar in pqc mode that anchors every decision in that
+//!    node, to show the cost of the extra round trip.
 
 use actix_web::{web, App, HttpResponse, HttpServer};
 use clap::Parser;
 use cretoai_authz_sidecar::api;
-use cretoai_authz_sidecar::config::Config;
+use cretoai_authz_sidecar::config::{Config, Secret};
 use cretoai_authz_sidecar::engine::{CheckRequest, Engine};
 use cretoai_authz_sidecar::measurements::{percentiles, Percentiles};
 use cretoai_authz_sidecar::mode::Mode;
@@ -43,6 +46,12 @@ struct Args {
     /// Server worker threads.
     #[arg(long, default_value_t = 2)]
     workers: usize,
+    /// Also measure pqc mode with decision anchoring into this node.
+    #[arg(long)]
+    anchor_node_url: Option<String>,
+    /// Token for the anchor node (environment only: it is a secret).
+    #[arg(skip = std::env::var("CRETOAI_AUTHZ_ANCHOR_TOKEN").ok().map(Secret::from))]
+    anchor_token: Option<Secret>,
 }
 
 fn check_body() -> serde_json::Value {
@@ -158,19 +167,49 @@ fn load(
     )
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args = Args::parse();
-    let data_dir = std::env::temp_dir().join(format!("cretoai-authz-bench-{}", std::process::id()));
-    let config = Config {
-        data_dir: data_dir.clone(),
+/// Serve `state` (plus the bare-Cedar route) on a free port from its own thread.
+fn serve(state: web::Data<AppState>, workers: usize) -> std::io::Result<SocketAddr> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            HttpServer::new(move || {
+                App::new()
+                    .route("/bench/bare-cedar", web::post().to(bare_cedar))
+                    .configure(api::configure(state.clone()))
+            })
+            .workers(workers)
+            .listen(listener)
+            .expect("listen")
+            .run()
+            .await
+        })
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    Ok(addr)
+}
+
+/// A sidecar state over a scratch data dir.
+fn open_state(
+    data_dir: &std::path::Path,
+    edit: impl FnOnce(&mut Config),
+) -> Result<web::Data<AppState>, Box<dyn std::error::Error>> {
+    let mut config = Config {
+        data_dir: data_dir.to_path_buf(),
         ..Config::default()
     };
+    edit(&mut config);
     let secrets = Secrets {
         root_token: Some(hex::encode(cretoai_crypto::random::array::<16>())),
         master_key_hex: None,
     };
-    let (state, _) = AppState::open(config, secrets)?;
-    let state = web::Data::new(state);
+    Ok(web::Data::new(AppState::open(config, secrets)?.0))
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = Args::parse();
+    let data_dir = std::env::temp_dir().join(format!("cretoai-authz-bench-{}", std::process::id()));
+    let state = open_state(&data_dir, |_| {})?;
 
     println!(
         "## In-process, one thread ({} iterations)\n",
@@ -182,25 +221,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("| {name} | {:.1} | {:.1} |", p.p50, p.p95);
     }
 
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    let addr = listener.local_addr()?;
-    let server_state = state.clone();
-    let workers = args.workers;
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            HttpServer::new(move || {
-                App::new()
-                    .route("/bench/bare-cedar", web::post().to(bare_cedar))
-                    .configure(api::configure(server_state.clone()))
-            })
-            .workers(workers)
-            .listen(listener)
-            .expect("listen")
-            .run()
-            .await
-        })
-    });
-    std::thread::sleep(Duration::from_millis(300));
+    let addr = serve(state.clone(), args.workers)?;
 
     println!(
         "\n## HTTP, {} concurrent clients, {} s per target, {} server workers\n",
@@ -224,6 +245,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
         if mode == Mode::Pqc {
             pqc_p95 = p.p95;
+        }
+    }
+    if let Some(url) = args.anchor_node_url {
+        let anchored = open_state(&data_dir.join("anchored"), |c| {
+            c.mode = Mode::Pqc;
+            c.anchor.node_url = Some(url);
+            c.anchor.token = args.anchor_token;
+        })?;
+        let addr = serve(anchored.clone(), args.workers)?;
+        let (rate, p, errs) = load(addr, "/v1/authorization/check", args.clients, args.seconds);
+        println!(
+            "| sidecar, pqc (ML-DSA-65) + anchoring | {rate:.0} | {:.2} | {:.2} | {errs} |",
+            p.p50, p.p95
+        );
+        // Anchoring failures still answer 200: report them separately.
+        if let Some(a) = &anchored.anchor {
+            let s = a.status();
+            println!(
+                "\nAnchoring: {} decisions anchored, failures {}, sign + submit p50/p95 {} µs.",
+                s["anchored"], s["failed"], s["anchor_us"]
+            );
         }
     }
     let in_bare = rows[0].1.p95;

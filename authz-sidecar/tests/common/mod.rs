@@ -1,10 +1,16 @@
 //! Shared harness for the sidecar's integration tests.
 #![allow(dead_code)]
 
+pub mod process;
+
 use actix_web::web;
 use cretoai_authz_sidecar::config::Config;
 use cretoai_authz_sidecar::state::{AppState, Secrets};
 use serde_json::{json, Value};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+use std::time::Duration;
 use tempfile::TempDir;
 
 /// The admin token of every test sidecar.
@@ -13,8 +19,14 @@ pub const ROOT: &str = "test-root-token";
 /// A sidecar state over a fresh temp data dir.
 pub fn state_with(config: impl FnOnce(&mut Config)) -> (TempDir, web::Data<AppState>) {
     let dir = tempfile::tempdir().unwrap();
+    let state = state_in(dir.path(), config);
+    (dir, state)
+}
+
+/// A sidecar state over `data_dir` (reopening it is a restart).
+pub fn state_in(data_dir: &Path, config: impl FnOnce(&mut Config)) -> web::Data<AppState> {
     let mut c = Config {
-        data_dir: dir.path().to_path_buf(),
+        data_dir: data_dir.to_path_buf(),
         ..Config::default()
     };
     config(&mut c);
@@ -23,7 +35,43 @@ pub fn state_with(config: impl FnOnce(&mut Config)) -> (TempDir, web::Data<AppSt
         master_key_hex: None,
     };
     let (state, _) = AppState::open(c, secrets).unwrap();
-    (dir, web::Data::new(state))
+    web::Data::new(state)
+}
+
+/// A local address nothing listens on (yet).
+pub fn free_port() -> SocketAddr {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+}
+
+/// A minimal blocking HTTP/1.1 exchange with a real server; returns
+/// (status, JSON body or Null).
+pub fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    bearer: Option<&str>,
+    body: Option<&Value>,
+) -> std::io::Result<(u16, Value)> {
+    let mut s = TcpStream::connect(addr)?;
+    s.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let auth = bearer.map_or(String::new(), |b| format!("Authorization: Bearer {b}\r\n"));
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut raw = String::new();
+    s.read_to_string(&mut raw)?;
+    let status = raw.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let json = raw
+        .split_once("\r\n\r\n")
+        .and_then(|(_, b)| serde_json::from_str(b).ok())
+        .unwrap_or(Value::Null);
+    Ok((status, json))
 }
 
 /// The default test state (Cedar with the example policies, classical mode).

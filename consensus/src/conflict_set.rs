@@ -27,14 +27,14 @@ pub(crate) struct TxRecord {
     pub(crate) confidence: u64,
 }
 
-/// A conflict set: all known transactions with one (sender, nonce).
+/// An undecided conflict set: all known transactions with one (sender, nonce). Once decided
+/// it leaves this form for [`TxTable::decided_sets`].
 #[derive(Clone, Debug)]
 pub(crate) struct ConflictSet {
     pub(crate) members: Vec<TxId>,
     pub(crate) pref: TxId,
     pub(crate) last: TxId,
     pub(crate) count: u32,
-    pub(crate) decided: bool,
 }
 
 /// What one poll did to the conflict sets.
@@ -47,15 +47,28 @@ pub(crate) struct PollEffect {
 }
 
 /// All transactions a node knows and their conflict sets.
+///
+/// Undecided transactions carry their Snowball counters (`records`, `sets`). A decision is
+/// final, so at that moment the counters are dropped and only what conflict detection and
+/// status queries still need is kept, compactly: the outcome per transaction id and the
+/// winner per (sender, nonce). That keeps this table's memory proportional to the undecided
+/// load plus about a hundred bytes per decided transaction.
 #[derive(Default)]
 pub(crate) struct TxTable {
     pub(crate) records: HashMap<TxId, TxRecord>,
     pub(crate) sets: HashMap<ConflictKey, ConflictSet>,
+    /// Outcome of every decided transaction (accepted or rejected).
+    pub(crate) decided: HashMap<TxId, TxStatus>,
+    /// Winner of every decided conflict set: any other member, now or later, is rejected.
+    pub(crate) decided_sets: HashMap<ConflictKey, TxId>,
 }
 
 impl TxTable {
     pub(crate) fn status(&self, id: &TxId) -> Option<TxStatus> {
-        self.records.get(id).map(|r| r.status)
+        match self.records.get(id) {
+            Some(r) => Some(r.status),
+            None => self.decided.get(id).copied(),
+        }
     }
 
     pub(crate) fn is_decided(&self, id: &TxId) -> bool {
@@ -67,20 +80,24 @@ impl TxTable {
 
     /// The paper's isPreferred: the transaction is its conflict set's preference.
     pub(crate) fn is_preferred(&self, id: &TxId) -> bool {
-        self.records
-            .get(id)
-            .and_then(|r| self.sets.get(&r.key))
-            .is_some_and(|s| s.pref == *id)
+        match self.records.get(id) {
+            Some(r) => self.sets.get(&r.key).is_some_and(|s| s.pref == *id),
+            None => self.decided.get(id) == Some(&TxStatus::Accepted),
+        }
     }
 
     /// Adds a transaction. A newcomer to an already decided set is rejected at once.
     /// Returns the effect (a rejection, or a preference change on a tie-break).
     pub(crate) fn insert(&mut self, id: TxId, key: ConflictKey) -> PollEffect {
         let mut effect = PollEffect::default();
-        if self.records.contains_key(&id) {
+        if self.records.contains_key(&id) || self.decided.contains_key(&id) {
             return effect;
         }
-        let mut status = TxStatus::Pending;
+        if self.decided_sets.contains_key(&key) {
+            self.decided.insert(id, TxStatus::Rejected);
+            effect.rejected.push(id);
+            return effect;
+        }
         match self.sets.get_mut(&key) {
             None => {
                 self.sets.insert(
@@ -90,24 +107,18 @@ impl TxTable {
                         pref: id,
                         last: id,
                         count: 0,
-                        decided: false,
                     },
                 );
             }
             Some(set) => {
                 set.members.push(id);
-                if set.decided {
-                    status = TxStatus::Rejected;
-                    effect.rejected.push(id);
-                } else {
-                    set.count = 0;
-                    let pref_chits = self.records.get(&set.pref).map_or(0, |r| r.chits);
-                    // Ties at equal chits go to the lowest id so that nodes that saw the two
-                    // sides in different orders still start from the same preference.
-                    if pref_chits == 0 && id < set.pref {
-                        set.pref = id;
-                        effect.preference_changed = true;
-                    }
+                set.count = 0;
+                let pref_chits = self.records.get(&set.pref).map_or(0, |r| r.chits);
+                // Ties at equal chits go to the lowest id so that nodes that saw the two
+                // sides in different orders still start from the same preference.
+                if pref_chits == 0 && id < set.pref {
+                    set.pref = id;
+                    effect.preference_changed = true;
                 }
             }
         }
@@ -115,7 +126,7 @@ impl TxTable {
             id,
             TxRecord {
                 key,
-                status,
+                status: TxStatus::Pending,
                 chits: 0,
                 confidence: 0,
             },
@@ -190,9 +201,6 @@ impl TxTable {
         let Some(set) = self.sets.get(key) else {
             return;
         };
-        if set.decided {
-            return;
-        }
         let winner = if set.members.len() == 1 {
             let only = set.members[0];
             let conf = self.records.get(&only).map_or(0, |r| r.confidence);
@@ -203,25 +211,26 @@ impl TxTable {
         let Some(winner) = winner else {
             return;
         };
-        let members = set.members.clone();
-        if let Some(set) = self.sets.get_mut(key) {
-            set.decided = true;
-            if set.pref != winner {
-                set.pref = winner;
-                effect.preference_changed = true;
+        let Some(set) = self.sets.remove(key) else {
+            return;
+        };
+        if set.pref != winner {
+            effect.preference_changed = true;
+        }
+        // Final: the counters go, the outcome stays (compactly).
+        for m in set.members {
+            if self.records.remove(&m).is_none() {
+                continue;
+            }
+            if m == winner {
+                self.decided.insert(m, TxStatus::Accepted);
+                effect.accepted.push(m);
+            } else {
+                self.decided.insert(m, TxStatus::Rejected);
+                effect.rejected.push(m);
             }
         }
-        for m in members {
-            if let Some(rec) = self.records.get_mut(&m) {
-                if m == winner {
-                    rec.status = TxStatus::Accepted;
-                    effect.accepted.push(m);
-                } else if rec.status == TxStatus::Pending {
-                    rec.status = TxStatus::Rejected;
-                    effect.rejected.push(m);
-                }
-            }
-        }
+        self.decided_sets.insert(*key, winner);
     }
 }
 
@@ -292,5 +301,30 @@ mod tests {
         assert_eq!(t.records[&a].chits, 3);
         let e = t.apply_poll(&[a], true, true, 2);
         assert_eq!(e.accepted, vec![a]);
+    }
+
+    #[test]
+    fn decided_transactions_keep_only_their_outcome() {
+        let mut t = TxTable::default();
+        let (a, b) = (TxId([1; 32]), TxId([2; 32]));
+        t.insert(a, key(3));
+        t.insert(b, key(3));
+        for _ in 0..2 {
+            t.apply_poll(&[a], true, true, 2);
+        }
+        assert_eq!(t.status(&a), Some(TxStatus::Accepted));
+        assert_eq!(t.status(&b), Some(TxStatus::Rejected));
+        assert!(
+            t.records.is_empty() && t.sets.is_empty(),
+            "counters dropped"
+        );
+        assert!(t.is_preferred(&a) && !t.is_preferred(&b));
+        // Seen again: no new effect. A newcomer to the decided set: rejected on arrival.
+        let again = t.insert(a, key(3));
+        assert!(again.accepted.is_empty() && again.rejected.is_empty());
+        let c = TxId([0; 32]);
+        assert_eq!(t.insert(c, key(3)).rejected, vec![c]);
+        assert_eq!(t.status(&c), Some(TxStatus::Rejected));
+        assert!(t.insert(c, key(3)).rejected.is_empty(), "reported once");
     }
 }

@@ -1,5 +1,11 @@
-//! The vertex DAG: storage, children links, per-author slots, and the waiting room of vertices
-//! whose parents have not arrived yet.
+//! The vertex DAG: storage, per-author slots, the waiting room of vertices whose parents have
+//! not arrived yet, and pruning of settled vertices.
+//!
+//! A settled vertex (every transaction in it and its ancestry decided) can no longer change
+//! anyone's vote, so once it is no longer a tip its body (transactions, parents, signature) is
+//! dropped and only a header stub stays: id, author, round, height and its final strong
+//! preference, which is what linking, parent choice and strong preference of newer vertices
+//! still read. Full vertices stay in the node's store for the API and for peers' fetches.
 
 use crate::validator::NodeId;
 use crate::vertex::{Vertex, VertexId};
@@ -9,12 +15,18 @@ use std::sync::Arc;
 /// Most vertices kept waiting for parents; beyond it the oldest are dropped (and re-fetched
 /// later through frontier gossip), so a flood of orphans cannot exhaust memory.
 const MAX_ORPHANS: usize = 10_000;
+/// Settled vertices in each author's newest this-many rounds keep their bodies, so that an
+/// equivocation on a recent slot is still reported with verifiable evidence. Under load these
+/// rounds are mostly unsettled anyway; idle, it costs a few vertices per validator.
+const EVIDENCE_ROUNDS: u64 = 4;
 
 pub(crate) struct Entry {
+    /// The vertex, or only its header (no parents, transactions or signature) once pruned.
     pub(crate) vertex: Arc<Vertex>,
     /// 1 + the highest parent height: parents always have smaller heights.
     pub(crate) height: u64,
-    pub(crate) children: Vec<VertexId>,
+    /// The body was dropped (see the module doc).
+    pub(crate) pruned: bool,
     /// Every transaction in this vertex and its ancestry is decided.
     pub(crate) settled: bool,
     /// Strong-preference answer and the preference epoch it was computed in.
@@ -33,6 +45,9 @@ pub(crate) struct Dag {
     orphan_seq: u64,
     /// Missing parent -> orphans waiting for it.
     waiting: HashMap<VertexId, Vec<VertexId>>,
+    /// Settled vertices whose bodies are still held (pruned on the next [`Dag::prune`]).
+    settled_full: Vec<VertexId>,
+    pruned: usize,
 }
 
 impl Dag {
@@ -44,8 +59,18 @@ impl Dag {
         self.entries.contains_key(id) || self.orphans.contains_key(id)
     }
 
+    /// A full vertex (not pruned).
     pub(crate) fn get(&self, id: &VertexId) -> Option<&Arc<Vertex>> {
-        self.entries.get(id).map(|e| &e.vertex)
+        self.entries
+            .get(id)
+            .filter(|e| !e.pruned)
+            .map(|e| &e.vertex)
+    }
+
+    /// Author, round and id of a vertex, pruned or not (its parents and transactions only if
+    /// not pruned).
+    pub(crate) fn header(&self, id: &VertexId) -> Option<&Vertex> {
+        self.entries.get(id).map(|e| &*e.vertex)
     }
 
     /// Parents not in the DAG yet.
@@ -63,9 +88,8 @@ impl Dag {
         let id = vertex.id();
         let mut height = 0;
         for p in vertex.parents() {
-            if let Some(pe) = self.entries.get_mut(p) {
+            if let Some(pe) = self.entries.get(p) {
                 height = height.max(pe.height + 1);
-                pe.children.push(id);
             }
             self.tips.remove(p);
         }
@@ -90,12 +114,15 @@ impl Dag {
             }
         };
         self.tips.insert(id);
+        if settled {
+            self.settled_full.push(id);
+        }
         self.entries.insert(
             id,
             Entry {
                 vertex,
                 height,
-                children: Vec::new(),
+                pruned: false,
                 settled,
                 preferred_cache: None,
                 final_preferred,
@@ -199,5 +226,75 @@ impl Dag {
 
     pub(crate) fn len(&self) -> usize {
         self.entries.len()
+    }
+
+    /// Records that `id` became settled with final strong preference `preferred`.
+    pub(crate) fn mark_settled(&mut self, id: &VertexId, preferred: bool) {
+        if let Some(e) = self.entries.get_mut(id) {
+            if !e.settled {
+                e.settled = true;
+                e.final_preferred = Some(preferred);
+                self.settled_full.push(*id);
+            }
+        }
+    }
+
+    /// Drops the bodies of settled vertices that are neither tips (what frontier gossip names
+    /// and the next vertices link to) nor among their author's [`EVIDENCE_ROUNDS`] newest
+    /// rounds (a second vertex for one of those slots is reported with the first in full).
+    /// Both kinds are few: a handful per validator. Returns how many were pruned.
+    pub(crate) fn prune(&mut self) -> usize {
+        let mut keep = Vec::new();
+        let mut count = 0;
+        for id in std::mem::take(&mut self.settled_full) {
+            let recent = self.entries.get(&id).is_some_and(|e| {
+                let v = &e.vertex;
+                self.by_author(v.author())
+                    .next()
+                    .is_some_and(|(newest, _)| v.round() + EVIDENCE_ROUNDS > newest)
+            });
+            if recent || self.tips.contains(&id) {
+                keep.push(id);
+                continue;
+            }
+            if let Some(e) = self.entries.get_mut(&id) {
+                if !e.pruned {
+                    e.vertex = Arc::new(e.vertex.header_only());
+                    e.pruned = true;
+                    e.preferred_cache = None;
+                    count += 1;
+                }
+            }
+        }
+        self.settled_full = keep;
+        self.pruned += count;
+        count
+    }
+
+    /// Vertices held in full, and pruned to a header stub.
+    pub(crate) fn sizes(&self) -> (usize, usize) {
+        (self.entries.len() - self.pruned, self.pruned)
+    }
+
+    /// Transactions held in full vertices (pruned ones hold none).
+    pub(crate) fn held_txs(&self) -> (usize, usize) {
+        self.entries
+            .values()
+            .filter(|e| !e.pruned)
+            .fold((0, 0), |(n, bytes), e| {
+                let txs = e.vertex.txs();
+                (
+                    n + txs.len(),
+                    bytes + txs.iter().map(|t| t.encoded_len()).sum::<usize>(),
+                )
+            })
+    }
+
+    /// The newest vertex of `author` with a round below `below`.
+    pub(crate) fn author_before(&self, author: NodeId, below: u64) -> Option<(u64, VertexId)> {
+        self.slots
+            .range((author, 0)..(author, below))
+            .next_back()
+            .map(|((_, r), id)| (*r, *id))
     }
 }

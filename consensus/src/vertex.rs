@@ -253,6 +253,19 @@ impl Vertex {
     pub fn id(&self) -> VertexId {
         self.id
     }
+    /// The same id, author, round and timestamp without parents, transactions or signature:
+    /// the stub a node keeps of a pruned vertex. Never valid on the wire (crate-internal).
+    pub(crate) fn header_only(&self) -> Vertex {
+        Vertex {
+            author: self.author,
+            round: self.round,
+            timestamp_ms: self.timestamp_ms,
+            parents: Vec::new(),
+            txs: Vec::new(),
+            signature: Vec::new(),
+            id: self.id,
+        }
+    }
     /// The author.
     pub fn author(&self) -> NodeId {
         self.author

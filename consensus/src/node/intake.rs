@@ -66,7 +66,7 @@ impl Node {
         v.round() == 0
             || v.parents().iter().any(|p| {
                 self.dag
-                    .get(p)
+                    .header(p)
                     .is_some_and(|pv| pv.author() == v.author() && pv.round() < v.round())
             })
     }
@@ -92,8 +92,11 @@ impl Node {
         let id = v.id();
         self.fetched_at.remove(&id);
         if let Some(first) = self.dag.insert(v.clone()) {
-            if self.equivocation_slots.insert((v.author(), v.round())) {
-                if let Some(first) = self.dag.get(&first).cloned() {
+            // Evidence needs the first vertex in full; if it was already pruned (settled long
+            // ago) the shell's store still holds it, but the core reports only what it holds.
+            let slot = (v.author(), v.round());
+            if let Some(first) = self.dag.get(&first).cloned() {
+                if self.equivocation_slots.insert(slot) {
                     let evidence = Arc::new(Equivocation {
                         first,
                         second: v.clone(),
@@ -108,6 +111,11 @@ impl Node {
         for tx in v.txs() {
             let effect = self.txs.insert(tx.id(), tx.conflict_key());
             self.emit_effect(effect, out);
+        }
+        if !v.txs().is_empty() {
+            // A late vertex whose transactions were all decided elsewhere settles (and can be
+            // pruned) now rather than at the next decision that happens to reach it.
+            self.settle(&[id]);
         }
         if v.author() == self.me {
             self.own_last_round = Some(self.own_last_round.map_or(v.round(), |r| r.max(v.round())));

@@ -119,9 +119,17 @@ impl Node {
     }
 
     /// This node's newest strongly preferred vertex.
+    /// Walks back lazily: the newest own vertex is almost always the answer, and the chain
+    /// grows without bound.
     fn own_anchor(&mut self) -> Option<VertexId> {
-        let own: Vec<VertexId> = self.dag.by_author(self.me).map(|(_, id)| id).collect();
-        own.into_iter().find(|id| self.strongly_preferred(*id))
+        let mut below = u64::MAX;
+        while let Some((round, id)) = self.dag.author_before(self.me, below) {
+            if self.strongly_preferred(id) {
+                return Some(id);
+            }
+            below = round;
+        }
+        None
     }
 
     /// The anchor plus the strongly preferred, still undecided DAG tips and newest vertices of
@@ -168,7 +176,7 @@ impl Node {
         batch: &mut Vec<Transaction>,
     ) {
         let anchor_round = anchor
-            .and_then(|a| self.dag.get(&a))
+            .and_then(|a| self.dag.header(&a))
             .map_or(0, |v| v.round());
         let max = self.params.limits.max_txs_per_vertex;
         let mut seen: HashSet<_> = batch.iter().map(|t| t.id()).collect();

@@ -61,6 +61,33 @@ pub struct TxInfo {
     pub consecutive: u32,
 }
 
+/// What a node's core holds in memory ([`Node::footprint`]). Transaction bodies (several KB
+/// each with ML-DSA keys and signatures) are held only by unsettled or tip vertices and by
+/// pending submissions; settled history costs a header stub per vertex and an outcome per
+/// decided transaction.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Footprint {
+    /// Vertices held in full (unsettled, or settled tips).
+    pub full_vertices: usize,
+    /// Settled vertices reduced to a header stub.
+    pub pruned_vertices: usize,
+    /// Transactions inside full vertices.
+    pub held_txs: usize,
+    /// Encoded bytes of the transactions in full vertices and pending submissions.
+    pub held_tx_bytes: usize,
+    /// Transactions with Snowball counters (not decided).
+    pub undecided_txs: usize,
+    /// Decided transactions (outcome only).
+    pub decided_txs: usize,
+    /// Submitted transactions waiting for one of this node's vertices.
+    pub pending_txs: usize,
+    /// Polls running.
+    pub polls: usize,
+}
+
+/// During a restore, settled vertices are pruned every this many records.
+const REPLAY_PRUNE_EVERY: usize = 1_024;
+
 /// One validator's QR-Avalanche core. Sans-IO: it never reads a clock, touches a socket,
 /// spawns a thread or draws OS randomness; `now` (milliseconds) comes with each call and its
 /// randomness is a ChaCha20 stream seeded by the caller.
@@ -154,7 +181,11 @@ impl Node {
         node.replaying = true;
         let mut sink = Vec::new();
         let mut polled = HashSet::new();
-        for record in records {
+        for (n, record) in records.into_iter().enumerate() {
+            // Prune as the replay goes, so a long log is restored in bounded memory.
+            if n.is_multiple_of(REPLAY_PRUNE_EVERY) {
+                node.dag.prune();
+            }
             match record {
                 Record::Submitted(tx) => node.admit_submitted(tx, &mut sink),
                 Record::Vertex(v) => {
@@ -179,6 +210,7 @@ impl Node {
             }
         }
         node.replaying = false;
+        node.dag.prune();
         let mut unpolled: Vec<VertexId> = node
             .dag
             .entries
@@ -234,8 +266,19 @@ impl Node {
         self.txs.status(tx)
     }
     /// The consensus counters of a transaction, if known.
+    /// Decided transactions keep only their outcome (their counters read as zero).
     pub fn tx_info(&self, tx: &TxId) -> Option<TxInfo> {
-        let r = self.txs.records.get(tx)?;
+        let Some(r) = self.txs.records.get(tx) else {
+            let status = *self.txs.decided.get(tx)?;
+            return Some(TxInfo {
+                status,
+                chits: 0,
+                confidence: 0,
+                preferred: status == TxStatus::Accepted,
+                conflicts: 0,
+                consecutive: 0,
+            });
+        };
         let set = self.txs.sets.get(&r.key)?;
         Some(TxInfo {
             status: r.status,
@@ -251,9 +294,30 @@ impl Node {
     pub fn equivocations(&self) -> &[Arc<Equivocation>] {
         &self.equivocations
     }
-    /// Number of vertices in the DAG.
+    /// Number of vertices in the DAG (pruned stubs included).
     pub fn dag_len(&self) -> usize {
         self.dag.len()
+    }
+    /// What the core holds in memory, by kind (walks the DAG: for diagnostics and tests, not
+    /// for every turn).
+    pub fn footprint(&self) -> Footprint {
+        let (full_vertices, pruned_vertices) = self.dag.sizes();
+        let (held_txs, held_tx_bytes) = self.dag.held_txs();
+        Footprint {
+            full_vertices,
+            pruned_vertices,
+            held_txs,
+            held_tx_bytes: held_tx_bytes
+                + self
+                    .pending
+                    .iter()
+                    .map(Transaction::encoded_len)
+                    .sum::<usize>(),
+            undecided_txs: self.txs.records.len(),
+            decided_txs: self.txs.decided.len(),
+            pending_txs: self.pending.len(),
+            polls: self.polls.len(),
+        }
     }
     /// Submitted transactions still waiting for a vertex.
     pub fn pending_len(&self) -> usize {
@@ -263,7 +327,8 @@ impl Node {
     pub fn round(&self) -> Option<u64> {
         self.own_last_round
     }
-    /// A vertex of the DAG.
+    /// A vertex of the DAG, if held in full (settled vertices are pruned to stubs: read them
+    /// from the records the node persisted).
     pub fn vertex(&self, id: &VertexId) -> Option<&Arc<Vertex>> {
         self.dag.get(id)
     }

@@ -184,7 +184,7 @@ impl Node {
     }
 
     /// Marks vertices whose whole ancestry is decided; `region` is ordered parents first.
-    fn settle(&mut self, region: &[VertexId]) {
+    pub(super) fn settle(&mut self, region: &[VertexId]) {
         for id in region {
             let e = &self.dag.entries[id];
             let parents = e.vertex.parents();
@@ -201,10 +201,7 @@ impl Node {
                     && parents.iter().all(|p| {
                         self.dag.entries.get(p).and_then(|pe| pe.final_preferred) == Some(true)
                     });
-                if let Some(e) = self.dag.entries.get_mut(id) {
-                    e.settled = true;
-                    e.final_preferred = Some(ok);
-                }
+                self.dag.mark_settled(id, ok);
             }
         }
     }
@@ -265,5 +262,6 @@ impl Node {
         self.retry_fetches(now, out);
         self.gossip_frontier(now, out);
         self.maybe_issue(now, out);
+        self.dag.prune();
     }
 }

@@ -68,6 +68,9 @@ pub struct Machine {
     pub byzantine: Option<Byzantine>,
     /// What the node persisted: survives crashes.
     pub store: Vec<Record>,
+    /// The persisted vertices by id, as a node's database indexes them: fetches are answered
+    /// from here, since the core prunes settled vertices.
+    pub vertex_store: HashMap<VertexId, Arc<Vertex>>,
     /// Everything this machine ever accepted (time) / rejected, across restarts.
     pub accepted: HashMap<TxId, u64>,
     pub rejected: HashSet<TxId>,
@@ -160,6 +163,7 @@ impl Sim {
                 node,
                 byzantine: byz,
                 store: Vec::new(),
+                vertex_store: HashMap::new(),
                 accepted: HashMap::new(),
                 rejected: HashSet::new(),
                 restarts: 0,
@@ -279,6 +283,10 @@ impl Sim {
                         continue;
                     }
                     let from_id = self.machines[from].id;
+                    if let Msg::Fetch(ids) = &msg {
+                        self.serve_fetch(to, from, ids);
+                        continue;
+                    }
                     let event = match msg {
                         Msg::Vertex(vertex) => Event::Vertex {
                             from: from_id,
@@ -315,7 +323,12 @@ impl Sim {
     fn apply(&mut self, i: usize, actions: Vec<Action>) {
         for a in actions {
             match a {
-                Action::Persist(r) => self.machines[i].store.push(r),
+                Action::Persist(r) => {
+                    if let Record::Vertex(v) = &r {
+                        self.machines[i].vertex_store.insert(v.id(), v.clone());
+                    }
+                    self.machines[i].store.push(r)
+                }
                 Action::Broadcast(v) => {
                     for j in 0..self.n() {
                         if j != i {
@@ -383,6 +396,18 @@ impl Sim {
                     self.equivocations.push((i, e.author(), e.round()));
                 }
             }
+        }
+    }
+
+    /// Answers a peer's fetch from machine `i`'s store, as the node shell does.
+    fn serve_fetch(&mut self, i: usize, to: usize, ids: &[VertexId]) {
+        let found: Vec<Arc<Vertex>> = ids
+            .iter()
+            .take(256)
+            .filter_map(|id| self.machines[i].vertex_store.get(id).cloned())
+            .collect();
+        for v in found {
+            self.send(i, to, Msg::Vertex(v));
         }
     }
 

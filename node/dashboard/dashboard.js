@@ -205,7 +205,7 @@ function drawChart(canvas, series, now) {
   for (let i = 0; i <= 4; i++) {
     const y = pad.top + h - (h * i) / 4;
     g.beginPath(); g.moveTo(pad.left, y); g.lineTo(pad.left + w, y); g.stroke();
-    g.fillText(Number((max * i) / 4).toLocaleString(undefined, { maximumFractionDigits: 1 }), pad.left - 6, y);
+    g.fillText(Number((max * i) / 4).toLocaleString(undefined, { maximumFractionDigits: max < 10 ? 2 : max < 100 ? 1 : 0 }), pad.left - 6, y);
   }
   g.textBaseline = "top";
   for (let m = 0; m <= 5; m++) {
@@ -274,6 +274,8 @@ function onEvent(event) {
       detail = [idCell(event.tx_id)];
       break;
     case "vertex":
+      // Idle clusters keep issuing empty vertices; they are counted but listed only on request.
+      if (event.txs === 0 && !$("show-empty").checked) { flushCounts(); return; }
       detail = [idCell(event.id), ` round ${number(event.round)} by `, idCell(event.author), ` · ${number(event.txs)} tx`];
       break;
     case "accepted":
@@ -301,12 +303,16 @@ function flushFeed() {
   const feed = $("feed");
   const rows = feedQueue.slice(-FEED_ROWS).reverse().map((e) =>
     el("li", { class: e.isMine ? "mine" : "" },
-      el("time", {}, e.at.toLocaleTimeString()),
+      el("time", {}, e.at.toLocaleTimeString([], { hourCycle: "h23" })),
       el("span", { class: "kind " + e.type }, e.type),
       el("span", { class: "detail" }, ...e.detail)));
   feedQueue = [];
   feed.prepend(...rows);
   while (feed.children.length > FEED_ROWS) feed.lastChild.remove();
+  flushCounts();
+}
+
+function flushCounts() {
   $("event-counts").textContent = Object.entries(counts).filter(([, n]) => n).map(([k, n]) => `${k} ${number(n)}`).join(" · ");
 }
 

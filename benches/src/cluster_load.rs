@@ -172,11 +172,12 @@ pub fn verify_micros(tx: &Transaction) -> f64 {
     samples[samples.len() / 2]
 }
 
-fn peak_rss_kib(pid: u32) -> Option<u64> {
+/// A `/proc/<pid>/status` memory field in KiB: `VmHWM` (peak RSS) or `VmRSS` (current).
+fn proc_kib(pid: u32, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
-        .find(|l| l.starts_with("VmHWM:"))
+        .find(|l| l.strip_prefix(field).is_some_and(|r| r.starts_with(':')))
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|v| v.parse().ok())
 }
@@ -346,10 +347,15 @@ pub async fn run(plan: Plan) -> Result<()> {
         ms(finality.percentile(99.0)),
         if unaccepted > 0 { format!(" ({unaccepted} sampled not accepted)") } else { String::new() }
     );
+    let mib = |k: Option<u64>| k.map_or("n/a".into(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
     for (i, n) in local.iter().enumerate() {
-        let rss = peak_rss_kib(n.child.id())
-            .map_or("n/a".into(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
-        println!("node {i} ({}): peak RSS {rss}", n.http);
+        let pid = n.child.id();
+        println!(
+            "node {i} ({}): peak RSS {}, RSS now {}",
+            n.http,
+            mib(proc_kib(pid, "VmHWM")),
+            mib(proc_kib(pid, "VmRSS"))
+        );
     }
     let ceiling = cores as f64 / (nodes as f64 * verify_us / 1e6);
     println!(

@@ -45,7 +45,7 @@ pub struct ConsensusActor {
     params: Params,
     tick: Duration,
     store: Store,
-    journal: Addr<Journal>,
+    journal: Journal,
     view: Arc<Mutex<CoreView>>,
     out: Vec<Action>,
     replies: Vec<SubmitReply>,
@@ -59,7 +59,7 @@ impl ConsensusActor {
         params: Params,
         tick: Duration,
         store: Store,
-        journal: Addr<Journal>,
+        journal: Journal,
         view: Arc<Mutex<CoreView>>,
     ) -> Self {
         ConsensusActor {
@@ -84,10 +84,28 @@ impl ConsensusActor {
         let mut config = CoreConfig::new(self.params.clone(), validators);
         config.signature_check = SignatureCheck::Trusted;
         config.sync_interval_ms = 500;
-        let records = self.store.consensus_log(&self.params.limits)?;
-        let replayed = records.len();
+        // Streamed: the core prunes as it replays, so a long log never sits in memory whole.
+        let mut failure = None;
+        let mut replayed = 0usize;
+        let records = self
+            .store
+            .consensus_log_stream(&self.params.limits)
+            .map_while(|r| match r {
+                Ok(record) => {
+                    replayed += 1;
+                    Some(record)
+                }
+                Err(e) => {
+                    failure = Some(e);
+                    None
+                }
+            });
         let node = Node::restore(config, key, cretoai_crypto::random::array(), records)
-            .map_err(|e| NodeError::Storage(format!("consensus log cannot be replayed: {e}")))?;
+            .map_err(|e| NodeError::Storage(format!("consensus log cannot be replayed: {e}")));
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        let node = node?;
         tracing::info!(
             replayed,
             round = ?node.round(),

@@ -93,7 +93,7 @@ impl ConsensusHandle {
             stats.clone(),
             events.clone(),
             journal_network.clone(),
-        );
+        )?;
         let view = Arc::new(Mutex::new(CoreView::default()));
         let actor = ConsensusActor::new(
             node_key.signing_key()?,

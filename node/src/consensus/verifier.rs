@@ -11,16 +11,26 @@ use futures_util::future::join_all;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
-/// Remembered verified ids before the set is reset (bounds memory; a reset only costs
-/// re-verification).
-const SEEN_CAP: usize = 1_000_000;
+/// Verified ids per generation. Two generations are kept: when the current one fills up it
+/// becomes the previous one and the oldest is dropped. The copies this saves work on are
+/// recent (a transaction submitted here coming back in a peer's vertex, a re-issued
+/// transaction), so forgetting old ids only ever costs a re-verification; memory stays under
+/// about 2 x 65,536 ids (a few MB).
+const SEEN_GENERATION: usize = 65_536;
+
+/// Recently verified transaction ids, in two generations.
+#[derive(Default)]
+struct Seen {
+    current: HashSet<TxId>,
+    previous: HashSet<TxId>,
+}
 
 /// Verifies signatures on the pool and remembers which transactions are already proven.
 #[derive(Clone)]
 pub struct Verifier {
     pool: CryptoPool,
     threads: usize,
-    seen: Arc<Mutex<HashSet<TxId>>>,
+    seen: Arc<Mutex<Seen>>,
 }
 
 impl Verifier {
@@ -36,15 +46,17 @@ impl Verifier {
     /// Records transactions whose signatures were checked (or made) elsewhere.
     pub fn mark(&self, ids: impl IntoIterator<Item = TxId>) {
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        if seen.len() > SEEN_CAP {
-            seen.clear();
+        for id in ids {
+            if seen.current.len() >= SEEN_GENERATION {
+                seen.previous = std::mem::take(&mut seen.current);
+            }
+            seen.current.insert(id);
         }
-        seen.extend(ids);
     }
 
     fn is_known(&self, id: &TxId) -> bool {
         let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        seen.contains(id)
+        seen.current.contains(id) || seen.previous.contains(id)
     }
 
     /// Verifies client transactions, in parallel chunks; one verdict per transaction.
@@ -108,6 +120,27 @@ mod tests {
     use super::*;
     use cretoai_consensus::{Limits, Validator};
     use cretoai_crypto::ml_dsa::{MlDsaLevel, SigningKey};
+
+    #[actix_rt::test]
+    async fn remembered_ids_stay_bounded() {
+        let verifier = Verifier::new(CryptoPool::start(1), 1);
+        let id = |n: u32| {
+            let mut b = [0u8; 32];
+            b[..4].copy_from_slice(&n.to_be_bytes());
+            TxId(b)
+        };
+        let total = SEEN_GENERATION as u32 * 3 + 7;
+        verifier.mark((0..total).map(id));
+        let seen = verifier.seen.lock().unwrap();
+        assert!(seen.current.len() + seen.previous.len() <= 2 * SEEN_GENERATION);
+        drop(seen);
+        assert!(
+            verifier.is_known(&id(total - 1)),
+            "the newest are remembered"
+        );
+        assert!(verifier.is_known(&id(total - SEEN_GENERATION as u32)));
+        assert!(!verifier.is_known(&id(0)), "the oldest are forgotten");
+    }
 
     #[actix_rt::test]
     async fn good_vertices_pass_and_forged_transactions_fail() {

@@ -53,7 +53,7 @@ impl Handler<Outgoing> for NetworkActor {
             let (peer, message) = match action {
                 Action::Broadcast(v) => {
                     let net = self.net.clone();
-                    let frame = Message::Vertex(Vertex::clone(&v)).to_frame();
+                    let frame = wire::vertex_frame(&v);
                     actix::spawn(async move {
                         net.broadcast(&frame).await;
                     });
@@ -268,11 +268,60 @@ async fn receive(
                 request_id,
                 preferred,
             },
-            Message::Fetch(ids) => Event::FetchRequest { from, ids },
+            Message::Fetch(ids) => {
+                serve_fetch(ids, from, &consensus);
+                continue;
+            }
             Message::Frontier(tips) => Event::Frontier { from, tips },
         };
         events.do_send(PeerEvent(event));
     }
+}
+
+/// Most vertices sent in answer to one fetch (a fetch names at most 4096 ids).
+const MAX_FETCH_ANSWER: usize = 256;
+/// Bytes of vertices per answer frame, well under the transport's 8 MiB frame limit (a full
+/// vertex of 256 ML-DSA-65 transactions is about 1.4 MB).
+const FETCH_ANSWER_BYTES: usize = 4 * 1024 * 1024;
+
+/// Answers a peer's fetch from the store, not the core: the core prunes settled vertices,
+/// the store keeps every vertex this node ever accepted into its DAG, and a vertex is in the
+/// store before its id is sent anywhere (the journal commits before it releases messages).
+fn serve_fetch(ids: Vec<cretoai_consensus::VertexId>, from: NodeId, consensus: &ConsensusHandle) {
+    let Some(net) = consensus.network().cloned() else {
+        return;
+    };
+    let store = consensus.store.clone();
+    actix::spawn(async move {
+        let found = tokio::task::spawn_blocking(move || {
+            store.consensus_vertices_encoded(&ids[..ids.len().min(MAX_FETCH_ANSWER)])
+        })
+        .await;
+        let encoded = match found {
+            Ok(Ok(encoded)) if !encoded.is_empty() => encoded,
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "cannot read vertices for a fetch");
+                return;
+            }
+            _ => return,
+        };
+        // Several full vertices can exceed the transport's frame limit: split by size.
+        let mut start = 0;
+        while start < encoded.len() {
+            let mut end = start + 1;
+            let mut size = encoded[start].len();
+            while end < encoded.len() && size + encoded[end].len() <= FETCH_ANSWER_BYTES {
+                size += encoded[end].len();
+                end += 1;
+            }
+            let frame = wire::vertices_frame(&encoded[start..end]);
+            if let Err(e) = net.send(&net_id(&from), &frame).await {
+                tracing::debug!(peer = %hex::encode(&from.0[..4]), error = %e, "fetch answer not sent");
+                return;
+            }
+            start = end;
+        }
+    });
 }
 
 fn verify_then_deliver(

@@ -126,6 +126,24 @@ impl Message {
     }
 }
 
+/// A vertex frame straight from a vertex, without copying it into a [`Message`] first.
+pub fn vertex_frame(v: &Vertex) -> Frame {
+    Frame::new(VERTEX, v.encode())
+}
+
+/// A `VERTICES` frame from canonical vertex encodings as the store holds them (answering a
+/// fetch needs neither a decode nor an encode).
+pub fn vertices_frame(encoded: &[Vec<u8>]) -> Frame {
+    let size = 4 + encoded.iter().map(|b| b.len() + 4).sum::<usize>();
+    let mut out = Vec::with_capacity(size);
+    out.extend_from_slice(&(encoded.len() as u32).to_be_bytes());
+    for bytes in encoded {
+        out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
+        out.extend_from_slice(bytes);
+    }
+    Frame::new(VERTICES, out)
+}
+
 fn put_ids(out: &mut Vec<u8>, ids: &[VertexId]) {
     out.extend_from_slice(&(ids.len() as u32).to_be_bytes());
     for id in ids {
@@ -207,12 +225,20 @@ mod tests {
             },
             Message::Fetch(vec![id, id]),
             Message::Frontier(vec![id]),
-            Message::Vertices(vec![v.clone(), v]),
+            Message::Vertices(vec![v.clone(), v.clone()]),
         ];
         for m in messages {
             let back = Message::from_frame(&m.to_frame(), &limits).unwrap();
             assert_eq!(format!("{back:?}"), format!("{m:?}"));
         }
+        let raw = vertices_frame(&[v.encode(), v.encode()]);
+        let expected = Message::Vertices(vec![v.clone(), v.clone()]).to_frame();
+        assert_eq!(raw.payload, expected.payload);
+        assert_eq!(raw.kind, expected.kind);
+        assert_eq!(
+            vertex_frame(&v).payload,
+            Message::Vertex(v).to_frame().payload
+        );
         let lying = Frame::new(FETCH, u32::MAX.to_be_bytes().to_vec());
         assert!(Message::from_frame(&lying, &limits).is_err());
     }

@@ -33,6 +33,12 @@ const PEER_KEYS: TableDefinition<'static, &'static [u8], &'static [u8]> =
 /// `key name -> next nonce` for transactions the node signs with a named key.
 const NONCES: TableDefinition<'static, &'static str, u64> =
     TableDefinition::new("consensus_nonces");
+/// `status code -> number of transaction rows with that status` (0 pending, 1 accepted,
+/// 2 rejected), kept with every commit so the status endpoint never scans `consensus_txs`.
+const COUNTS: TableDefinition<'static, u8, u64> = TableDefinition::new("consensus_counts");
+/// Log records decoded per read transaction while streaming the log (a vertex record can be
+/// over a megabyte, so the replay holds only a few at a time).
+const LOG_CHUNK: usize = 32;
 
 const TAG_SUBMITTED: u8 = 1;
 const TAG_VERTEX: u8 = 2;
@@ -145,13 +151,31 @@ impl Store {
         txn.open_table(TXS)?;
         txn.open_table(PEER_KEYS)?;
         txn.open_table(NONCES)?;
+        {
+            // Databases written before the counters existed: count once.
+            let mut counts = txn.open_table(COUNTS)?;
+            if counts.is_empty()? {
+                let mut by_status = [0u64; 3];
+                for entry in txn.open_table(TXS)?.iter()? {
+                    let (_, row) = entry?;
+                    by_status[usize::from(row.value()[0]).min(2)] += 1;
+                }
+                for (code, n) in (0u8..).zip(by_status) {
+                    counts.insert(code, n)?;
+                }
+            }
+        }
         txn.commit()?;
         Ok(())
     }
 
     /// Appends `records` to the log and updates the vertex and transaction tables, in one
     /// durable transaction. `now_ms` stamps first sightings and decisions.
-    pub fn append_consensus(&self, records: &[Record], now_ms: u64) -> Result<Vec<Decision>> {
+    pub fn append_consensus<'a>(
+        &self,
+        records: impl IntoIterator<Item = &'a Record>,
+        now_ms: u64,
+    ) -> Result<Vec<Decision>> {
         let txn = self.db.begin_write()?;
         let decisions = append_in(&txn, records, now_ms)?;
         txn.commit()?;
@@ -160,12 +184,31 @@ impl Store {
 
     /// Every logged record, in order, ready for `Node::restore`.
     pub fn consensus_log(&self, limits: &Limits) -> Result<Vec<Record>> {
+        self.consensus_log_stream(limits).collect()
+    }
+
+    /// The log as a stream, read a few records at a time, so that replaying a long history
+    /// never holds it all in memory (the core prunes as it replays).
+    pub fn consensus_log_stream(&self, limits: &Limits) -> LogStream {
+        LogStream {
+            store: self.clone(),
+            limits: *limits,
+            next: 1,
+            buffer: std::collections::VecDeque::new(),
+            done: false,
+        }
+    }
+
+    /// Up to [`LOG_CHUNK`] records from sequence number `from` on, and the next number.
+    fn log_chunk(&self, from: u64, limits: &Limits) -> Result<(Vec<Record>, u64)> {
         let txn = self.db.begin_read()?;
         let log = txn.open_table(LOG)?;
         let vertices = txn.open_table(VERTICES)?;
         let mut out = Vec::new();
-        for entry in log.iter()? {
-            let (_, value) = entry?;
+        let mut next = from;
+        for entry in log.range(from..)?.take(LOG_CHUNK) {
+            let (seq, value) = entry?;
+            next = seq.value() + 1;
             let bytes = value.value();
             let (&tag, body) = bytes.split_first().ok_or_else(|| corrupt("log record"))?;
             let record = match tag {
@@ -188,7 +231,7 @@ impl Store {
             };
             out.push(record);
         }
-        Ok(out)
+        Ok((out, next))
     }
 
     /// A transaction's row.
@@ -231,14 +274,28 @@ impl Store {
         Ok(out)
     }
 
-    /// Counts of stored vertices and transactions by status (status endpoint).
+    /// Canonical encodings of the vertices among `ids` that are stored (answers to fetches).
+    pub fn consensus_vertices_encoded(&self, ids: &[VertexId]) -> Result<Vec<Vec<u8>>> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(VERTICES)?;
+        let mut out = Vec::new();
+        for id in ids {
+            if let Some(raw) = table.get(id.0.as_slice())? {
+                out.push(raw.value().to_vec());
+            }
+        }
+        Ok(out)
+    }
+
+    /// Counts of stored vertices and transactions by status (status endpoint). Constant time:
+    /// both come from counters kept by the commits.
     pub fn consensus_counts(&self) -> Result<(u64, [u64; 3])> {
         let txn = self.db.begin_read()?;
         let vertices = txn.open_table(VERTEX_ORDER)?.len()?;
+        let counts = txn.open_table(COUNTS)?;
         let mut by_status = [0u64; 3];
-        for entry in txn.open_table(TXS)?.iter()? {
-            let (_, row) = entry?;
-            by_status[usize::from(row.value()[0]).min(2)] += 1;
+        for (code, slot) in (0u8..).zip(by_status.iter_mut()) {
+            *slot = counts.get(code)?.map_or(0, |v| v.value());
         }
         Ok((vertices, by_status))
     }
@@ -281,11 +338,17 @@ impl Store {
     }
 }
 
-fn append_in(txn: &WriteTransaction, records: &[Record], now_ms: u64) -> Result<Vec<Decision>> {
+fn append_in<'a>(
+    txn: &WriteTransaction,
+    records: impl IntoIterator<Item = &'a Record>,
+    now_ms: u64,
+) -> Result<Vec<Decision>> {
     let mut log = txn.open_table(LOG)?;
     let mut vertices = txn.open_table(VERTICES)?;
     let mut order = txn.open_table(VERTEX_ORDER)?;
     let mut txs = txn.open_table(TXS)?;
+    // Changes to the per-status row counts, applied once at the end.
+    let mut delta = [0i64; 3];
     let first_seq = next_key(&log)?;
     let mut vertex_seq = next_key(&order)?;
     let mut decisions = Vec::new();
@@ -301,6 +364,7 @@ fn append_in(txn: &WriteTransaction, records: &[Record], now_ms: u64) -> Result<
                 bytes.push(TAG_SUBMITTED);
                 bytes.extend_from_slice(&tx.encode());
                 if row_of(&txs, &tx.id())?.is_none() {
+                    delta[0] += 1;
                     let row = TxRow {
                         status: TxStatus::Pending,
                         vertex: None,
@@ -320,7 +384,11 @@ fn append_in(txn: &WriteTransaction, records: &[Record], now_ms: u64) -> Result<
                     vertex_seq += 1;
                 }
                 for tx in v.txs() {
-                    let mut row = row_of(&txs, &tx.id())?.unwrap_or(TxRow {
+                    let known = row_of(&txs, &tx.id())?;
+                    if known.is_none() {
+                        delta[0] += 1;
+                    }
+                    let mut row = known.unwrap_or(TxRow {
                         status: TxStatus::Pending,
                         vertex: None,
                         submitted_at: now_ms,
@@ -340,12 +408,21 @@ fn append_in(txn: &WriteTransaction, records: &[Record], now_ms: u64) -> Result<
             Record::Status { tx, status } => {
                 bytes.push(TAG_STATUS);
                 bytes.extend_from_slice(&tx.0);
-                let mut row = row_of(&txs, tx)?.unwrap_or(TxRow {
+                let known = row_of(&txs, tx)?;
+                let mut row = known.unwrap_or(TxRow {
                     status: TxStatus::Pending,
                     vertex: None,
                     submitted_at: now_ms,
                     decided_at: None,
                 });
+                if row.status == *status && row.decided_at.is_some() {
+                    // Already decided so: the core reports a late conflicting copy of a
+                    // transaction it pruned as a fresh rejection. Keep the first decision.
+                    log.insert(seq, bytes.as_slice())?;
+                    continue;
+                }
+                delta[status_code(row.status)] -= i64::from(known.is_some());
+                delta[status_code(*status)] += 1;
                 row.status = *status;
                 row.decided_at = Some(now_ms.max(1));
                 txs.insert(tx.0.as_slice(), row.encode().as_slice())?;
@@ -365,7 +442,53 @@ fn append_in(txn: &WriteTransaction, records: &[Record], now_ms: u64) -> Result<
         }
         log.insert(seq, bytes.as_slice())?;
     }
+    if delta != [0; 3] {
+        let mut counts = txn.open_table(COUNTS)?;
+        for (code, d) in (0u8..).zip(delta) {
+            let now = counts.get(code)?.map_or(0, |v| v.value());
+            counts.insert(code, now.saturating_add_signed(d))?;
+        }
+    }
     Ok(decisions)
+}
+
+fn status_code(status: TxStatus) -> usize {
+    match status {
+        TxStatus::Pending => 0,
+        TxStatus::Accepted => 1,
+        TxStatus::Rejected => 2,
+    }
+}
+
+/// The consensus log read in chunks ([`Store::consensus_log_stream`]). Yields the first read
+/// error and then stops.
+pub struct LogStream {
+    store: Store,
+    limits: Limits,
+    next: u64,
+    buffer: std::collections::VecDeque<Record>,
+    done: bool,
+}
+
+impl Iterator for LogStream {
+    type Item = Result<Record>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while self.buffer.is_empty() && !self.done {
+            match self.store.log_chunk(self.next, &self.limits) {
+                Ok((records, next)) => {
+                    self.done = next == self.next;
+                    self.next = next;
+                    self.buffer.extend(records);
+                }
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+            }
+        }
+        self.buffer.pop_front().map(Ok)
+    }
 }
 
 fn decode_tx(bytes: &[u8], limits: &Limits) -> Result<Transaction> {
@@ -389,71 +512,5 @@ fn decode_equivocation(body: &[u8], limits: &Limits) -> Result<Equivocation> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use cretoai_crypto::ml_dsa::{MlDsaLevel, SigningKey};
-
-    fn vertex(key: &SigningKey, txs: Vec<Transaction>) -> Vertex {
-        Vertex::sign(key, 0, 5, vec![], txs, &Limits::default()).unwrap()
-    }
-
-    #[test]
-    fn log_round_trips_and_rows_track_decisions() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
-        store.init_consensus().unwrap();
-        let limits = Limits::default();
-        let sender = SigningKey::generate(MlDsaLevel::MlDsa44).unwrap();
-        let author = SigningKey::generate(MlDsaLevel::MlDsa65).unwrap();
-        let tx = Transaction::sign(&sender, 7, b"pay".to_vec(), &limits).unwrap();
-        let v = Arc::new(vertex(&author, vec![tx.clone()]));
-        let records = [
-            Record::Submitted(tx.clone()),
-            Record::Vertex(v.clone()),
-            Record::PollResult {
-                vertex: v.id(),
-                yes: 2,
-            },
-            Record::Status {
-                tx: tx.id(),
-                status: TxStatus::Accepted,
-            },
-        ];
-        store.append_consensus(&records[..2], 1_000).unwrap();
-        let row = store.consensus_tx(&tx.id()).unwrap().unwrap();
-        assert_eq!(row.status, TxStatus::Pending);
-        assert_eq!(row.vertex, Some(v.id()));
-        let decisions = store.append_consensus(&records[2..], 1_250).unwrap();
-        assert_eq!(decisions[0].elapsed_ms, 250);
-        let row = store.consensus_tx(&tx.id()).unwrap().unwrap();
-        assert_eq!(row.finality_ms(), Some(250));
-
-        let log = store.consensus_log(&limits).unwrap();
-        assert_eq!(log.len(), 3, "status records are outputs, not replayed");
-        assert!(matches!(&log[0], Record::Submitted(t) if t.id() == tx.id()));
-        assert!(matches!(&log[1], Record::Vertex(x) if x.id() == v.id()));
-        assert!(matches!(&log[2], Record::PollResult { yes: 2, .. }));
-
-        let listed = store.consensus_vertices_after(0, 10, &limits).unwrap();
-        assert_eq!(listed.len(), 1);
-        assert_eq!(listed[0].seq, 1);
-        assert!(store
-            .consensus_vertices_after(1, 10, &limits)
-            .unwrap()
-            .is_empty());
-        assert_eq!(store.consensus_counts().unwrap(), (1, [0, 1, 0]));
-    }
-
-    #[test]
-    fn nonces_are_never_handed_out_twice() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
-        store.init_consensus().unwrap();
-        assert_eq!(store.reserve_nonces("k", 3).unwrap(), 0);
-        assert_eq!(store.reserve_nonces("k", 1).unwrap(), 3);
-        assert_eq!(store.reserve_nonces("other", 1).unwrap(), 0);
-        drop(store);
-        let store = Store::open(dir.path()).unwrap();
-        assert_eq!(store.reserve_nonces("k", 1).unwrap(), 4);
-    }
-}
+#[path = "consensus_tests.rs"]
+mod tests;

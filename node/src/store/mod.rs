@@ -19,6 +19,12 @@ use std::sync::Arc;
 
 /// File name of the database inside the data directory.
 pub const DB_FILE: &str = "cretoai.redb";
+/// Default size of redb's page cache. redb's own default (1 GiB) lets the cache grow with
+/// the data written, which is most of a busy node's RSS; writes do not need it (they go to
+/// the file and are fsynced) and reads of recent pages stay hot in the OS page cache.
+pub const DEFAULT_CACHE_MIB: usize = 16;
+/// Environment variable that overrides [`DEFAULT_CACHE_MIB`].
+pub const CACHE_ENV: &str = "CRETOAI_DB_CACHE_MIB";
 
 /// A table of JSON records keyed by name.
 type JsonTable = TableDefinition<'static, &'static str, &'static [u8]>;
@@ -31,12 +37,26 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (or creates) the database in `data_dir` and makes sure every table exists.
+    /// Opens (or creates) the database in `data_dir` and makes sure every table exists. The
+    /// page cache is [`DEFAULT_CACHE_MIB`] unless `CRETOAI_DB_CACHE_MIB` says otherwise.
     pub fn open(data_dir: &Path) -> Result<Self> {
+        let mib = match std::env::var(CACHE_ENV) {
+            Ok(v) => v.trim().parse::<usize>().map_err(|_| {
+                NodeError::Config(format!("{CACHE_ENV} must be a number of MiB, got `{v}`"))
+            })?,
+            Err(_) => DEFAULT_CACHE_MIB,
+        };
+        Self::open_with_cache(data_dir, mib.max(1) * 1024 * 1024)
+    }
+
+    /// [`Store::open`] with an explicit page cache size in bytes.
+    pub fn open_with_cache(data_dir: &Path, cache_bytes: usize) -> Result<Self> {
         std::fs::create_dir_all(data_dir)
             .map_err(|e| NodeError::Config(format!("cannot create {}: {e}", data_dir.display())))?;
         let path = data_dir.join(DB_FILE);
-        let db = Database::create(&path)?;
+        let db = Database::builder()
+            .set_cache_size(cache_bytes)
+            .create(&path)?;
         let txn = db.begin_write()?;
         for table in [keys::TABLE, tokens::TABLE, meta::TABLE] {
             txn.open_table(table)?;

@@ -1,0 +1,152 @@
+//! Tests of the consensus tables.
+
+use super::*;
+use cretoai_crypto::ml_dsa::{MlDsaLevel, SigningKey};
+
+fn vertex(key: &SigningKey, txs: Vec<Transaction>) -> Vertex {
+    Vertex::sign(key, 0, 5, vec![], txs, &Limits::default()).unwrap()
+}
+
+#[test]
+fn log_round_trips_and_rows_track_decisions() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store.init_consensus().unwrap();
+    let limits = Limits::default();
+    let sender = SigningKey::generate(MlDsaLevel::MlDsa44).unwrap();
+    let author = SigningKey::generate(MlDsaLevel::MlDsa65).unwrap();
+    let tx = Transaction::sign(&sender, 7, b"pay".to_vec(), &limits).unwrap();
+    let v = Arc::new(vertex(&author, vec![tx.clone()]));
+    let records = [
+        Record::Submitted(tx.clone()),
+        Record::Vertex(v.clone()),
+        Record::PollResult {
+            vertex: v.id(),
+            yes: 2,
+        },
+        Record::Status {
+            tx: tx.id(),
+            status: TxStatus::Accepted,
+        },
+    ];
+    store.append_consensus(&records[..2], 1_000).unwrap();
+    let row = store.consensus_tx(&tx.id()).unwrap().unwrap();
+    assert_eq!(row.status, TxStatus::Pending);
+    assert_eq!(row.vertex, Some(v.id()));
+    let decisions = store.append_consensus(&records[2..], 1_250).unwrap();
+    assert_eq!(decisions[0].elapsed_ms, 250);
+    let row = store.consensus_tx(&tx.id()).unwrap().unwrap();
+    assert_eq!(row.finality_ms(), Some(250));
+
+    let log = store.consensus_log(&limits).unwrap();
+    assert_eq!(log.len(), 3, "status records are outputs, not replayed");
+    assert!(matches!(&log[0], Record::Submitted(t) if t.id() == tx.id()));
+    assert!(matches!(&log[1], Record::Vertex(x) if x.id() == v.id()));
+    assert!(matches!(&log[2], Record::PollResult { yes: 2, .. }));
+
+    let listed = store.consensus_vertices_after(0, 10, &limits).unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].seq, 1);
+    assert!(store
+        .consensus_vertices_after(1, 10, &limits)
+        .unwrap()
+        .is_empty());
+    assert_eq!(store.consensus_counts().unwrap(), (1, [0, 1, 0]));
+}
+
+#[test]
+fn repeated_decisions_keep_the_first_and_counters_follow_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_with_cache(dir.path(), 1 << 20).unwrap();
+    store.init_consensus().unwrap();
+    let limits = Limits::default();
+    let sender = SigningKey::generate(MlDsaLevel::MlDsa44).unwrap();
+    let author = SigningKey::generate(MlDsaLevel::MlDsa65).unwrap();
+    let txs: Vec<Transaction> = (0..3)
+        .map(|n| Transaction::sign(&sender, n, b"x".to_vec(), &limits).unwrap())
+        .collect();
+    let v = Arc::new(vertex(&author, txs.clone()));
+    let status = |tx: &Transaction, status| Record::Status {
+        tx: tx.id(),
+        status,
+    };
+    store
+        .append_consensus(
+            &[Record::Submitted(txs[0].clone()), Record::Vertex(v.clone())],
+            10,
+        )
+        .unwrap();
+    assert_eq!(store.consensus_counts().unwrap(), (1, [3, 0, 0]));
+    let first = [
+        status(&txs[0], TxStatus::Accepted),
+        status(&txs[1], TxStatus::Rejected),
+    ];
+    assert_eq!(store.append_consensus(&first, 20).unwrap().len(), 2);
+    assert_eq!(store.consensus_counts().unwrap(), (1, [1, 1, 1]));
+    // A pruned core reports a late copy again: no second decision, the first time stays.
+    let again = store.append_consensus(&first[1..], 99).unwrap();
+    assert!(again.is_empty());
+    let row = store.consensus_tx(&txs[1].id()).unwrap().unwrap();
+    assert_eq!(row.decided_at, Some(20));
+    assert_eq!(store.consensus_counts().unwrap(), (1, [1, 1, 1]));
+
+    // Fetches are answered with the stored encoding; unknown ids are skipped.
+    let found = store
+        .consensus_vertices_encoded(&[VertexId([9; 32]), v.id()])
+        .unwrap();
+    assert_eq!(found, vec![v.encode()]);
+
+    // The counters survive a reopen; the streamed log equals the whole log.
+    drop(store);
+    let store = Store::open(dir.path()).unwrap();
+    store.init_consensus().unwrap();
+    assert_eq!(store.consensus_counts().unwrap(), (1, [1, 1, 1]));
+    let streamed: Vec<Record> = store
+        .consensus_log_stream(&limits)
+        .collect::<Result<_>>()
+        .unwrap();
+    assert_eq!(streamed.len(), 2, "status records are outputs");
+    assert!(matches!(&streamed[1], Record::Vertex(x) if x.id() == v.id()));
+}
+
+#[test]
+fn long_logs_stream_in_chunks() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store.init_consensus().unwrap();
+    let author = SigningKey::generate(MlDsaLevel::MlDsa65).unwrap();
+    let v = Arc::new(vertex(&author, vec![]));
+    // Status records between the polls: chunks made only of skipped records must not end
+    // the stream early.
+    let mut records = vec![Record::Vertex(v.clone())];
+    for i in 0..(LOG_CHUNK * 3) {
+        records.push(Record::Status {
+            tx: TxId([i as u8; 32]),
+            status: TxStatus::Rejected,
+        });
+    }
+    records.push(Record::PollResult {
+        vertex: v.id(),
+        yes: 3,
+    });
+    store.append_consensus(&records, 5).unwrap();
+    let streamed: Vec<Record> = store
+        .consensus_log_stream(&Limits::default())
+        .collect::<Result<_>>()
+        .unwrap();
+    assert_eq!(streamed.len(), 2);
+    assert!(matches!(streamed[1], Record::PollResult { yes: 3, .. }));
+}
+
+#[test]
+fn nonces_are_never_handed_out_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store.init_consensus().unwrap();
+    assert_eq!(store.reserve_nonces("k", 3).unwrap(), 0);
+    assert_eq!(store.reserve_nonces("k", 1).unwrap(), 3);
+    assert_eq!(store.reserve_nonces("other", 1).unwrap(), 0);
+    drop(store);
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.reserve_nonces("k", 1).unwrap(), 4);
+}

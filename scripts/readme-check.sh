@@ -6,8 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 python3 scripts/readme_examples.py --check
-cargo build -q -p cretoai-node
-BIN="${CARGO_TARGET_DIR:-target}/debug/cretoai-node"
+# The node binary `cargo test --workspace` already built, unless CRETOAI_NODE_BIN names one.
+BIN="${CRETOAI_NODE_BIN:-$(scripts/test-binaries.sh .ci/work/readme-binaries)/cretoai-node}"
 
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 DATA=$(mktemp -d)

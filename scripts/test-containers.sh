@@ -18,26 +18,10 @@ mkdir -p "$work"
 report="$work/container-figures.md"
 : >"$report"
 
-# The binaries `cargo test --workspace` built for the integration tests (CARGO_BIN_EXE_*): asking
-# cargo for the artifacts of the same, already fresh, build costs nothing, while `cargo build`
-# would compile the workspace again in the dev profile with other features (several minutes).
+# The binaries `cargo test --workspace` already built (see scripts/test-binaries.sh).
 if [ -z "${CRETOAI_BINARIES_DIR:-}" ]; then
   step "locating the test build's cretoai-node and cretoai-authz-sidecar"
-  bins="$work/test-binaries" # links: debug binaries are hundreds of MB each
-  rm -rf "$bins"
-  mkdir -p "$bins"
-  # `.profile.test` is true for a binary's own unit-test harness, which has the same name.
-  { cargo test --workspace --no-run --message-format=json 2>/dev/null || true; } |
-    jq -r 'select(.reason == "compiler-artifact" and (.target.kind | index("bin")) and (.profile.test | not)
-           and (.target.name == "cretoai-node" or .target.name == "cretoai-authz-sidecar"))
-           | .executable' |
-    sort -u | while read -r exe; do ln -sf "$exe" "$bins/"; done
-  if [ ! -x "$bins/cretoai-node" ] || [ ! -x "$bins/cretoai-authz-sidecar" ]; then
-    step "the test build has not both binaries: building them (dev profile)"
-    cargo build -q -p cretoai-node -p cretoai-authz-sidecar
-    debug_dir="$(cd "${CARGO_TARGET_DIR:-target}/debug" && pwd)"
-    for bin in cretoai-node cretoai-authz-sidecar; do ln -sf "$debug_dir/$bin" "$bins/"; done
-  fi
+  bins="$(scripts/test-binaries.sh "$work/test-binaries")"
   export CRETOAI_BINARIES_DIR="$bins" CRETOAI_BINARIES_PROFILE="${CRETOAI_BINARIES_PROFILE:-test}"
 fi
 

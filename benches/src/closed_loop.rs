@@ -65,13 +65,52 @@ impl Totals {
     }
 }
 
+/// Decides whether a 2xx response body is what the workload expects.
+pub type BodyCheck = fn(&[u8]) -> bool;
+
+/// Whether `body` holds `opening` (a JSON member name with its colon and opening quote, e.g.
+/// `"signature":"`) followed by a string of exactly `len` bytes. A cheap check for base64 and
+/// ASCII values in a load loop, not a JSON parser: no allocation, and the value is scanned
+/// only for a quote (with the standard library's word-at-a-time byte search).
+pub fn has_string_member(body: &[u8], opening: &[u8], len: usize) -> bool {
+    let Some(at) = position(body, opening) else {
+        return false;
+    };
+    let start = at + opening.len();
+    match body.get(start..=start + len) {
+        Some(value) => value[len] == b'"' && !value[..len].contains(&b'"'),
+        None => false,
+    }
+}
+
+/// Where `needle` first occurs in `hay`.
+pub fn position(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
 impl Workload<'_> {
-    /// Each client sends `method` to its own `path(client)` until the window closes.
+    /// Each client sends `method` to its own `path(client)` until the window closes; every 2xx
+    /// counts as a success.
     pub async fn measure(
         &self,
         method: &'static str,
         path: impl Fn(usize) -> String,
         body: Option<Arc<String>>,
+    ) -> std::io::Result<Totals> {
+        self.measure_checked(method, path, body, |_| true).await
+    }
+
+    /// Like [`Workload::measure`], but a response counts as a success only when it is a 2xx
+    /// and `check` accepts its body; anything else is an error.
+    ///
+    /// Each client encodes its request once and reads every response into the same buffer, so
+    /// the generator's own cost per request (it shares the cores with the server) stays small.
+    pub async fn measure_checked(
+        &self,
+        method: &'static str,
+        path: impl Fn(usize) -> String,
+        body: Option<Arc<String>>,
+        check: BodyCheck,
     ) -> std::io::Result<Totals> {
         let start = Instant::now();
         let deadline = start + self.window;
@@ -85,12 +124,16 @@ impl Workload<'_> {
             );
             tasks.push(tokio::spawn(async move {
                 let mut conn = Connection::connect(&addr).await?;
+                let bytes = body.as_deref().map(String::as_bytes);
+                let raw = conn.encode(method, &path, Some(&token), bytes);
                 let (mut ok, mut errors, mut lat) = (0usize, 0usize, Latencies::default());
-                while Instant::now() < deadline {
+                loop {
                     let t = Instant::now();
-                    let bytes = body.as_deref().map(String::as_bytes);
-                    let r = conn.request(method, &path, Some(&token), bytes).await?;
-                    if (200..300).contains(&r.status) {
+                    if t >= deadline {
+                        break;
+                    }
+                    let (status, body) = conn.exchange(&raw).await?;
+                    if (200..300).contains(&status) && check(body) {
                         ok += 1;
                         lat.push(t.elapsed());
                     } else {
@@ -114,5 +157,26 @@ impl Workload<'_> {
         }
         totals.elapsed = start.elapsed();
         Ok(totals)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SIG: &[u8] = b"\"signature\":\"";
+
+    #[test]
+    fn string_member_must_have_the_exact_length() {
+        let body = br#"{"signature":"QUJD","algorithm":"ml-dsa-65","key_version":1}"#;
+        assert!(has_string_member(body, SIG, 4));
+        assert!(!has_string_member(body, SIG, 3));
+        assert!(!has_string_member(body, SIG, 5));
+        assert!(!has_string_member(body, b"\"ciphertext\":\"", 4));
+        assert!(!has_string_member(br#"{"signature":"QUJD"#, SIG, 4));
+        assert!(!has_string_member(br#"{"signature":"QU"D","#, SIG, 4));
+        assert!(!has_string_member(br#"{"error":{"code":"x"}}"#, SIG, 4));
+        assert_eq!(position(b"abcabc", b"ca"), Some(2));
+        assert_eq!(position(b"ab", b"abc"), None);
     }
 }

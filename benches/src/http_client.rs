@@ -11,7 +11,9 @@ use tokio::net::TcpStream;
 pub struct Connection {
     stream: TcpStream,
     host: String,
+    /// Bytes read and not yet handed out; the first `consumed` belong to the last response.
     buf: Vec<u8>,
+    consumed: usize,
 }
 
 /// A parsed response: status code and body.
@@ -30,18 +32,20 @@ impl Connection {
         Ok(Self {
             stream,
             host: addr.to_string(),
-            buf: Vec::with_capacity(16 * 1024),
+            buf: Vec::with_capacity(READ_CHUNK),
+            consumed: 0,
         })
     }
 
-    /// Sends one request and reads the whole response.
-    pub async fn request(
-        &mut self,
+    /// The bytes of one request to this connection's host, ready for [`Connection::exchange`];
+    /// a load loop builds them once and sends them many times.
+    pub fn encode(
+        &self,
         method: &str,
         path: &str,
         token: Option<&str>,
         body: Option<&[u8]>,
-    ) -> io::Result<Response> {
+    ) -> Vec<u8> {
         let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\n", self.host);
         if let Some(t) = token {
             head.push_str(&format!("Authorization: Bearer {t}\r\n"));
@@ -57,11 +61,36 @@ impl Connection {
         let mut out = Vec::with_capacity(head.len() + body.len());
         out.extend_from_slice(head.as_bytes());
         out.extend_from_slice(body);
-        self.stream.write_all(&out).await?;
+        out
+    }
+
+    /// Sends one request and reads the whole response.
+    pub async fn request(
+        &mut self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&[u8]>,
+    ) -> io::Result<Response> {
+        let raw = self.encode(method, path, token, body);
+        let (status, body) = self.exchange(&raw).await?;
+        Ok(Response {
+            status,
+            body: body.to_vec(),
+        })
+    }
+
+    /// Sends request bytes from [`Connection::encode`] and returns the status and a view of the
+    /// body, valid until the next call (no copy of the body).
+    pub async fn exchange(&mut self, raw: &[u8]) -> io::Result<(u16, &[u8])> {
+        self.stream.write_all(raw).await?;
         self.read_response().await
     }
 
-    async fn read_response(&mut self) -> io::Result<Response> {
+    async fn read_response(&mut self) -> io::Result<(u16, &[u8])> {
+        // Forget the previous response; a pipelined server's next bytes move to the front.
+        self.buf.drain(..self.consumed);
+        self.consumed = 0;
         loop {
             if let Some(end) = find(&self.buf, b"\r\n\r\n") {
                 let head =
@@ -77,27 +106,29 @@ impl Connection {
                 while self.buf.len() < total {
                     self.fill().await?;
                 }
-                let body = self.buf[end + 4..total].to_vec();
-                self.buf.drain(..total);
-                return Ok(Response { status, body });
+                self.consumed = total;
+                return Ok((status, &self.buf[end + 4..total]));
             }
             self.fill().await?;
         }
     }
 
     async fn fill(&mut self) -> io::Result<()> {
-        let mut chunk = [0u8; 16 * 1024];
-        let n = self.stream.read(&mut chunk).await?;
+        // Read straight into the buffer's spare room: no zeroed scratch array, no extra copy.
+        self.buf.reserve(READ_CHUNK);
+        let n = self.stream.read_buf(&mut self.buf).await?;
         if n == 0 {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
                 "server closed the connection",
             ));
         }
-        self.buf.extend_from_slice(&chunk[..n]);
         Ok(())
     }
 }
+
+/// Spare room kept for each read; holds a whole signature response (about 4.5 KB).
+const READ_CHUNK: usize = 16 * 1024;
 
 fn content_length(head: &str) -> Option<usize> {
     head.lines().find_map(|l| {

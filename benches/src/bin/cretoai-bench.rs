@@ -7,12 +7,15 @@
 //! `cretoai-bench cluster` loads a 3-node QR-Avalanche cluster with pre-signed ML-DSA
 //! transactions (see `cretoai_benches::cluster_load` and docs/benchmarks/cluster.md).
 //!
+//! `cretoai-bench crypto-table` turns the criterion results of `cargo bench --bench crypto`
+//! into the table of docs/benchmarks/crypto.md (printed, or written between its marks).
+//!
 //! Run: `cargo build --release -p cretoai-node -p cretoai-benches && target/release/cretoai-bench http`
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use clap::{Parser, Subcommand};
-use cretoai_benches::closed_loop::{print_header, Workload};
+use cretoai_benches::closed_loop::{has_string_member, position, print_header, Workload};
 use cretoai_benches::http_client::Connection;
 use cretoai_benches::node_process::NodeProcess;
 use cretoai_crypto::ml_dsa::{MlDsaLevel, SigningKey};
@@ -35,6 +38,20 @@ enum Cmd {
     Vault(cretoai_benches::vault_load::VaultArgs),
     /// QR-Avalanche cluster load: accepted TPS, finality on all nodes, peak RSS.
     Cluster(ClusterArgs),
+    /// Markdown table of the criterion `crypto` bench results.
+    CryptoTable(CryptoTableArgs),
+}
+
+#[derive(Parser)]
+struct CryptoTableArgs {
+    /// Criterion's output folder (default: `$CARGO_TARGET_DIR/criterion`, else
+    /// `target/criterion`).
+    #[arg(long)]
+    criterion_dir: Option<PathBuf>,
+    /// Markdown file whose table (between the crypto-table marks) is replaced; without it the
+    /// table is printed.
+    #[arg(long)]
+    write: Option<PathBuf>,
 }
 
 #[derive(Parser)]
@@ -109,6 +126,7 @@ fn main() -> bench_error::Result<()> {
             .enable_all()
             .build()?
             .block_on(cretoai_benches::vault_load::run(args)),
+        Cmd::CryptoTable(args) => crypto_table(args),
         Cmd::Cluster(a) => {
             let plan = cretoai_benches::cluster_load::Plan {
                 urls: a.url,
@@ -180,12 +198,14 @@ fn http(args: HttpArgs) -> bench_error::Result<()> {
             concurrency: args.concurrency.max(1),
             window: Duration::from_secs(secs),
         };
+        let sign_path = |_: usize| "/v1/sign".to_string();
         let mut sign = plan
-            .measure("POST", |_| "/v1/sign".into(), Some(Arc::new(sign_body)))
+            .measure_checked("POST", sign_path, Some(Arc::new(sign_body)), is_signature)
             .await?;
         sign.print(&format!("POST /v1/sign ml-dsa-65 c={}", args.concurrency));
+        let enc_path = |_: usize| "/v1/encrypt".to_string();
         let mut enc = plan
-            .measure("POST", |_| "/v1/encrypt".into(), Some(Arc::new(enc_body)))
+            .measure_checked("POST", enc_path, Some(Arc::new(enc_body)), is_ciphertext)
             .await?;
         enc.print(&format!("POST /v1/encrypt 1KiB c={}", args.concurrency));
         println!(
@@ -194,6 +214,46 @@ fn http(args: HttpArgs) -> bench_error::Result<()> {
         );
         Ok(())
     })
+}
+
+/// Standard base64 length of an ML-DSA-65 signature (3309 bytes).
+const ML_DSA_65_SIGNATURE_B64: usize = 3309usize.div_ceil(3) * 4;
+
+/// A `/v1/sign` answer carries an ML-DSA-65 signature of the right size (what a load generator
+/// like wrk would check is only status and length; this also finds the field).
+fn is_signature(body: &[u8]) -> bool {
+    has_string_member(body, b"\"signature\":\"", ML_DSA_65_SIGNATURE_B64)
+}
+
+/// A `/v1/encrypt` answer carries a `cretoai:v<version>:` ciphertext.
+fn is_ciphertext(body: &[u8]) -> bool {
+    position(body, b"\"ciphertext\":\"cretoai:v").is_some()
+}
+
+fn crypto_table(args: CryptoTableArgs) -> bench_error::Result<()> {
+    use cretoai_benches::criterion_table::{collect, render, splice};
+    let dir = args.criterion_dir.unwrap_or_else(|| {
+        let target = std::env::var_os("CARGO_TARGET_DIR").unwrap_or_else(|| "target".into());
+        PathBuf::from(target).join("criterion")
+    });
+    let estimates = collect(&dir)
+        .map_err(|e| format!("reading criterion results in {}: {e}", dir.display()))?;
+    let table = render(&estimates);
+    match args.write {
+        None => print!("{table}"),
+        Some(doc_path) => {
+            let doc = std::fs::read_to_string(&doc_path)?;
+            let updated = splice(&doc, &table)
+                .ok_or_else(|| format!("{}: table marks not found", doc_path.display()))?;
+            std::fs::write(&doc_path, updated)?;
+            println!(
+                "{}: {} results written",
+                doc_path.display(),
+                estimates.len()
+            );
+        }
+    }
+    Ok(())
 }
 
 async fn create_key(addr: &str, token: &str, name: &str, kind: &str) -> bench_error::Result<()> {
@@ -232,4 +292,28 @@ fn raw_sign_rate(threads: usize, window: Duration) -> f64 {
         .collect();
     let total: u64 = handles.into_iter().map(|h| h.join().unwrap_or(0)).sum();
     total as f64 / start.elapsed().as_secs_f64()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn response_checks_accept_real_answers_only() {
+        let key = SigningKey::generate(MlDsaLevel::MlDsa65).unwrap();
+        let sig = B64.encode(key.sign(b"m", b"").unwrap());
+        assert_eq!(sig.len(), ML_DSA_65_SIGNATURE_B64);
+        let good =
+            serde_json::json!({"signature": sig, "algorithm": "ml-dsa-65", "key_version": 1});
+        assert!(is_signature(good.to_string().as_bytes()));
+        let short = serde_json::json!({"signature": &sig[4..], "algorithm": "ml-dsa-65"});
+        assert!(!is_signature(short.to_string().as_bytes()));
+        assert!(!is_signature(
+            br#"{"error":{"code":"key_not_found","message":"x"}}"#
+        ));
+        assert!(is_ciphertext(
+            br#"{"ciphertext":"cretoai:v1:AAAA","key_version":1}"#
+        ));
+        assert!(!is_ciphertext(br#"{"plaintext":"cretoai:v1:AAAA"}"#));
+    }
 }

@@ -1,9 +1,46 @@
-//! The threads that run encrypt / decrypt / sign / verify: an actix `SyncArbiter` with one
-//! worker per core, so crypto uses every core and never blocks an HTTP worker's event loop.
+//! Where encrypt / decrypt / sign / verify run.
+//!
+//! The pool is an actix `SyncArbiter` with one worker per core: batches, key generation,
+//! consensus verification and anything over a large input run there, so long work uses every
+//! core and never holds up an HTTP worker's event loop.
+//!
+//! A single request's single primitive over a small input (one ML-DSA signature, one ML-KEM
+//! encapsulation) runs on the calling HTTP worker instead ([`Placement::Caller`]). It takes
+//! 0.05 to 0.3 ms, and the hop to a pool thread and back (two cross-thread wake-ups and
+//! context switches on a machine where HTTP workers, pool threads and clients share the cores)
+//! measured at about 20 µs of node CPU per request, a sixth of an ML-DSA-65 signature. The HTTP
+//! workers are one per core too, so single requests still spread over every core.
+//! docs/benchmarks/node-http.md has the measurements.
 
 use crate::error::{NodeError, Result};
 use actix::{Actor, Addr, Handler, Message, SyncArbiter, SyncContext};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// Largest input (message or plaintext) whose work may run on the caller: hashing or sealing
+/// 64 KiB takes well under 0.1 ms, so the longest inline job stays within a few signatures.
+pub const CALLER_MAX_BYTES: usize = 64 * 1024;
+
+/// Where a piece of crypto work runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// On the calling thread (an HTTP worker), when the work is short.
+    Caller,
+    /// On a pool thread.
+    Pool,
+}
+
+impl Placement {
+    /// Keeps `Caller` only for one primitive over at most [`CALLER_MAX_BYTES`] of input;
+    /// everything longer goes to the pool. `Pool` stays `Pool` (batches spread over the pool).
+    pub fn limit(self, primitives: usize, input_bytes: usize) -> Self {
+        match self {
+            Placement::Caller if primitives <= 1 && input_bytes <= CALLER_MAX_BYTES => {
+                Placement::Caller
+            }
+            _ => Placement::Pool,
+        }
+    }
+}
 
 /// Handle to the pool; cheap to clone.
 #[derive(Clone)]
@@ -54,6 +91,20 @@ impl CryptoPool {
         })));
         rx.await.map_err(|_| NodeError::Unavailable("crypto pool"))
     }
+
+    /// Runs `work` where `placement` says: right here, or on the pool as [`CryptoPool::run`].
+    /// Either way a panic inside `work` is contained and reported as `unavailable`.
+    pub async fn run_at<T, F>(&self, placement: Placement, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        match placement {
+            Placement::Caller => catch_unwind(AssertUnwindSafe(work))
+                .map_err(|_| NodeError::Unavailable("crypto pool")),
+            Placement::Pool => self.run(work).await,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -69,5 +120,27 @@ mod tests {
         let failed: Result<()> = pool.run(|| panic!("boom")).await;
         assert!(matches!(failed, Err(NodeError::Unavailable(_))));
         assert_eq!(pool.run(|| 41 + 1).await.unwrap(), 42);
+    }
+
+    #[actix_rt::test]
+    async fn caller_placement_runs_here_and_pool_placement_does_not() {
+        let pool = CryptoPool::start(2);
+        let caller = std::thread::current().id();
+        let here = pool.run_at(Placement::Caller, || std::thread::current().id());
+        assert_eq!(here.await.unwrap(), caller);
+        let there = pool.run_at(Placement::Pool, || std::thread::current().id());
+        assert_ne!(there.await.unwrap(), caller);
+        let failed: Result<()> = pool.run_at(Placement::Caller, || panic!("boom")).await;
+        assert!(matches!(failed, Err(NodeError::Unavailable(_))));
+    }
+
+    #[test]
+    fn only_one_primitive_over_a_small_input_stays_on_the_caller() {
+        use Placement::{Caller, Pool};
+        assert_eq!(Caller.limit(1, 0), Caller);
+        assert_eq!(Caller.limit(1, CALLER_MAX_BYTES), Caller);
+        assert_eq!(Caller.limit(1, CALLER_MAX_BYTES + 1), Pool);
+        assert_eq!(Caller.limit(2, 10), Pool);
+        assert_eq!(Pool.limit(1, 10), Pool);
     }
 }

@@ -1,13 +1,16 @@
 //! `/v1/encrypt`, `/v1/decrypt`, `/v1/sign`, `/v1/verify` and their batch forms.
 //!
-//! Handlers decode and check the request on the HTTP worker, take the key from the directory
-//! (no actor round trip), and run the crypto itself on the pool.
+//! Handlers decode and check the request on the HTTP worker and take the key from the directory
+//! (no actor round trip). A single request's one primitive over a small input runs right there
+//! on the HTTP worker; batch items and longer work run on the crypto pool (see
+//! [`crate::crypto_pool`] for why).
 
 use super::batch::{self, BatchItem};
 use super::error::ErrorBody;
 use super::{decode_field, decode_optional, encode_field, AppState};
 use crate::auth::scope::Need;
 use crate::auth::Principal;
+use crate::crypto_pool::Placement;
 use crate::error::{NodeError, Result};
 use crate::keys::key_ring::KeyType;
 use crate::keys::usage;
@@ -151,8 +154,10 @@ async fn encrypt_one(
     auth: &Principal,
     state: &AppState,
     req: EncryptRequest,
+    placement: Placement,
 ) -> Result<EncryptResponse> {
     let plaintext = decode_field("plaintext", &req.plaintext)?;
+    let placement = placement.limit(1, plaintext.len());
     let aad = decode_optional("aad", req.aad.as_deref())?;
     let target = target(
         req.key.as_deref(),
@@ -167,7 +172,9 @@ async fn encrypt_one(
             let alg = key.key_type.as_str();
             let outcome = state
                 .pool
-                .run(move || usage::encrypt_with(&key, &plaintext, &aad))
+                .run_at(placement, move || {
+                    usage::encrypt_with(&key, &plaintext, &aad)
+                })
                 .await?;
             (alg, outcome)
         }
@@ -179,7 +186,9 @@ async fn encrypt_one(
             let pk = decode_field("public_key", pk)?;
             let outcome = state
                 .pool
-                .run(move || usage::encrypt_to(&pk, &plaintext, &aad).map(|c| (c, 0)))
+                .run_at(placement, move || {
+                    usage::encrypt_to(&pk, &plaintext, &aad).map(|c| (c, 0))
+                })
                 .await?;
             (key_type.as_str(), outcome)
         }
@@ -198,15 +207,25 @@ async fn decrypt_one(
     auth: &Principal,
     state: &AppState,
     req: DecryptRequest,
+    placement: Placement,
 ) -> Result<DecryptResponse> {
     auth.require(Need::on("crypto", "decrypt", &req.key))?;
     let aad = decode_optional("aad", req.aad.as_deref())?;
     let key = state.keys.directory().get(&req.key)?;
     key.expect_kind(true)?;
     let alg = key.key_type.as_str();
+    // A `v0` ciphertext (sealed to a bare public key) is tried against every live version.
+    let attempts = if req.ciphertext.starts_with("cretoai:v0:") {
+        key.live_versions().count()
+    } else {
+        1
+    };
+    let placement = placement.limit(attempts, req.ciphertext.len());
     let outcome = state
         .pool
-        .run(move || usage::decrypt_with(&key, &req.ciphertext, &aad).map(|p| encode_field(&p)))
+        .run_at(placement, move || {
+            usage::decrypt_with(&key, &req.ciphertext, &aad).map(|p| encode_field(&p))
+        })
         .await?;
     state
         .metrics
@@ -216,16 +235,24 @@ async fn decrypt_one(
     })
 }
 
-async fn sign_one(auth: &Principal, state: &AppState, req: SignRequest) -> Result<SignResponse> {
+async fn sign_one(
+    auth: &Principal,
+    state: &AppState,
+    req: SignRequest,
+    placement: Placement,
+) -> Result<SignResponse> {
     auth.require(Need::on("crypto", "sign", &req.key))?;
     let message = decode_field("message", &req.message)?;
     let context = context_bytes(req.context)?;
     let key = state.keys.directory().get(&req.key)?;
     key.expect_kind(false)?;
     let alg = key.key_type.as_str();
+    let placement = placement.limit(1, message.len());
     let outcome = state
         .pool
-        .run(move || usage::sign_with(&key, &message, &context))
+        .run_at(placement, move || {
+            usage::sign_with(&key, &message, &context)
+        })
         .await?;
     state
         .metrics
@@ -242,6 +269,7 @@ async fn verify_one(
     auth: &Principal,
     state: &AppState,
     req: VerifyRequest,
+    placement: Placement,
 ) -> Result<VerifyResponse> {
     let message = decode_field("message", &req.message)?;
     let signature = decode_field("signature", &req.signature)?;
@@ -258,9 +286,14 @@ async fn verify_one(
             key.expect_kind(false)?;
             let alg = key.key_type.as_str();
             let version = req.key_version;
+            // Without a version every live version may be tried.
+            let attempts = version.map_or_else(|| key.live_versions().count(), |_| 1);
+            let placement = placement.limit(attempts, message.len());
             let outcome = state
                 .pool
-                .run(move || usage::verify_with(&key, version, &message, &signature, &context))
+                .run_at(placement, move || {
+                    usage::verify_with(&key, version, &message, &signature, &context)
+                })
                 .await?;
             (alg, outcome)
         }
@@ -275,9 +308,12 @@ async fn verify_one(
                 ));
             }
             let pk = decode_field("public_key", pk)?;
+            let placement = placement.limit(1, message.len());
             let outcome = state
                 .pool
-                .run(move || usage::verify_public(level, &pk, &message, &signature, &context))
+                .run_at(placement, move || {
+                    usage::verify_public(level, &pk, &message, &signature, &context)
+                })
                 .await?;
             (key_type.as_str(), outcome)
         }
@@ -310,7 +346,7 @@ pub async fn encrypt(
     body: web::Json<EncryptRequest>,
 ) -> Result<web::Json<EncryptResponse>> {
     Ok(web::Json(
-        encrypt_one(&auth, &state, body.into_inner()).await?,
+        encrypt_one(&auth, &state, body.into_inner(), Placement::Caller).await?,
     ))
 }
 
@@ -328,7 +364,7 @@ pub async fn decrypt(
     body: web::Json<DecryptRequest>,
 ) -> Result<web::Json<DecryptResponse>> {
     Ok(web::Json(
-        decrypt_one(&auth, &state, body.into_inner()).await?,
+        decrypt_one(&auth, &state, body.into_inner(), Placement::Caller).await?,
     ))
 }
 
@@ -345,7 +381,9 @@ pub async fn sign(
     state: web::Data<AppState>,
     body: web::Json<SignRequest>,
 ) -> Result<web::Json<SignResponse>> {
-    Ok(web::Json(sign_one(&auth, &state, body.into_inner()).await?))
+    Ok(web::Json(
+        sign_one(&auth, &state, body.into_inner(), Placement::Caller).await?,
+    ))
 }
 
 /// Verify a signature with a named key or a bare ML-DSA public key.
@@ -361,7 +399,7 @@ pub async fn verify(
     body: web::Json<VerifyRequest>,
 ) -> Result<web::Json<VerifyResponse>> {
     Ok(web::Json(
-        verify_one(&auth, &state, body.into_inner()).await?,
+        verify_one(&auth, &state, body.into_inner(), Placement::Caller).await?,
     ))
 }
 
@@ -381,7 +419,11 @@ macro_rules! batch_route {
             state: web::Data<AppState>,
             body: Items,
         ) -> Result<web::Json<Vec<BatchItem<$resp>>>> {
-            let out = batch::run(&state, body.into_inner(), |r| $one(&auth, &state, r)).await?;
+            // Items always go to the pool, so one batch spreads over every core.
+            let out = batch::run(&state, body.into_inner(), |r| {
+                $one(&auth, &state, r, Placement::Pool)
+            })
+            .await?;
             Ok(web::Json(out))
         }
     };

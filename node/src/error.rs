@@ -57,6 +57,10 @@ pub enum NodeError {
     /// Deletion was requested but `deletion_allowed` is false.
     #[error("key `{0}` may not be deleted: set deletion_allowed=true with POST /v1/keys/{0}/config first")]
     DeletionNotAllowed(String),
+    /// The key belongs to the node itself (names starting with `_`, such as the vault's key):
+    /// deleting it would make everything sealed under it unreadable.
+    #[error("key `{0}` belongs to the node and can never be deleted or made deletable")]
+    ReservedKey(String),
     /// The ciphertext string is not `cretoai:v<N>:<base64>` or its envelope is malformed.
     #[error("invalid ciphertext: {0}")]
     InvalidCiphertext(String),
@@ -173,6 +177,7 @@ impl NodeError {
             NodeError::KeyVersionNotFound { .. } => "key_version_not_found",
             NodeError::VersionTooOld { .. } => "version_too_old",
             NodeError::DeletionNotAllowed(_) => "deletion_not_allowed",
+            NodeError::ReservedKey(_) => "key_reserved",
             NodeError::InvalidCiphertext(_) => "invalid_ciphertext",
             NodeError::DecryptionFailed => "decryption_failed",
             NodeError::InvalidPublicKey(_) => "invalid_public_key",
@@ -203,7 +208,9 @@ impl NodeError {
     pub fn status(&self) -> u16 {
         match self {
             NodeError::Unauthorized => 401,
-            NodeError::Forbidden(_) | NodeError::DeletionNotAllowed(_) => 403,
+            NodeError::Forbidden(_)
+            | NodeError::DeletionNotAllowed(_)
+            | NodeError::ReservedKey(_) => 403,
             NodeError::KeyNotFound(_)
             | NodeError::KeyVersionNotFound { .. }
             | NodeError::TokenNotFound(_)

@@ -115,6 +115,9 @@ impl Handler<ConfigureKey> for KeyRingActor {
     type Result = Result<Arc<NamedKey>>;
     fn handle(&mut self, msg: ConfigureKey, _: &mut Context<Self>) -> Self::Result {
         let key = self.directory.get(&msg.name)?;
+        if msg.deletion_allowed == Some(true) && is_reserved(&msg.name) {
+            return Err(NodeError::ReservedKey(msg.name));
+        }
         self.commit(key.configured(msg.min_decryption_version, msg.deletion_allowed)?)
     }
 }
@@ -123,6 +126,9 @@ impl Handler<DeleteKey> for KeyRingActor {
     type Result = Result<()>;
     fn handle(&mut self, msg: DeleteKey, _: &mut Context<Self>) -> Self::Result {
         let key = self.directory.get(&msg.name)?;
+        if is_reserved(&msg.name) {
+            return Err(NodeError::ReservedKey(msg.name));
+        }
         if !key.deletion_allowed {
             return Err(NodeError::DeletionNotAllowed(msg.name));
         }
@@ -130,4 +136,10 @@ impl Handler<DeleteKey> for KeyRingActor {
         self.directory.withdraw(&msg.name);
         Ok(())
     }
+}
+
+/// Keys the node creates for itself (the vault's `_vault`): API names cannot start with `_`
+/// (`validate_name`), so the prefix marks them. Losing one would orphan what it seals.
+fn is_reserved(name: &str) -> bool {
+    name.starts_with('_')
 }

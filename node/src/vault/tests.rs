@@ -238,6 +238,26 @@ async fn rewrap_moves_every_data_key_to_the_newest_vault_key() {
 }
 
 #[actix_rt::test]
+async fn the_vault_key_can_never_be_deleted_or_made_deletable() {
+    let f = fixture();
+    put(&f.vault, "a", "one", None).await.unwrap();
+    assert!(matches!(
+        f.keys.configure(VAULT_KEY.into(), None, Some(true)).await,
+        Err(NodeError::ReservedKey(name)) if name == VAULT_KEY
+    ));
+    assert!(matches!(
+        f.keys.delete(VAULT_KEY.into()).await,
+        Err(NodeError::ReservedKey(_))
+    ));
+    // Its other settings stay adjustable, and the secrets stay readable.
+    f.keys
+        .configure(VAULT_KEY.into(), Some(1), Some(false))
+        .await
+        .unwrap();
+    assert_eq!(get(&f.vault, "a", None).await.unwrap(), "one");
+}
+
+#[actix_rt::test]
 async fn the_database_file_holds_no_plaintext_value_or_data_key() {
     let f = fixture();
     let mut values = Vec::new();

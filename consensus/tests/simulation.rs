@@ -225,25 +225,34 @@ fn byzantine_minority_is_detected_and_harmless() {
 /// A single-validator configuration finalizes on its own.
 #[test]
 fn single_validator_finalizes_alone() {
-    let params = Params::default();
-    let mut sim = Sim::new(
-        1,
-        0,
-        params.clone(),
-        SignatureCheck::Full,
-        NetConfig::default(),
-        7,
+    // The 3-node defaults and the lone-validator recommendation (beta = 1) both decide it;
+    // the recommendation with a fraction of the signed vertices.
+    let mut dag_sizes = Vec::new();
+    for params in [Params::default(), Params::for_validators(1)] {
+        let mut sim = Sim::new(
+            1,
+            0,
+            params.clone(),
+            SignatureCheck::Full,
+            NetConfig::default(),
+            7,
+        );
+        let mut clients = Clients::new(1, &params);
+        let (a, b) = clients.conflicting_pair(0);
+        let (ida, idb) = (a.id(), b.id());
+        sim.submit(0, a);
+        sim.submit(0, b);
+        sim.run_until(1_000);
+        let node = sim.machines[0].node.as_ref().unwrap();
+        assert_eq!(node.status(&ida), Some(TxStatus::Accepted));
+        assert_eq!(node.status(&idb), Some(TxStatus::Rejected));
+        assert!(sim.violations.is_empty());
+        dag_sizes.push(node.dag_len());
+    }
+    assert!(
+        dag_sizes[1] * 3 <= dag_sizes[0],
+        "vertices with the 3-node defaults vs beta = 1: {dag_sizes:?}"
     );
-    let mut clients = Clients::new(1, &params);
-    let (a, b) = clients.conflicting_pair(0);
-    let (ida, idb) = (a.id(), b.id());
-    sim.submit(0, a);
-    sim.submit(0, b);
-    sim.run_until(1_000);
-    let node = sim.machines[0].node.as_ref().unwrap();
-    assert_eq!(node.status(&ida), Some(TxStatus::Accepted));
-    assert_eq!(node.status(&idb), Some(TxStatus::Rejected));
-    assert!(sim.violations.is_empty());
 }
 
 /// A restarted node resumes from its records: same decisions, same round, no equivocation.

@@ -7,7 +7,6 @@ use clap::Parser;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use zeroize::Zeroizing;
 
 /// Which policy engine decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,43 +79,7 @@ impl AnchorConfig {
     }
 }
 
-/// A secret string: zeroized on drop, redacted in `Debug` and when the
-/// configuration is printed.
-#[derive(Clone, Deserialize)]
-#[serde(from = "String")]
-pub struct Secret(Zeroizing<String>);
-
-impl Secret {
-    /// The plaintext, for the one place that sends it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl From<String> for Secret {
-    fn from(s: String) -> Self {
-        Secret(Zeroizing::new(s))
-    }
-}
-
-impl std::str::FromStr for Secret {
-    type Err = std::convert::Infallible;
-    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
-        Ok(Secret::from(s.to_string()))
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
-
-impl Serialize for Secret {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.serialize_str("<redacted>")
-    }
-}
+pub use cretoai_crypto::secret::Secret;
 
 /// Everything the sidecar is configured with.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -20,6 +20,7 @@ pub mod hkdf;
 pub mod ml_dsa;
 pub mod ml_kem;
 pub mod random;
+pub mod secret;
 
 pub use error::{CryptoError, Result};
 

@@ -8,10 +8,8 @@ use crate::error::{NodeError, Result};
 use clap::Parser;
 use cretoai_network::PeerConfig;
 use serde::Deserialize;
-use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use zeroize::Zeroizing;
 
 /// Command-line flags. Every flag also reads an environment variable; flags win.
 #[derive(Debug, Default, Parser)]
@@ -127,26 +125,7 @@ struct FileConfig {
     consensus: Option<ConsensusFlags>,
 }
 
-/// A secret string that never prints and is wiped on drop.
-#[derive(Clone)]
-pub struct Secret(Zeroizing<String>);
-
-impl Secret {
-    /// Wraps a secret value.
-    pub fn new(value: String) -> Self {
-        Secret(Zeroizing::new(value))
-    }
-    /// The secret itself; keep the borrow short.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
+pub use cretoai_crypto::secret::Secret;
 
 /// The resolved configuration of one node.
 #[derive(Debug, Clone)]

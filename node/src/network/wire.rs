@@ -53,9 +53,10 @@ impl Message {
     pub fn to_frame(&self) -> Frame {
         let mut out = Vec::new();
         let kind = match self {
-            Message::Vertex(v) => {
-                out = v.encode();
-                VERTEX
+            Message::Vertex(v) => return vertex_frame(v),
+            Message::Vertices(vs) => {
+                let encoded: Vec<Vec<u8>> = vs.iter().map(Vertex::encode).collect();
+                return vertices_frame(&encoded);
             }
             Message::Query { request_id, vertex } => {
                 out.extend_from_slice(&request_id.to_be_bytes());
@@ -77,15 +78,6 @@ impl Message {
             Message::Frontier(ids) => {
                 put_ids(&mut out, ids);
                 FRONTIER
-            }
-            Message::Vertices(vs) => {
-                out.extend_from_slice(&(vs.len() as u32).to_be_bytes());
-                for v in vs {
-                    let bytes = v.encode();
-                    out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
-                    out.extend_from_slice(&bytes);
-                }
-                VERTICES
             }
         };
         Frame::new(kind, out)

@@ -72,11 +72,7 @@ impl TxRow {
 
     fn encode(&self) -> [u8; Self::LEN] {
         let mut out = [0u8; Self::LEN];
-        out[0] = match self.status {
-            TxStatus::Pending => 0,
-            TxStatus::Accepted => 1,
-            TxStatus::Rejected => 2,
-        };
+        out[0] = status_code(self.status) as u8;
         if let Some(v) = self.vertex {
             out[1] = 1;
             out[2..34].copy_from_slice(&v.0);
@@ -452,6 +448,7 @@ fn append_in<'a>(
     Ok(decisions)
 }
 
+/// A status as stored in a row's first byte, and its slot in `COUNTS`.
 fn status_code(status: TxStatus) -> usize {
     match status {
         TxStatus::Pending => 0,

@@ -351,10 +351,23 @@ pub async fn run(plan: Plan) -> Result<()> {
     for (i, n) in local.iter().enumerate() {
         let pid = n.child.id();
         println!(
-            "node {i} ({}): peak RSS {}, RSS now {}",
+            "node {i} ({}): peak RSS {}, RSS now {}, CPU {}",
             n.http,
             mib(proc_kib(pid, "VmHWM")),
-            mib(proc_kib(pid, "VmRSS"))
+            mib(proc_kib(pid, "VmRSS")),
+            proc_cpu_secs(pid).map_or("n/a".into(), |s| format!(
+                "{s:.1} s ({:.0} us per transaction)",
+                s * 1e6 / txs.len() as f64
+            ))
+        );
+    }
+    for (i, a) in addrs.iter().enumerate() {
+        let work = node_work(a, &plan.token).await?;
+        println!(
+            "node {i} work: {} vertices ({:.1} tx per vertex), {} durable commits",
+            work.vertices,
+            txs.len() as f64 / work.vertices.max(1) as f64,
+            work.commits
         );
     }
     let ceiling = cores as f64 / (nodes as f64 * verify_us / 1e6);
@@ -363,6 +376,38 @@ pub async fn run(plan: Plan) -> Result<()> {
         plan.level.as_str()
     );
     Ok(())
+}
+
+/// Counters of one node's consensus work, from its `/metrics`.
+struct NodeWork {
+    vertices: u64,
+    commits: u64,
+}
+
+async fn node_work(addr: &str, token: &str) -> Result<NodeWork> {
+    let mut c = Connection::connect(addr).await?;
+    let r = c.request("GET", "/metrics", Some(token), None).await?;
+    let text = String::from_utf8_lossy(&r.body);
+    let counter = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.trim().parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    Ok(NodeWork {
+        vertices: counter("cretoai_consensus_vertices_total "),
+        commits: counter("cretoai_consensus_commits_total "),
+    })
+}
+
+/// User + system CPU seconds a process has used so far (`/proc/<pid>/stat`).
+fn proc_cpu_secs(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // The kernel reports in USER_HZ, 100 on Linux.
+    Some(ticks as f64 / 100.0)
 }
 
 async fn wait_active(addrs: &[String], token: &str) -> Result<()> {

@@ -351,13 +351,18 @@ pub async fn run(plan: Plan) -> Result<()> {
     for (i, n) in local.iter().enumerate() {
         let pid = n.child.id();
         println!(
-            "node {i} ({}): peak RSS {}, RSS now {}, CPU {}",
+            "node {i} ({}): peak RSS {}, RSS now {}, CPU {}, written {}",
             n.http,
             mib(proc_kib(pid, "VmHWM")),
             mib(proc_kib(pid, "VmRSS")),
             proc_cpu_secs(pid).map_or("n/a".into(), |s| format!(
                 "{s:.1} s ({:.0} us per transaction)",
                 s * 1e6 / txs.len() as f64
+            )),
+            proc_written(pid).map_or("n/a".into(), |b| format!(
+                "{:.0} MiB ({:.1} KiB per transaction)",
+                b as f64 / (1 << 20) as f64,
+                b as f64 / 1024.0 / txs.len() as f64
             ))
         );
     }
@@ -397,6 +402,15 @@ async fn node_work(addr: &str, token: &str) -> Result<NodeWork> {
         vertices: counter("cretoai_consensus_vertices_total "),
         commits: counter("cretoai_consensus_commits_total "),
     })
+}
+
+/// Bytes a process has passed to write calls so far (`wchar` in `/proc/<pid>/io`): its
+/// database file writes, plus a little logging.
+fn proc_written(pid: u32) -> Option<u64> {
+    let io = std::fs::read_to_string(format!("/proc/{pid}/io")).ok()?;
+    io.lines()
+        .find_map(|l| l.strip_prefix("wchar:"))
+        .and_then(|v| v.trim().parse().ok())
 }
 
 /// User + system CPU seconds a process has used so far (`/proc/<pid>/stat`).

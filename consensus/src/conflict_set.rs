@@ -1,8 +1,8 @@
 //! Conflict sets and the per-transaction Snowball state of the Avalanche paper: chits and
 //! confidence per transaction; preference, last and consecutive count per conflict set.
 
+use crate::id_map::IdMap;
 use crate::transaction::{ConflictKey, TxId};
-use std::collections::HashMap;
 
 /// Where a transaction stands at this node.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -55,12 +55,12 @@ pub(crate) struct PollEffect {
 /// load plus about a hundred bytes per decided transaction.
 #[derive(Default)]
 pub(crate) struct TxTable {
-    pub(crate) records: HashMap<TxId, TxRecord>,
-    pub(crate) sets: HashMap<ConflictKey, ConflictSet>,
+    pub(crate) records: IdMap<TxId, TxRecord>,
+    pub(crate) sets: IdMap<ConflictKey, ConflictSet>,
     /// Outcome of every decided transaction (accepted or rejected).
-    pub(crate) decided: HashMap<TxId, TxStatus>,
+    pub(crate) decided: IdMap<TxId, TxStatus>,
     /// Winner of every decided conflict set: any other member, now or later, is rejected.
-    pub(crate) decided_sets: HashMap<ConflictKey, TxId>,
+    pub(crate) decided_sets: IdMap<ConflictKey, TxId>,
 }
 
 impl TxTable {

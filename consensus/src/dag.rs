@@ -7,9 +7,10 @@
 //! preference, which is what linking, parent choice and strong preference of newer vertices
 //! still read. Full vertices stay in the node's store for the API and for peers' fetches.
 
+use crate::id_map::{IdMap, IdSet};
 use crate::validator::NodeId;
 use crate::vertex::{Vertex, VertexId};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Most vertices kept waiting for parents; beyond it the oldest are dropped (and re-fetched
@@ -37,14 +38,14 @@ pub(crate) struct Entry {
 
 #[derive(Default)]
 pub(crate) struct Dag {
-    pub(crate) entries: HashMap<VertexId, Entry>,
+    pub(crate) entries: IdMap<VertexId, Entry>,
     /// First vertex seen for each (author, round); a second one is an equivocation.
     pub(crate) slots: BTreeMap<(NodeId, u64), VertexId>,
-    pub(crate) tips: HashSet<VertexId>,
-    orphans: HashMap<VertexId, (Arc<Vertex>, u64)>,
+    pub(crate) tips: IdSet<VertexId>,
+    orphans: IdMap<VertexId, (Arc<Vertex>, u64)>,
     orphan_seq: u64,
     /// Missing parent -> orphans waiting for it.
-    waiting: HashMap<VertexId, Vec<VertexId>>,
+    waiting: IdMap<VertexId, Vec<VertexId>>,
     /// Settled vertices whose bodies are still held (pruned on the next [`Dag::prune`]).
     settled_full: Vec<VertexId>,
     pruned: usize,
@@ -133,7 +134,7 @@ impl Dag {
 
     /// The unsettled part of the ancestry of `roots` (inclusive), ordered parents first.
     pub(crate) fn unsettled_ancestry(&self, roots: &[VertexId]) -> Vec<VertexId> {
-        let mut seen: HashSet<VertexId> = HashSet::new();
+        let mut seen: IdSet<VertexId> = IdSet::default();
         let mut stack: Vec<VertexId> = Vec::new();
         for r in roots {
             if self.entries.get(r).is_some_and(|e| !e.settled) && seen.insert(*r) {

@@ -21,6 +21,7 @@ mod conflict_set;
 mod dag;
 mod encoding;
 mod error;
+mod id_map;
 mod message;
 mod node;
 mod params;

@@ -7,6 +7,7 @@ use crate::params::Limits;
 use cretoai_crypto::hash::sha256;
 use cretoai_crypto::ml_dsa::{MlDsaLevel, SigningKey, VerifyingKey};
 use std::fmt;
+use std::sync::Arc;
 
 /// Version byte of the transaction encoding.
 pub const TX_VERSION: u8 = 1;
@@ -39,23 +40,45 @@ pub struct ConflictKey {
     pub nonce: u64,
 }
 
-/// A signed transaction.
-#[derive(Clone, PartialEq, Eq)]
+/// A signed transaction. Cloning is cheap: the canonical encoding is shared, so the copies a
+/// transaction makes on its way (pending list, vertex batch, persisted record, network frame)
+/// never copy its several kilobytes of key and signature.
+#[derive(Clone)]
 pub struct Transaction {
-    level: MlDsaLevel,
-    sender: Vec<u8>,
-    nonce: u64,
-    payload: Vec<u8>,
-    signature: Vec<u8>,
-    id: TxId,
-    encoded_len: usize,
+    inner: Arc<Inner>,
 }
+
+/// The canonical encoding and what is derived from it once.
+struct Inner {
+    level: MlDsaLevel,
+    nonce: u64,
+    /// `version | level | sender key | nonce | payload | signature`.
+    bytes: Vec<u8>,
+    /// Where the payload lies in `bytes`.
+    payload: std::ops::Range<usize>,
+    /// Where the signature starts: everything before it is the signed body.
+    signature_at: usize,
+    id: TxId,
+    /// SHA-256 of the sender key (conflict detection asks for it at every sighting).
+    sender_hash: [u8; 32],
+}
+
+impl PartialEq for Transaction {
+    fn eq(&self, other: &Self) -> bool {
+        // The canonical encoding determines every field.
+        self.inner.bytes == other.inner.bytes
+    }
+}
+impl Eq for Transaction {}
 
 impl fmt::Debug for Transaction {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Transaction({:?}, nonce {})", self.id, self.nonce)
+        write!(f, "Transaction({:?}, nonce {})", self.id(), self.nonce())
     }
 }
+
+/// Offset of the sender key in the encoding (after version and level).
+const SENDER_AT: usize = 2;
 
 fn level_code(level: MlDsaLevel) -> u8 {
     match level {
@@ -95,25 +118,54 @@ impl Transaction {
             });
         }
         let level = key.level();
-        let sender = key.verifying_key().as_bytes().to_vec();
-        let body = unsigned_body(level, &sender, nonce, &payload);
-        let signature = key.sign(&body, TX_CONTEXT)?;
-        Ok(Self {
+        let sender = key.verifying_key().as_bytes();
+        let mut bytes = unsigned_body(level, sender, nonce, &payload);
+        let signature = key.sign(&bytes, TX_CONTEXT)?;
+        let signature_at = bytes.len();
+        let id = TxId(sha256(&bytes));
+        bytes.extend_from_slice(&signature);
+        Ok(Self::from_parts(
             level,
-            sender,
             nonce,
-            payload,
-            id: TxId(sha256(&body)),
-            encoded_len: body.len() + signature.len(),
-            signature,
-        })
+            bytes,
+            payload.len(),
+            signature_at,
+            id,
+        ))
+    }
+
+    /// Wraps a canonical encoding whose layout was checked (by signing or decoding).
+    fn from_parts(
+        level: MlDsaLevel,
+        nonce: u64,
+        bytes: Vec<u8>,
+        payload_len: usize,
+        signature_at: usize,
+        id: TxId,
+    ) -> Self {
+        let sender_end = SENDER_AT + level.public_key_len();
+        let sender_hash = sha256(&bytes[SENDER_AT..sender_end]);
+        Self {
+            inner: Arc::new(Inner {
+                level,
+                nonce,
+                payload: signature_at - payload_len..signature_at,
+                signature_at,
+                id,
+                sender_hash,
+                bytes,
+            }),
+        }
     }
 
     /// The canonical encoding: `version | level | sender key | nonce | payload | signature`.
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = unsigned_body(self.level, &self.sender, self.nonce, &self.payload);
-        out.extend_from_slice(&self.signature);
-        out
+        self.inner.bytes.clone()
+    }
+
+    /// The canonical encoding, borrowed.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.inner.bytes
     }
 
     /// Decodes a canonical transaction, rejecting unknown versions, oversize payloads and
@@ -132,65 +184,63 @@ impl Transaction {
             return Err(ConsensusError::UnsupportedVersion(version));
         }
         let level = level_from_code(r.u8("transaction level")?)?;
-        let sender = r
-            .take(level.public_key_len(), "transaction sender")?
-            .to_vec();
+        r.take(level.public_key_len(), "transaction sender")?;
         let nonce = r.u64("transaction nonce")?;
-        let payload = r
+        let payload_len = r
             .bytes32(limits.max_payload.min(MAX_PAYLOAD), "payload")?
-            .to_vec();
-        let id = TxId(sha256(r.since(start)));
-        let signature = r
-            .take(level.signature_len(), "transaction signature")?
-            .to_vec();
-        Ok(Self {
+            .len();
+        let body = r.since(start);
+        let id = TxId(sha256(body));
+        let signature_at = body.len();
+        r.take(level.signature_len(), "transaction signature")?;
+        let bytes = r.since(start).to_vec();
+        Ok(Self::from_parts(
             level,
-            sender,
             nonce,
-            payload,
-            signature,
+            bytes,
+            payload_len,
+            signature_at,
             id,
-            encoded_len: r.position() - start,
-        })
+        ))
     }
 
     /// Checks the ML-DSA signature against the sender key.
     pub fn verify_signature(&self) -> Result<()> {
-        let body = unsigned_body(self.level, &self.sender, self.nonce, &self.payload);
-        let key = VerifyingKey::from_bytes(self.level, &self.sender)?;
-        key.verify(&body, TX_CONTEXT, &self.signature)
+        let key = VerifyingKey::from_bytes(self.level(), self.sender())?;
+        let (body, signature) = self.inner.bytes.split_at(self.inner.signature_at);
+        key.verify(body, TX_CONTEXT, signature)
             .map_err(|_| ConsensusError::BadSignature("transaction"))
     }
 
     /// The identifier.
     pub fn id(&self) -> TxId {
-        self.id
+        self.inner.id
     }
     /// The key under which conflicting transactions meet.
     pub fn conflict_key(&self) -> ConflictKey {
         ConflictKey {
-            sender: sha256(&self.sender),
-            nonce: self.nonce,
+            sender: self.inner.sender_hash,
+            nonce: self.inner.nonce,
         }
     }
     /// The sender's ML-DSA parameter set.
     pub fn level(&self) -> MlDsaLevel {
-        self.level
+        self.inner.level
     }
     /// The sender's encoded ML-DSA public key.
     pub fn sender(&self) -> &[u8] {
-        &self.sender
+        &self.inner.bytes[SENDER_AT..SENDER_AT + self.inner.level.public_key_len()]
     }
     /// The nonce.
     pub fn nonce(&self) -> u64 {
-        self.nonce
+        self.inner.nonce
     }
     /// The application payload.
     pub fn payload(&self) -> &[u8] {
-        &self.payload
+        &self.inner.bytes[self.inner.payload.clone()]
     }
     /// Length of the canonical encoding in bytes.
     pub fn encoded_len(&self) -> usize {
-        self.encoded_len
+        self.inner.bytes.len()
     }
 }

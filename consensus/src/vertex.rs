@@ -130,7 +130,7 @@ impl Vertex {
         );
         w.u32(self.txs.len() as u32);
         for t in &self.txs {
-            w.bytes32(&t.encode());
+            w.bytes32(t.as_bytes());
         }
         w.raw(&self.signature);
         w.buf

@@ -2,11 +2,11 @@
 //! strongly preferred vertices, and making empty vertices only while finality needs them.
 
 use super::Node;
+use crate::id_map::IdSet;
 use crate::message::Action;
 use crate::transaction::Transaction;
 use crate::vertex::{Vertex, VertexId};
 use rand::seq::SliceRandom;
-use std::collections::HashSet;
 use std::sync::Arc;
 
 /// How many of an author's latest vertices are examined when looking for a preferred one.
@@ -31,7 +31,7 @@ impl Node {
     fn issue_one(&mut self, now: u64, out: &mut Vec<Action>) -> bool {
         let anchor = self.own_anchor();
         let parents = self.choose_parents(anchor);
-        let covered: HashSet<_> = self.undecided_in(&parents).into_iter().collect();
+        let covered: IdSet<_> = self.undecided_in(&parents).into_iter().collect();
         let mut batch: Vec<Transaction> = Vec::new();
         let max = self.params.limits.max_txs_per_vertex;
         for tx in self.pending.iter() {
@@ -172,14 +172,14 @@ impl Node {
     fn reissue_abandoned(
         &self,
         anchor: Option<VertexId>,
-        covered: &HashSet<crate::TxId>,
+        covered: &IdSet<crate::TxId>,
         batch: &mut Vec<Transaction>,
     ) {
         let anchor_round = anchor
             .and_then(|a| self.dag.header(&a))
             .map_or(0, |v| v.round());
         let max = self.params.limits.max_txs_per_vertex;
-        let mut seen: HashSet<_> = batch.iter().map(|t| t.id()).collect();
+        let mut seen: IdSet<_> = batch.iter().map(|t| t.id()).collect();
         for (round, id) in self.dag.by_author(self.me) {
             if round <= anchor_round {
                 break;

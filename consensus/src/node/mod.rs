@@ -355,7 +355,7 @@ impl Node {
         }
         if !effect.rejected.is_empty() || !effect.accepted.is_empty() {
             // A pending transaction can be decided through another node's vertex.
-            let decided: HashSet<TxId> = effect
+            let decided: crate::id_map::IdSet<TxId> = effect
                 .accepted
                 .iter()
                 .chain(&effect.rejected)

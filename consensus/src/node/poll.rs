@@ -2,11 +2,12 @@
 //! poll's outcome to the ancestry of the polled vertex; strong preference.
 
 use super::Node;
+use crate::id_map::IdSet;
 use crate::message::{Action, Record};
 use crate::transaction::TxId;
 use crate::validator::NodeId;
 use crate::vertex::VertexId;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// After this many polls in a row without an answer a peer counts as silent: it is still
 /// queried, but polls no longer wait for it (its slots are "no" unless it answers in time).
@@ -165,7 +166,7 @@ impl Node {
 
     /// Undecided transactions in the given vertices, each once.
     fn undecided_txs(&self, region: &[VertexId]) -> Vec<TxId> {
-        let mut seen = HashSet::new();
+        let mut seen = IdSet::default();
         let mut list = Vec::new();
         for id in region {
             for tx in self.dag.entries[id].vertex.txs() {

@@ -6,6 +6,7 @@
 //! integers) and written in one durable redb transaction per batch of records, so a batch is
 //! either fully on disk or not at all.
 
+use super::blobs::{self, BlobRef, BlobWriter};
 use super::Store;
 use crate::error::{NodeError, Result};
 use cretoai_consensus::{
@@ -45,6 +46,8 @@ const TAG_VERTEX: u8 = 2;
 const TAG_POLL: u8 = 3;
 const TAG_STATUS: u8 = 4;
 const TAG_EQUIVOCATION: u8 = 5;
+/// A run of consecutive `Submitted` records in one blob: `(u32 length, transaction)*`.
+const TAG_SUBMITTED_RUN: u8 = 6;
 
 /// A transaction's state at this node, as stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,6 +146,7 @@ impl Store {
         let txn = self.db.begin_write()?;
         txn.open_table(LOG)?;
         txn.open_table(VERTICES)?;
+        txn.open_table(blobs::CHUNKS)?;
         txn.open_table(VERTEX_ORDER)?;
         txn.open_table(TXS)?;
         txn.open_table(PEER_KEYS)?;
@@ -200,6 +204,7 @@ impl Store {
         let txn = self.db.begin_read()?;
         let log = txn.open_table(LOG)?;
         let vertices = txn.open_table(VERTICES)?;
+        let chunks = txn.open_table(blobs::CHUNKS)?;
         let mut out = Vec::new();
         let mut next = from;
         for entry in log.range(from..)?.take(LOG_CHUNK) {
@@ -209,11 +214,20 @@ impl Store {
             let (&tag, body) = bytes.split_first().ok_or_else(|| corrupt("log record"))?;
             let record = match tag {
                 TAG_SUBMITTED => Record::Submitted(decode_tx(body, limits)?),
+                TAG_SUBMITTED_RUN => {
+                    let run = BlobRef::decode(body).ok_or_else(|| corrupt("submitted run"))?;
+                    let bytes = blobs::read(&chunks, run)?;
+                    for tx in split_run(&bytes) {
+                        out.push(Record::Submitted(decode_tx(tx?, limits)?));
+                    }
+                    continue;
+                }
                 TAG_VERTEX => {
                     let raw = vertices
                         .get(body)?
                         .ok_or_else(|| corrupt("vertex reference"))?;
-                    Record::Vertex(Arc::new(decode_vertex(raw.value(), limits)?))
+                    let bytes = vertex_bytes(&chunks, raw.value())?;
+                    Record::Vertex(Arc::new(decode_vertex(&bytes, limits)?))
                 }
                 TAG_POLL if body.len() == 36 => Record::PollResult {
                     vertex: VertexId(id32(body)),
@@ -242,8 +256,11 @@ impl Store {
     pub fn consensus_vertex(&self, id: &VertexId, limits: &Limits) -> Result<Option<Vertex>> {
         let txn = self.db.begin_read()?;
         let table = txn.open_table(VERTICES)?;
-        let raw = table.get(id.0.as_slice())?;
-        raw.map(|r| decode_vertex(r.value(), limits)).transpose()
+        let chunks = txn.open_table(blobs::CHUNKS)?;
+        let Some(raw) = table.get(id.0.as_slice())? else {
+            return Ok(None);
+        };
+        decode_vertex(&vertex_bytes(&chunks, raw.value())?, limits).map(Some)
     }
 
     /// Up to `limit` vertices that arrived after sequence number `after`, oldest first.
@@ -256,6 +273,7 @@ impl Store {
         let txn = self.db.begin_read()?;
         let order = txn.open_table(VERTEX_ORDER)?;
         let vertices = txn.open_table(VERTICES)?;
+        let chunks = txn.open_table(blobs::CHUNKS)?;
         let mut out = Vec::new();
         for entry in order.range(after.saturating_add(1)..)?.take(limit) {
             let (seq, id) = entry?;
@@ -264,7 +282,7 @@ impl Store {
                 .ok_or_else(|| corrupt("vertex order"))?;
             out.push(StoredVertex {
                 seq: seq.value(),
-                vertex: decode_vertex(raw.value(), limits)?,
+                vertex: decode_vertex(&vertex_bytes(&chunks, raw.value())?, limits)?,
             });
         }
         Ok(out)
@@ -274,10 +292,11 @@ impl Store {
     pub fn consensus_vertices_encoded(&self, ids: &[VertexId]) -> Result<Vec<Vec<u8>>> {
         let txn = self.db.begin_read()?;
         let table = txn.open_table(VERTICES)?;
+        let chunks = txn.open_table(blobs::CHUNKS)?;
         let mut out = Vec::new();
         for id in ids {
             if let Some(raw) = table.get(id.0.as_slice())? {
-                out.push(raw.value().to_vec());
+                out.push(vertex_bytes(&chunks, raw.value())?);
             }
         }
         Ok(out)
@@ -343,6 +362,9 @@ fn append_in<'a>(
     let mut vertices = txn.open_table(VERTICES)?;
     let mut order = txn.open_table(VERTEX_ORDER)?;
     let mut txs = txn.open_table(TXS)?;
+    let mut blob_writer = BlobWriter::open(txn)?;
+    // Consecutive submissions, written as one run when another kind of record comes.
+    let mut run: Vec<u8> = Vec::new();
     // Changes to the per-status row counts, applied once at the end.
     let mut delta = [0i64; 3];
     let first_seq = next_key(&log)?;
@@ -353,12 +375,18 @@ fn append_in<'a>(
             .map(|r| TxRow::decode(r.value()))
             .transpose()
     };
-    for (seq, record) in (first_seq..).zip(records) {
+    let mut seq = first_seq;
+    for record in records {
+        if !matches!(record, Record::Submitted(_)) && !run.is_empty() {
+            let blob = blob_writer.put(&std::mem::take(&mut run))?;
+            log.insert(seq, run_record(blob).as_slice())?;
+            seq += 1;
+        }
         let mut bytes = Vec::new();
         match record {
             Record::Submitted(tx) => {
-                bytes.push(TAG_SUBMITTED);
-                bytes.extend_from_slice(&tx.encode());
+                run.extend_from_slice(&(tx.encoded_len() as u32).to_be_bytes());
+                run.extend_from_slice(tx.as_bytes());
                 if row_of(&txs, &tx.id())?.is_none() {
                     delta[0] += 1;
                     let row = TxRow {
@@ -369,13 +397,15 @@ fn append_in<'a>(
                     };
                     txs.insert(tx.id().0.as_slice(), row.encode().as_slice())?;
                 }
+                continue;
             }
             Record::Vertex(v) => {
                 let id = v.id();
                 bytes.push(TAG_VERTEX);
                 bytes.extend_from_slice(&id.0);
                 if vertices.get(id.0.as_slice())?.is_none() {
-                    vertices.insert(id.0.as_slice(), v.encode().as_slice())?;
+                    let blob = blob_writer.put(&v.encode())?;
+                    vertices.insert(id.0.as_slice(), blob.encode().as_slice())?;
                     order.insert(vertex_seq, id.0.as_slice())?;
                     vertex_seq += 1;
                 }
@@ -415,6 +445,7 @@ fn append_in<'a>(
                     // Already decided so: the core reports a late conflicting copy of a
                     // transaction it pruned as a fresh rejection. Keep the first decision.
                     log.insert(seq, bytes.as_slice())?;
+                    seq += 1;
                     continue;
                 }
                 delta[status_code(row.status)] -= i64::from(known.is_some());
@@ -437,6 +468,10 @@ fn append_in<'a>(
             }
         }
         log.insert(seq, bytes.as_slice())?;
+        seq += 1;
+    }
+    if !run.is_empty() {
+        log.insert(seq, run_record(blob_writer.put(&run)?).as_slice())?;
     }
     if delta != [0; 3] {
         let mut counts = txn.open_table(COUNTS)?;
@@ -486,6 +521,43 @@ impl Iterator for LogStream {
         }
         self.buffer.pop_front().map(Ok)
     }
+}
+
+/// The log record of a submitted run stored as `blob`.
+fn run_record(blob: BlobRef) -> Vec<u8> {
+    [&[TAG_SUBMITTED_RUN][..], &blob.encode()].concat()
+}
+
+/// A stored vertex's encoding: inline (databases written before blobs) or in a blob.
+fn vertex_bytes(
+    chunks: &impl ReadableTable<(u64, u32), &'static [u8]>,
+    stored: &[u8],
+) -> Result<Vec<u8>> {
+    match BlobRef::decode(stored) {
+        Some(blob) => blobs::read(chunks, blob),
+        None => Ok(stored.to_vec()),
+    }
+}
+
+/// The transactions of a submitted run, in order.
+fn split_run(mut bytes: &[u8]) -> impl Iterator<Item = Result<&[u8]>> {
+    std::iter::from_fn(move || {
+        if bytes.is_empty() {
+            return None;
+        }
+        let Some((len, rest)) = bytes.split_first_chunk::<4>() else {
+            bytes = &[];
+            return Some(Err(corrupt("submitted run")));
+        };
+        let len = u32::from_be_bytes(*len) as usize;
+        if rest.len() < len {
+            bytes = &[];
+            return Some(Err(corrupt("submitted run")));
+        }
+        let (tx, rest) = rest.split_at(len);
+        bytes = rest;
+        Some(Ok(tx))
+    })
 }
 
 fn decode_tx(bytes: &[u8], limits: &Limits) -> Result<Transaction> {

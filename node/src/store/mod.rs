@@ -4,6 +4,7 @@
 //! so an acknowledged API write survives a crash.
 
 pub mod audit;
+mod blobs;
 pub mod consensus;
 pub mod keys;
 pub mod meta;

@@ -7,14 +7,20 @@ fn vertex(key: &SigningKey, txs: Vec<Transaction>) -> Vertex {
     Vertex::sign(key, 0, 5, vec![], txs, &Limits::default()).unwrap()
 }
 
-#[test]
-fn log_round_trips_and_rows_track_decisions() {
+/// A fresh store with consensus tables (alive as long as the directory), default limits, a
+/// sender key and a vertex author key.
+fn fixture() -> (tempfile::TempDir, Store, Limits, SigningKey, SigningKey) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
     store.init_consensus().unwrap();
-    let limits = Limits::default();
     let sender = SigningKey::generate(MlDsaLevel::MlDsa44).unwrap();
     let author = SigningKey::generate(MlDsaLevel::MlDsa65).unwrap();
+    (dir, store, Limits::default(), sender, author)
+}
+
+#[test]
+fn log_round_trips_and_rows_track_decisions() {
+    let (_dir, store, limits, sender, author) = fixture();
     let tx = Transaction::sign(&sender, 7, b"pay".to_vec(), &limits).unwrap();
     let v = Arc::new(vertex(&author, vec![tx.clone()]));
     let records = [
@@ -153,12 +159,7 @@ fn nonces_are_never_handed_out_twice() {
 
 #[test]
 fn submitted_runs_and_vertex_blobs_replay_in_order() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
-    store.init_consensus().unwrap();
-    let limits = Limits::default();
-    let sender = SigningKey::generate(MlDsaLevel::MlDsa44).unwrap();
-    let author = SigningKey::generate(MlDsaLevel::MlDsa65).unwrap();
+    let (_dir, store, limits, sender, author) = fixture();
     let txs: Vec<Transaction> = (0..5)
         .map(|n| Transaction::sign(&sender, n, vec![n as u8; 3000], &limits).unwrap())
         .collect();
@@ -200,12 +201,7 @@ fn submitted_runs_and_vertex_blobs_replay_in_order() {
 
 #[test]
 fn inline_records_of_older_databases_stay_readable() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
-    store.init_consensus().unwrap();
-    let limits = Limits::default();
-    let sender = SigningKey::generate(MlDsaLevel::MlDsa44).unwrap();
-    let author = SigningKey::generate(MlDsaLevel::MlDsa65).unwrap();
+    let (_dir, store, limits, sender, author) = fixture();
     let tx = Transaction::sign(&sender, 1, b"old".to_vec(), &limits).unwrap();
     let v = vertex(&author, vec![tx.clone()]);
     // What the previous format wrote: the transaction and the vertex inline.

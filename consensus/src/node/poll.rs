@@ -26,7 +26,7 @@ pub(super) struct Poll {
 impl Node {
     /// Starts polling `vertex` unless nothing in its ancestry is undecided.
     pub(super) fn start_poll(&mut self, now: u64, vertex: VertexId, out: &mut Vec<Action>) {
-        if self.polls.contains_key(&vertex) || self.undecided_in(&[vertex]).is_empty() {
+        if self.polls.contains_key(&vertex) || !self.has_undecided(vertex) {
             return;
         }
         let k = self.params.k;
@@ -177,6 +177,27 @@ impl Node {
             }
         }
         list
+    }
+
+    /// Whether some transaction in the unsettled ancestry of `root` is undecided. Stops at the
+    /// first: under load that ancestry holds thousands of transactions, and every vertex a node
+    /// sees asks this before its poll starts.
+    fn has_undecided(&self, root: VertexId) -> bool {
+        let mut seen = IdSet::default();
+        let mut stack = vec![root];
+        while let Some(id) = stack.pop() {
+            let Some(e) = self.dag.entries.get(&id) else {
+                continue;
+            };
+            if e.settled || !seen.insert(id) {
+                continue;
+            }
+            if e.vertex.txs().iter().any(|t| !self.txs.is_decided(&t.id())) {
+                return true;
+            }
+            stack.extend(e.vertex.parents().iter().copied());
+        }
+        false
     }
 
     pub(super) fn undecided_in(&self, roots: &[VertexId]) -> Vec<TxId> {

@@ -34,6 +34,10 @@ pub enum ConsensusError {
     /// A vertex author is not in the validator set.
     #[error("unknown vertex author")]
     UnknownAuthor,
+    /// A vertex author is a validator whose key this node has not learned yet: its vertices
+    /// cannot be verified until then.
+    #[error("vertex author's key not known yet")]
+    AuthorKeyUnknown,
     /// A vertex holds two transactions with the same sender and nonce, or the same one twice.
     #[error("vertex holds conflicting or duplicate transactions")]
     ConflictingTransactions,

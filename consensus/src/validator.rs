@@ -27,10 +27,12 @@ impl fmt::Debug for NodeId {
 /// One member of the validator set.
 #[derive(Clone)]
 pub struct Validator {
-    /// Its id (hash of `key`).
+    /// Its id (hash of its key, whether or not the key is known yet).
     pub id: NodeId,
-    /// Its ML-DSA-65 vertex-signing key.
-    pub key: VerifyingKey,
+    /// Its ML-DSA-65 vertex-signing key; `None` until learned ([`ValidatorSet::learn_key`]).
+    /// Such a member is still sampled by id and weight (a silent one is a "no", as for any
+    /// unreachable peer), but none of its vertices can be verified, so none is accepted.
+    pub key: Option<VerifyingKey>,
     /// Its voting weight (stake); sampling is proportional to it.
     pub weight: u64,
 }
@@ -40,21 +42,43 @@ impl Validator {
     pub fn new(key: VerifyingKey, weight: u64) -> Self {
         Self {
             id: NodeId::of_key(&key),
-            key,
+            key: Some(key),
+            weight,
+        }
+    }
+
+    /// A validator known only by its pinned id: its key is learned later.
+    pub fn awaiting_key(id: NodeId, weight: u64) -> Self {
+        Self {
+            id,
+            key: None,
             weight,
         }
     }
 }
 
-/// The fixed set of validators a node runs consensus with.
+/// The fixed set of validators a node runs consensus with. Membership and weights never
+/// change; keys of members may be learned after the set is built.
 #[derive(Clone)]
 pub struct ValidatorSet {
     members: Vec<Validator>,
     index: HashMap<NodeId, usize>,
+    total_weight: u64,
+}
+
+fn check_key(id: &NodeId, key: &VerifyingKey) -> Result<()> {
+    if key.level() != MlDsaLevel::MlDsa65 {
+        return Err(ConsensusError::InvalidValidators("keys must be ML-DSA-65"));
+    }
+    if *id != NodeId::of_key(key) {
+        return Err(ConsensusError::InvalidValidators("id does not match key"));
+    }
+    Ok(())
 }
 
 impl ValidatorSet {
-    /// Builds the set, rejecting an empty set, duplicates, zero weights and non-ML-DSA-65 keys.
+    /// Builds the set, rejecting an empty set, duplicates, zero weights, non-ML-DSA-65 keys
+    /// and keys that do not hash to their member's id. Members may lack keys.
     pub fn new(members: Vec<Validator>) -> Result<Self> {
         if members.is_empty() {
             return Err(ConsensusError::InvalidValidators("empty"));
@@ -65,11 +89,8 @@ impl ValidatorSet {
             if v.weight == 0 {
                 return Err(ConsensusError::InvalidValidators("zero weight"));
             }
-            if v.key.level() != MlDsaLevel::MlDsa65 {
-                return Err(ConsensusError::InvalidValidators("keys must be ML-DSA-65"));
-            }
-            if v.id != NodeId::of_key(&v.key) {
-                return Err(ConsensusError::InvalidValidators("id does not match key"));
+            if let Some(key) = &v.key {
+                check_key(&v.id, key)?;
             }
             total = total
                 .checked_add(v.weight)
@@ -78,7 +99,63 @@ impl ValidatorSet {
                 return Err(ConsensusError::InvalidValidators("duplicate validator"));
             }
         }
-        Ok(Self { members, index })
+        Ok(Self {
+            members,
+            index,
+            total_weight: total,
+        })
+    }
+
+    /// Records the key of a member that had none. Returns whether it was new; fails if the
+    /// key is not ML-DSA-65 or hashes to no member's id (the hash check is what binds a key
+    /// learned over the network to the pinned id).
+    pub fn learn_key(&mut self, key: VerifyingKey) -> Result<bool> {
+        let id = NodeId::of_key(&key);
+        check_key(&id, &key)?;
+        let i = *self
+            .index
+            .get(&id)
+            .ok_or(ConsensusError::InvalidValidators("key of no member"))?;
+        let member = &mut self.members[i];
+        if member.key.is_some() {
+            return Ok(false);
+        }
+        member.key = Some(key);
+        Ok(true)
+    }
+
+    /// The key of a vertex author: fails for non-members and for members whose key is not
+    /// known yet.
+    pub fn author_key(&self, id: &NodeId) -> Result<&VerifyingKey> {
+        self.get(id)
+            .ok_or(ConsensusError::UnknownAuthor)?
+            .key
+            .as_ref()
+            .ok_or(ConsensusError::AuthorKeyUnknown)
+    }
+
+    /// Members whose key is not known yet, in configuration order.
+    pub fn missing_keys(&self) -> Vec<NodeId> {
+        self.members
+            .iter()
+            .filter(|v| v.key.is_none())
+            .map(|v| v.id)
+            .collect()
+    }
+
+    /// Whether the members with known keys (this node's included) hold a strict majority of
+    /// the weight. A shell learns keys by reaching peers, so below it this node has reached
+    /// less than a majority, and since alpha > k/2 and silent peers count "no" its polls
+    /// would rarely succeed: it had better report itself inactive than take submissions it
+    /// cannot decide (see `docs/cluster.md`).
+    pub fn keyed_majority(&self) -> bool {
+        let keyed: u64 = self
+            .members
+            .iter()
+            .filter(|v| v.key.is_some())
+            .map(|v| v.weight)
+            .sum();
+        keyed > self.total_weight / 2
     }
 
     /// The member with this id.
@@ -196,6 +273,56 @@ mod tests {
             (heavy / (light + heavy) - 8.0 / 9.0).abs() < 0.02,
             "{light} {heavy}"
         );
+    }
+
+    #[test]
+    fn keys_are_learned_later_only_if_they_hash_to_a_member() {
+        let key = |i: u8| {
+            let k = SigningKey::from_seed(MlDsaLevel::MlDsa65, &[i; 32]).unwrap();
+            k.verifying_key().clone()
+        };
+        let mut s = ValidatorSet::new(vec![
+            Validator::new(key(1), 1),
+            Validator::new(key(2), 1),
+            Validator::awaiting_key(NodeId::of_key(&key(3)), 1),
+        ])
+        .unwrap();
+        let third = NodeId::of_key(&key(3));
+        assert_eq!(s.missing_keys(), vec![third]);
+        assert!(s.keyed_majority(), "two of three");
+        assert_eq!(
+            s.author_key(&third).err(),
+            Some(ConsensusError::AuthorKeyUnknown)
+        );
+        let outsider = NodeId::of_key(&key(4));
+        assert_eq!(
+            s.author_key(&outsider).err(),
+            Some(ConsensusError::UnknownAuthor)
+        );
+        assert!(s.learn_key(key(4)).is_err(), "not a member");
+        assert_eq!(s.learn_key(key(3)), Ok(true));
+        assert_eq!(s.learn_key(key(3)), Ok(false));
+        assert!(s.missing_keys().is_empty());
+        assert!(s.author_key(&third).is_ok());
+
+        let lonely = ValidatorSet::new(vec![
+            Validator::new(key(1), 1),
+            Validator::awaiting_key(NodeId::of_key(&key(2)), 1),
+            Validator::awaiting_key(NodeId::of_key(&key(3)), 1),
+        ])
+        .unwrap();
+        assert!(!lonely.keyed_majority());
+        let pair = ValidatorSet::new(vec![
+            Validator::new(key(1), 1),
+            Validator::awaiting_key(NodeId::of_key(&key(2)), 1),
+        ])
+        .unwrap();
+        assert!(!pair.keyed_majority(), "half is not a majority");
+        let wrong = Validator {
+            key: Some(key(2)),
+            ..Validator::awaiting_key(NodeId::of_key(&key(3)), 1)
+        };
+        assert!(ValidatorSet::new(vec![wrong]).is_err(), "key of another id");
     }
 
     #[test]

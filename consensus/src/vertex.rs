@@ -226,10 +226,9 @@ impl Vertex {
     }
 
     /// Checks the author's signature and, if `with_txs`, every transaction's signature.
+    /// Fails with [`ConsensusError::AuthorKeyUnknown`] while the author's key is not known.
     pub fn verify_signatures(&self, validators: &ValidatorSet, with_txs: bool) -> Result<()> {
-        let author = validators
-            .get(&self.author)
-            .ok_or(ConsensusError::UnknownAuthor)?;
+        let key = validators.author_key(&self.author)?;
         let body = header(
             &self.author,
             self.round,
@@ -237,9 +236,7 @@ impl Vertex {
             &self.parents,
             &self.txs,
         );
-        author
-            .key
-            .verify(&body, VERTEX_CONTEXT, &self.signature)
+        key.verify(&body, VERTEX_CONTEXT, &self.signature)
             .map_err(|_| ConsensusError::BadSignature("vertex"))?;
         if with_txs {
             for t in &self.txs {

@@ -1,6 +1,7 @@
 //! Three real `cretoai-node` processes on 127.0.0.1 forming a QR-Avalanche cluster over
 //! post-quantum QUIC: acceptance everywhere, double spends, `kill -9` and restart, loss of
-//! quorum, and an unknown node trying to join. Waits poll with timeouts.
+//! quorum, a fresh cluster whose third node starts late, and an unknown node trying to join.
+//! Waits poll with timeouts.
 
 #[path = "cluster/harness.rs"]
 mod harness;
@@ -134,6 +135,30 @@ fn with_two_of_three_down_nothing_is_accepted_and_nothing_is_lost() {
     }
     cluster.wait_status(&lonely, "accepted", DECIDE);
     cluster.wait_status(&early, "accepted", DECIDE);
+}
+
+#[test]
+fn a_fresh_cluster_runs_on_two_of_three_and_takes_the_third_in_when_it_starts() {
+    let _guard = serial();
+    let mut cluster = Cluster::configure(3);
+    // The third node has never run: nobody knows its key.
+    cluster.nodes[0].start();
+    cluster.nodes[1].start();
+    cluster.wait_active(0);
+    cluster.wait_active(1);
+    let client = Client::new();
+    let early = cluster.nodes[0].submit(&client.tx(0, b"two of three"));
+    cluster.wait_status(&early, "accepted", DECIDE);
+
+    cluster.nodes[2].start();
+    cluster.wait_ready(2);
+    let third = &cluster.nodes[2];
+    cluster.wait(DECIDE, "the late node catches up", || {
+        third.tx_status(&early).as_deref() == Some("accepted")
+    });
+    // Its own vertices count once the others have learned its key.
+    let late = third.submit(&client.tx(1, b"from the late node"));
+    cluster.wait_status(&late, "accepted", DECIDE);
 }
 
 #[test]

@@ -12,7 +12,7 @@ use crate::params::Params;
 use crate::transaction::{Transaction, TxId};
 use crate::validator::{NodeId, SignatureCheck, ValidatorSet};
 use crate::vertex::{Vertex, VertexId};
-use cretoai_crypto::ml_dsa::SigningKey;
+use cretoai_crypto::ml_dsa::{SigningKey, VerifyingKey};
 use poll::Poll;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -24,7 +24,8 @@ use std::sync::Arc;
 pub struct Config {
     /// Snowball parameters and size limits.
     pub params: Params,
-    /// Who votes, with which keys and weights. Must contain this node.
+    /// Who votes, with which keys and weights. Must contain this node; other members' keys
+    /// may be missing and learned later ([`Node::learn_key`]).
     pub validators: ValidatorSet,
     /// Whether the core verifies signatures itself.
     pub signature_check: SignatureCheck,
@@ -140,9 +141,12 @@ impl Node {
                 "this node is not a validator",
             ));
         }
+        let mut validators = config.validators;
+        // Its own key is always known here, whatever the shell knew when building the set.
+        validators.learn_key(key.verifying_key().clone())?;
         Ok(Self {
             params: config.params,
-            validators: config.validators,
+            validators,
             check: config.signature_check,
             sync_interval_ms: config.sync_interval_ms,
             key,
@@ -255,6 +259,19 @@ impl Node {
         let mut out = Vec::new();
         self.submit_into(now, tx, &mut out)?;
         Ok(out)
+    }
+
+    /// Records the key of a validator that was configured without one (the shell learned it
+    /// from the peer), so that its vertices are accepted from now on. Returns whether the key
+    /// was new; fails if it hashes to no member's id. Vertices of that author dropped before
+    /// come again through frontier gossip and fetch retries.
+    pub fn learn_key(&mut self, key: VerifyingKey) -> Result<bool> {
+        self.validators.learn_key(key)
+    }
+
+    /// The validator set as this node knows it (keys learned so far included).
+    pub fn validators(&self) -> &ValidatorSet {
+        &self.validators
     }
 
     /// This node's id.

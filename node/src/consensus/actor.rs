@@ -13,7 +13,7 @@ use actix::prelude::*;
 use cretoai_consensus::{
     Action, Config as CoreConfig, Event, Node, Params, SignatureCheck, Transaction, ValidatorSet,
 };
-use cretoai_crypto::ml_dsa::SigningKey;
+use cretoai_crypto::ml_dsa::{SigningKey, VerifyingKey};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::oneshot;
@@ -33,10 +33,16 @@ pub struct Submit {
 #[rtype(result = "()")]
 pub struct PeerEvent(pub Event);
 
-/// Every validator's key is known: build the core from the persisted log and start.
+/// Enough validator keys are known: build the core from the persisted log and start. Keys
+/// still missing in the set come later as [`LearnKey`].
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct Activate(pub ValidatorSet);
+
+/// A peer's key was learned (and checked against its pinned id) after activation.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct LearnKey(pub VerifyingKey);
 
 /// The actor.
 pub struct ConsensusActor {
@@ -217,6 +223,20 @@ impl Handler<PeerEvent> for ConsensusActor {
         if let Some(core) = self.core.as_mut() {
             self.out.extend(core.handle(now_ms(), msg.0));
             self.schedule_flush(ctx);
+        }
+    }
+}
+
+impl Handler<LearnKey> for ConsensusActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: LearnKey, _: &mut Context<Self>) {
+        // Sent only after `Activate` by the same task, so the core exists unless activation
+        // failed (and the node is stopping).
+        if let Some(core) = self.core.as_mut() {
+            if let Err(e) = core.learn_key(msg.0) {
+                tracing::warn!(error = %e, "peer key refused by the core");
+            }
         }
     }
 }

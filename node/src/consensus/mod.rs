@@ -3,7 +3,8 @@
 //! ([`verifier`]), measured figures ([`stats`]) and the event stream ([`events`]).
 //!
 //! With no peers configured the validator set is this node alone and it finalizes on its own;
-//! with peers, the network layer activates consensus once it knows every peer's key.
+//! with peers, the network layer activates consensus once the peers whose keys it knows hold,
+//! with this node, a majority of the weight, and hands it the other keys as it learns them.
 
 pub mod actor;
 pub mod events;
@@ -19,7 +20,7 @@ use crate::master_key::MasterKey;
 use crate::network::identity::NodeKey;
 use crate::store::Store;
 use actix::{Actor, Addr, Arbiter, Recipient};
-use actor::{Activate, ConsensusActor, PeerEvent, Submit};
+use actor::{Activate, ConsensusActor, LearnKey, PeerEvent, Submit};
 use cretoai_consensus::{Limits, NodeId, Transaction, TxId, Validator, ValidatorSet};
 use cretoai_network::Network;
 use events::EventBus;
@@ -158,9 +159,15 @@ impl ConsensusHandle {
         self.actor.clone().recipient()
     }
 
-    /// Starts consensus with this validator set (cluster mode, once every key is known).
+    /// Starts consensus with this validator set (cluster mode, once a majority is keyed).
     pub fn activate(&self, validators: ValidatorSet) {
         self.actor.do_send(Activate(validators));
+    }
+
+    /// Hands the running core a peer key learned after activation (checked against the
+    /// pinned id by the caller; the core checks it hashes to a member).
+    pub fn learn_key(&self, key: cretoai_crypto::ml_dsa::VerifyingKey) {
+        self.actor.do_send(LearnKey(key));
     }
 
     /// Submits verified transactions; returns once each is durable (or refused).

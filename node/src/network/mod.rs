@@ -1,9 +1,10 @@
 //! The networking actor around `cretoai-network`: it sends the core's messages to peers over
 //! post-quantum QUIC, turns what peers send into core events (after the verification pool has
-//! checked every signature), learns each peer's public key over its pinned connection, and
-//! activates consensus once every validator key is known.
+//! checked every signature), and learns each peer's public key over its pinned connection
+//! ([`keys`]: consensus activates once a majority of the validator weight is keyed).
 
 pub mod identity;
+pub mod keys;
 pub mod wire;
 
 use crate::config::Config;
@@ -12,20 +13,17 @@ use crate::consensus::journal::Outgoing;
 use crate::consensus::ConsensusHandle;
 use crate::error::{NodeError, Result};
 use actix::prelude::*;
-use cretoai_consensus::{Action, Event, NodeId, Validator, ValidatorSet, Vertex};
-use cretoai_crypto::ml_dsa::{MlDsaLevel, VerifyingKey};
+use cretoai_consensus::{Action, ConsensusError, Event, NodeId, Vertex};
 use cretoai_network::{Frame, Inbound, Network, NetworkConfig};
-use std::collections::BTreeMap;
+use keys::SharedValidators;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use wire::{Message, HELLO};
 
 /// How long after a failed query send the peer counts as having answered "no".
 const UNREACHABLE_ANSWER_DELAY: Duration = Duration::from_millis(200);
-/// How often missing peer keys are asked for.
-const HELLO_RETRY: Duration = Duration::from_millis(200);
 
 fn net_id(id: &NodeId) -> cretoai_network::NodeId {
     cretoai_network::NodeId::from_bytes(id.0)
@@ -126,83 +124,11 @@ pub async fn start(consensus: &ConsensusHandle, config: &Config) -> Result<Netwo
     }
     .start();
     consensus.attach_network(net.clone(), actor.recipient());
-    let validators = Arc::new(OnceLock::new());
+    let validators = SharedValidators::from_config(consensus, &net)?;
     actix::spawn(receive(inbound, consensus.clone(), validators.clone()));
-    actix::spawn(learn_keys(net.clone(), consensus.clone(), validators));
+    actix::spawn(keys::learn_keys(net.clone(), consensus.clone(), validators));
     tracing::info!(quic = %net.local_addr(), peers = config.peers.len(), "cluster transport up");
     Ok(net)
-}
-
-/// Asks every peer whose key is not stored yet for it, checks it against the pinned id, stores
-/// it, and activates consensus when the validator set is complete.
-async fn learn_keys(
-    net: Network,
-    consensus: ConsensusHandle,
-    validators: Arc<OnceLock<Arc<ValidatorSet>>>,
-) {
-    let me = consensus
-        .node_key()
-        .signing_key()
-        .map(|k| k.verifying_key().clone());
-    let Ok(me) = me else { return };
-    let mut keys: BTreeMap<NodeId, VerifyingKey> = BTreeMap::new();
-    if let Ok(stored) = consensus.store.peer_keys() {
-        for (id, key) in stored {
-            if let Ok(key) = VerifyingKey::from_bytes(MlDsaLevel::MlDsa65, &key) {
-                keys.insert(NodeId(id), key);
-            }
-        }
-    }
-    loop {
-        let wanted: Vec<NodeId> = net.peers().iter().map(|p| core_id(&p.node_id)).collect();
-        let missing: Vec<NodeId> = wanted
-            .iter()
-            .filter(|id| !keys.contains_key(id))
-            .copied()
-            .collect();
-        if missing.is_empty() {
-            let mut members = vec![Validator::new(me, 1)];
-            members.extend(
-                wanted
-                    .iter()
-                    .filter_map(|id| keys.get(id))
-                    .map(|k| Validator::new(k.clone(), 1)),
-            );
-            match ValidatorSet::new(members) {
-                Ok(set) => {
-                    let _ = validators.set(Arc::new(set.clone()));
-                    consensus.activate(set);
-                    tracing::info!(validators = wanted.len() + 1, "every validator key known");
-                }
-                Err(e) => tracing::error!(error = %e, "validator set refused"),
-            }
-            return;
-        }
-        for peer in missing {
-            let Ok(reply) = net
-                .request(&net_id(&peer), &Frame::new(HELLO, Vec::new()))
-                .await
-            else {
-                continue;
-            };
-            let Ok(key) = VerifyingKey::from_bytes(MlDsaLevel::MlDsa65, &reply.payload) else {
-                continue;
-            };
-            // The connection is pinned to this id already; the hash check binds the key to it.
-            if NodeId::of_key(&key) != peer {
-                tracing::warn!(peer = %hex::encode(peer.0), "peer sent a key that is not its own");
-                continue;
-            }
-            if consensus
-                .store
-                .put_peer_key(&peer.0, key.as_bytes())
-                .is_ok()
-            {
-                keys.insert(peer, key);
-            }
-        }
-        tokio::time::sleep(HELLO_RETRY).await;
-    }
 }
 
 /// Turns inbound frames into core events. Vertices are verified on the pool first, each in its
@@ -210,7 +136,7 @@ async fn learn_keys(
 async fn receive(
     mut inbound: mpsc::Receiver<Inbound>,
     consensus: ConsensusHandle,
-    validators: Arc<OnceLock<Arc<ValidatorSet>>>,
+    validators: SharedValidators,
 ) {
     let own_key = consensus
         .node_key()
@@ -328,19 +254,25 @@ fn verify_then_deliver(
     vertices: Vec<Vertex>,
     from: NodeId,
     consensus: &ConsensusHandle,
-    validators: &Arc<OnceLock<Arc<ValidatorSet>>>,
+    validators: &SharedValidators,
     events: &Recipient<PeerEvent>,
 ) {
-    // Before activation the validator set is unknown; the frontier gossip brings them again.
-    let Some(set) = validators.get().cloned() else {
-        return;
-    };
+    let set = validators.snapshot();
     let verifier = consensus.verifier.clone();
     let stats = consensus.stats.clone();
     let events = events.clone();
     actix::spawn(async move {
         // In order, so that parents reach the core before their children.
         for v in vertices {
+            // Not an offence: the author's key is just not learned yet. Once it is, frontier
+            // gossip and fetch retries bring the vertex again.
+            if matches!(
+                set.author_key(&v.author()),
+                Err(ConsensusError::AuthorKeyUnknown)
+            ) {
+                tracing::debug!(author = %hex::encode(&v.author().0[..4]), "vertex of an author whose key is unknown dropped");
+                continue;
+            }
             let v = Arc::new(v);
             if verifier.vertex(v.clone(), set.clone()).await {
                 events.do_send(PeerEvent(Event::Vertex { from, vertex: v }));

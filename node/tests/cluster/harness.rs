@@ -191,8 +191,8 @@ pub struct Cluster {
 }
 
 impl Cluster {
-    /// Starts `n` nodes and waits until each runs consensus with all its peers connected.
-    pub fn start(n: usize) -> Self {
+    /// Creates `n` fresh nodes, each configured with all the others, none started.
+    pub fn configure(n: usize) -> Self {
         let mut nodes: Vec<NodeProc> = (0..n).map(|_| NodeProc::new()).collect();
         let all: Vec<String> = nodes.iter().map(NodeProc::peer_text).collect();
         for node in &mut nodes {
@@ -202,14 +202,27 @@ impl Cluster {
                 .cloned()
                 .collect();
         }
-        for node in &mut nodes {
+        Cluster { nodes }
+    }
+
+    /// Starts `n` nodes and waits until each runs consensus with all its peers connected.
+    pub fn start(n: usize) -> Self {
+        let mut cluster = Self::configure(n);
+        for node in &mut cluster.nodes {
             node.start();
         }
-        let cluster = Cluster { nodes };
         for i in 0..n {
             cluster.wait_ready(i);
         }
         cluster
+    }
+
+    /// Waits until node `i` runs consensus (whether or not every peer is connected).
+    pub fn wait_active(&self, i: usize) {
+        let node = &self.nodes[i];
+        self.wait(Duration::from_secs(30), "node active", || {
+            node.status()["active"] == true
+        });
     }
 
     /// Waits until node `i` runs consensus and is connected to every peer.

@@ -8,9 +8,10 @@
 //! | `GET /v1/compare` | none | live per-algorithm statistics |
 //! | `GET /v1/mode` | none | current mode, signing alg, accepted algs |
 //! | `GET /v1/anchor` | none | anchoring node, sender key, counters, latency |
-//! | `PUT /v1/admin/mode` | bearer | switch mode |
+//! | `PUT /v1/admin/mode` | bearer | switch mode (persisted before the answer) |
 //! | `POST /v1/admin/keys/rotate` | bearer | rotate one or all keys |
-//! | `GET /healthz` | none | liveness |
+//! | `GET /healthz` | none | liveness: the process serves HTTP |
+//! | `GET /ready` | none | readiness: signing key loaded, engine reachable; 503 `not_ready` if not |
 
 use crate::algorithm::Algorithm;
 use crate::engine::CheckRequest;
@@ -47,6 +48,7 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
                 "/healthz",
                 web::get().to(|| async { HttpResponse::Ok().json(json!({"status": "ok"})) }),
             )
+            .route("/ready", web::get().to(ready))
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(SidecarError::NotFound)
             }));
@@ -163,8 +165,33 @@ async fn set_mode(
     body: web::Json<ModeBody>,
 ) -> Answer {
     require_admin(&req, &state)?;
-    state.set_mode(body.mode);
+    let worker = state.clone();
+    let mode = body.mode;
+    // Recording the mode fsyncs twice: keep that off the I/O threads.
+    web::block(move || worker.set_mode(mode))
+        .await
+        .map_err(|e| SidecarError::ModeStore(format!("mode switch task failed: {e}")))??;
     Ok(mode_answer(&state))
+}
+
+/// 200 once a check would be signed: the current mode's signing key is in the
+/// ring and the engine can be reached. Otherwise 503 `not_ready`, so an
+/// orchestrator keeps traffic away without restarting the process (that is
+/// what `/healthz` is for).
+async fn ready(state: web::Data<AppState>) -> Answer {
+    let alg = state.signing_alg();
+    if state.ring().active(alg).is_none() {
+        return Err(SidecarError::NotReady(format!(
+            "no active {alg} signing key"
+        )));
+    }
+    state.engine.ready().await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "status": "ready",
+        "mode": state.mode(),
+        "signing_alg": alg,
+        "engine": state.engine.name(),
+    })))
 }
 
 #[derive(Deserialize)]

@@ -105,6 +105,12 @@ pub enum SidecarError {
     /// A cryptographic operation failed.
     #[error("crypto error: {0}")]
     Crypto(String),
+    /// The mode file in the data dir is unreadable, corrupt or cannot be written.
+    #[error("mode store error: {0}")]
+    ModeStore(String),
+    /// The sidecar cannot serve checks yet (e.g. the upstream engine is unreachable).
+    #[error("not ready: {0}")]
+    NotReady(String),
 }
 
 impl SidecarError {
@@ -129,6 +135,8 @@ impl SidecarError {
             SidecarError::Config(_) => "config_error",
             SidecarError::KeyStore(_) => "key_store_error",
             SidecarError::Crypto(_) => "crypto_error",
+            SidecarError::ModeStore(_) => "mode_store_error",
+            SidecarError::NotReady(_) => "not_ready",
         }
     }
 }
@@ -148,9 +156,11 @@ impl ResponseError for SidecarError {
             SidecarError::TokenRejected { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             SidecarError::UpstreamError(_) => StatusCode::BAD_GATEWAY,
             SidecarError::UpstreamTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
-            SidecarError::Config(_) | SidecarError::KeyStore(_) | SidecarError::Crypto(_) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            SidecarError::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
+            SidecarError::Config(_)
+            | SidecarError::KeyStore(_)
+            | SidecarError::Crypto(_)
+            | SidecarError::ModeStore(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 

@@ -12,9 +12,9 @@ use crate::jws;
 use crate::key_ring::KeyRing;
 use crate::key_store::{KeyStore, RootToken};
 use crate::measurements::{Measurements, Sizes, Variant};
-use crate::mode::Mode;
+use crate::mode::{self, Mode};
 use crate::verifier::{self, Verified};
-use std::sync::RwLock;
+use std::sync::{Mutex, RwLock};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use zeroize::Zeroizing;
 
@@ -62,6 +62,9 @@ pub struct AppState {
     ring: RwLock<KeyRing>,
     store: KeyStore,
     mode: RwLock<Mode>,
+    /// Serialises switches so the file and the in-memory mode agree, without
+    /// holding `mode` (read on every check) during the fsyncs.
+    mode_switch: Mutex<()>,
     root: RootToken,
 }
 
@@ -78,6 +81,21 @@ impl AppState {
     /// root token's plaintext when it was generated now (to print once).
     pub fn open(config: Config, secrets: Secrets) -> Result<(Self, Option<Zeroizing<String>>)> {
         config.validate()?;
+        // Read before any key is generated: a corrupt mode file stops the
+        // start at once, with nothing else created.
+        let persisted = mode::load_persisted(&config.data_dir)?;
+        let start_mode = match persisted {
+            Some(m) if m != config.mode => {
+                tracing::warn!(
+                    persisted = %m,
+                    configured = %config.mode,
+                    "starting in the mode last switched to through the admin API, not the configured one"
+                );
+                m
+            }
+            Some(m) => m,
+            None => config.mode,
+        };
         let store = KeyStore::open(&config.data_dir, secrets.master_key_hex.as_deref())?;
         let ring = match store.load()? {
             Some(ring) => ring,
@@ -98,7 +116,8 @@ impl AppState {
         let state = AppState {
             stats: Measurements::new(config.stats_window),
             anchor,
-            mode: RwLock::new(config.mode),
+            mode: RwLock::new(start_mode),
+            mode_switch: Mutex::new(()),
             engine,
             ring: RwLock::new(ring),
             store,
@@ -113,10 +132,19 @@ impl AppState {
         *self.mode.read().expect("mode lock")
     }
 
-    /// Switch mode at runtime.
-    pub fn set_mode(&self, mode: Mode) {
+    /// Switch mode at runtime. The mode is recorded in the data dir first,
+    /// so a switch that is answered survives a restart; if that write fails
+    /// the mode in force does not change.
+    pub fn set_mode(&self, mode: Mode) -> Result<()> {
+        // The guard protects no data, so a poisoned lock is still usable.
+        let _switching = self
+            .mode_switch
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        mode::persist(&self.config.data_dir, mode)?;
         *self.mode.write().expect("mode lock") = mode;
         tracing::info!(%mode, "mode switched");
+        Ok(())
     }
 
     /// The algorithm new decisions are signed with.

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{allowed_payment, state, ROOT};
+use common::{allowed_payment, state, state_in, ROOT};
 use serde_json::{json, Value};
 
 fn header_of(token: &str) -> Value {
@@ -274,4 +274,51 @@ async fn bad_requests_get_json_errors() {
     assert_eq!((s, e["error"]["code"].as_str()), (404, Some("not_found")));
     let (s, _) = call!(app, get, "/healthz", None, None::<&str>);
     assert_eq!(s, 200);
+}
+
+#[actix_web::test]
+async fn ready_and_healthz_answer_200_with_the_builtin_engine() {
+    let (_dir, state) = state();
+    let app = app!(state);
+    let (s, r) = call!(app, get, "/ready", None, None::<&str>);
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(
+        (
+            r["status"].as_str(),
+            r["engine"].as_str(),
+            r["signing_alg"].as_str()
+        ),
+        (Some("ready"), Some("cedar"), Some("RS256"))
+    );
+    let (s, h) = call!(app, get, "/healthz", None, None::<&str>);
+    assert_eq!((s, h["status"].as_str()), (200, Some("ok")));
+}
+
+#[actix_web::test]
+async fn a_switch_that_cannot_be_recorded_is_refused_and_not_applied() {
+    let (dir, state) = state();
+    let app = app!(state);
+    let (s, _) = set_mode!(app, "hybrid");
+    assert_eq!(s, 200);
+    drop(app);
+    drop(state);
+    let state = state_in(dir.path(), |_| {});
+    assert_eq!(state.mode().as_str(), "hybrid", "reopening is a restart");
+
+    // A directory where the file goes: the rename fails, as on a full or
+    // read-only disk (permissions alone do not stop a root test runner).
+    std::fs::remove_file(dir.path().join("mode")).unwrap();
+    std::fs::create_dir(dir.path().join("mode")).unwrap();
+    let app = app!(state);
+    let (s, e) = set_mode!(app, "pqc");
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (500, Some("mode_store_error")),
+        "{e}"
+    );
+    let (_, m) = call!(app, get, "/v1/mode", None, None::<&str>);
+    assert_eq!(
+        m["mode"], "hybrid",
+        "an unrecorded switch does not take effect"
+    );
 }

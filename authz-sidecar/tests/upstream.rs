@@ -1,6 +1,7 @@
 //! The `upstream` engine: a fake Creto AuthZ Engine on a real socket. The
 //! sidecar signs its answers, passes the caller's Authorization header on,
-//! and answers 502/504 with nothing signed when the engine fails.
+//! answers 502/504 with nothing signed when the engine fails, and reports
+//! itself not ready while the engine cannot be reached.
 
 mod common;
 
@@ -60,6 +61,13 @@ async fn upstream_answers_are_signed_and_failures_are_not() {
     });
     let app = app!(state);
 
+    let (s, r) = call!(app, get, "/ready", None, None::<&str>);
+    assert_eq!(
+        (s, r["status"].as_str(), r["engine"].as_str()),
+        (200, Some("ready"), Some("upstream")),
+        "{r}"
+    );
+
     let (s, a) = call!(
         app,
         post,
@@ -103,4 +111,33 @@ async fn upstream_answers_are_signed_and_failures_are_not() {
         (502, Some("upstream_error")),
         "{e}"
     );
+    let (s, r) = call!(app, get, "/ready", None, None::<&str>);
+    assert_eq!(
+        (s, r["error"]["code"].as_str()),
+        (503, Some("not_ready")),
+        "{r}"
+    );
+    let message = r["error"]["message"].as_str().unwrap();
+    assert!(message.contains(&addr.to_string()), "{message}");
+    let (s, _) = call!(app, get, "/healthz", None, None::<&str>);
+    assert_eq!(s, 200, "liveness does not depend on the engine");
+}
+
+#[actix_web::test]
+async fn an_engine_that_was_never_there_is_not_ready_within_the_probe_budget() {
+    let closed = common::free_port();
+    let (_dir, state) = state_with(|c| {
+        c.engine.kind = EngineKind::Upstream;
+        c.engine.upstream_url = Some(format!("http://{closed}"));
+        c.engine.upstream_timeout_ms = 5000;
+    });
+    let app = app!(state);
+    let t = std::time::Instant::now();
+    let (s, r) = call!(app, get, "/ready", None, None::<&str>);
+    assert_eq!(
+        (s, r["error"]["code"].as_str()),
+        (503, Some("not_ready")),
+        "{r}"
+    );
+    assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
 }

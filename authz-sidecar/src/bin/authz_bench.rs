@@ -86,7 +86,9 @@ fn in_process(state: &AppState, iterations: usize) -> Vec<(String, Percentiles)>
         percentiles(bare).expect("iterations > 0"),
     ));
     for mode in Mode::ALL {
-        state.set_mode(mode);
+        state
+            .set_mode(mode)
+            .expect("records the mode in the data dir");
         let samples: Vec<f64> = (0..iterations)
             .map(|_| {
                 let t = Instant::now();
@@ -235,7 +237,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let mut pqc_p95 = 0.0;
     for mode in Mode::ALL {
-        state.set_mode(mode);
+        state
+            .set_mode(mode)
+            .expect("records the mode in the data dir");
         let (rate, p, errs) = load(addr, "/v1/authorization/check", args.clients, args.seconds);
         println!(
             "| sidecar, {mode} ({}) | {rate:.0} | {:.2} | {:.2} | {errs} |",

@@ -117,6 +117,16 @@ impl Engine {
         }
     }
 
+    /// Whether the engine can decide now: Cedar always can once built; an
+    /// upstream engine must accept a connection (bounded, see
+    /// [`upstream::UpstreamEngine::probe`]).
+    pub async fn ready(&self) -> Result<()> {
+        match self {
+            Engine::Cedar(_) => Ok(()),
+            Engine::Upstream(e) => e.probe().await,
+        }
+    }
+
     /// A short name for logs and answers.
     pub fn name(&self) -> &'static str {
         match self {

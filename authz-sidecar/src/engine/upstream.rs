@@ -10,6 +10,10 @@ use std::time::Duration;
 /// Largest upstream answer read.
 const MAX_ANSWER_BYTES: usize = 256 * 1024;
 
+/// Longest a readiness probe waits, well inside an orchestrator's health-check
+/// timeout (3 s in docker-compose.yml) even when `upstream_timeout_ms` is long.
+const PROBE_TIMEOUT: Duration = Duration::from_millis(500);
+
 /// An upstream engine at a base URL.
 pub struct UpstreamEngine {
     url: String,
@@ -22,6 +26,33 @@ impl UpstreamEngine {
         UpstreamEngine {
             url: format!("{}/v1/authorization/check", base_url.trim_end_matches('/')),
             timeout: Duration::from_millis(timeout_ms),
+        }
+    }
+
+    /// Whether the engine accepts connections. Only a TCP connect: a check
+    /// would need a request the engine may log, bill or refuse, and the engine
+    /// API has no health route the sidecar can rely on.
+    pub async fn probe(&self) -> Result<()> {
+        let uri: awc::http::Uri = self.url.parse().map_err(|e| {
+            SidecarError::NotReady(format!("upstream URL {} is invalid: {e}", self.url))
+        })?;
+        let host = uri.host().ok_or_else(|| {
+            SidecarError::NotReady(format!("upstream URL {} has no host", self.url))
+        })?;
+        let https = uri.scheme_str() == Some("https");
+        let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
+        // IPv6 literals keep their brackets in `host()`, as "host:port" needs.
+        let target = format!("{host}:{port}");
+        let budget = PROBE_TIMEOUT.min(self.timeout);
+        match tokio::time::timeout(budget, tokio::net::TcpStream::connect(&target)).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(SidecarError::NotReady(format!(
+                "upstream engine {target} unreachable: {e}"
+            ))),
+            Err(_) => Err(SidecarError::NotReady(format!(
+                "upstream engine {target} did not accept a connection within {} ms",
+                budget.as_millis()
+            ))),
         }
     }
 

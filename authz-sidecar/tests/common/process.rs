@@ -58,10 +58,9 @@ pub fn spawn_ready(
     );
 }
 
-/// The sidecar binary on `addr` over `data_dir`, with `env` added to a
-/// clean sidecar environment (no root token, master key or anchoring).
-pub fn start_sidecar(data_dir: &Path, addr: SocketAddr, env: &[(&str, &str)]) -> Process {
-    let log = data_dir.with_extension(format!("log-{}", addr.port()));
+/// The sidecar binary's command line for `addr` over `data_dir`, with `env`
+/// added to a clean sidecar environment (no root token, master key or anchoring).
+fn sidecar_command(data_dir: &Path, addr: SocketAddr, env: &[(&str, &str)]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_cretoai-authz-sidecar"));
     command
         .args(["--listen", &addr.to_string(), "--data-dir"])
@@ -70,6 +69,7 @@ pub fn start_sidecar(data_dir: &Path, addr: SocketAddr, env: &[(&str, &str)]) ->
         "CRETOAI_ROOT_TOKEN",
         "CRETOAI_MASTER_KEY",
         "CRETOAI_AUTHZ_CONFIG",
+        "CRETOAI_AUTHZ_MODE",
         "CRETOAI_AUTHZ_ANCHOR_NODE_URL",
         "CRETOAI_AUTHZ_ANCHOR_TOKEN",
         "CRETOAI_AUTHZ_ANCHOR_ENABLED",
@@ -77,5 +77,36 @@ pub fn start_sidecar(data_dir: &Path, addr: SocketAddr, env: &[(&str, &str)]) ->
         command.env_remove(var);
     }
     command.envs(env.iter().copied());
-    spawn_ready(command, addr, "/healthz", &log)
+    command
+}
+
+/// The sidecar binary on `addr` over `data_dir`, started with `env` and
+/// ready to serve.
+pub fn start_sidecar(data_dir: &Path, addr: SocketAddr, env: &[(&str, &str)]) -> Process {
+    let log = data_dir.with_extension(format!("log-{}", addr.port()));
+    spawn_ready(sidecar_command(data_dir, addr, env), addr, "/healthz", &log)
+}
+
+/// Run the sidecar binary, expecting it to exit on its own within a minute;
+/// returns its exit status and stderr. Panics (killing it) if it keeps running.
+pub fn run_sidecar_to_exit(
+    data_dir: &Path,
+    addr: SocketAddr,
+    env: &[(&str, &str)],
+) -> (std::process::ExitStatus, String) {
+    let log = data_dir.with_extension(format!("log-{}", addr.port()));
+    let child = sidecar_command(data_dir, addr, env)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut process = Process { child, log };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if let Some(status) = process.child.try_wait().unwrap() {
+            return (status, process.log_text());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("the sidecar kept running: {}", process.log_text());
 }

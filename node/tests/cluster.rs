@@ -149,6 +149,27 @@ fn a_fresh_cluster_runs_on_two_of_three_and_takes_the_third_in_when_it_starts() 
     let client = Client::new();
     let early = cluster.nodes[0].submit(&client.tx(0, b"two of three"));
     cluster.wait_status(&early, "accepted", DECIDE);
+    // What node `from`'s status says of whether it knows node `of`'s key.
+    fn key_known(cluster: &Cluster, from: usize, of: usize) -> Option<bool> {
+        let id = cluster.nodes[of].peer_text();
+        let s = cluster.nodes[from].status();
+        s["peers"].as_array().and_then(|peers| {
+            peers
+                .iter()
+                .find(|p| id.starts_with(p["node_id"].as_str().unwrap_or("?")))
+                .and_then(|p| p["key_known"].as_bool())
+        })
+    }
+    assert_eq!(
+        key_known(&cluster, 0, 1),
+        Some(true),
+        "node 0 learned node 1's key"
+    );
+    assert_eq!(
+        key_known(&cluster, 0, 2),
+        Some(false),
+        "nobody knows the absent node's key"
+    );
 
     cluster.nodes[2].start();
     cluster.wait_ready(2);
@@ -159,6 +180,11 @@ fn a_fresh_cluster_runs_on_two_of_three_and_takes_the_third_in_when_it_starts() 
     // Its own vertices count once the others have learned its key.
     let late = third.submit(&client.tx(1, b"from the late node"));
     cluster.wait_status(&late, "accepted", DECIDE);
+    assert_eq!(
+        key_known(&cluster, 0, 2),
+        Some(true),
+        "its key is known once it is reached"
+    );
 }
 
 #[test]

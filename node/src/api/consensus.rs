@@ -123,6 +123,10 @@ pub struct PeerInfo {
     pub key_exchange_group: Option<String>,
     /// Failed dials since the last success.
     pub failed_attempts: u32,
+    /// Whether this node knows the peer's vertex key (learned over the pinned connection). Until
+    /// it does, that peer's vertices are not accepted; a fresh cluster starts once a majority of
+    /// the validators' keys is known.
+    pub key_known: bool,
 }
 
 /// Transaction counts at this node.
@@ -456,9 +460,16 @@ pub async fn status(
     auth.require(Need::any("consensus", "read"))?;
     let c = &state.consensus;
     let store = c.store.clone();
-    let (vertices, counts) = web::block(move || store.consensus_counts())
-        .await
-        .map_err(|_| NodeError::Unavailable("blocking pool"))??;
+    let ((vertices, counts), keyed) = web::block(move || {
+        let keyed: Vec<String> = store
+            .peer_keys()?
+            .into_iter()
+            .map(|(id, _)| hex::encode(id))
+            .collect();
+        Ok::<_, NodeError>((store.consensus_counts()?, keyed))
+    })
+    .await
+    .map_err(|_| NodeError::Unavailable("blocking pool"))??;
     let view = c.view();
     let window = c.stats.window(now_ms());
     let peers = c.network().map(|n| n.peers()).unwrap_or_default();
@@ -482,6 +493,7 @@ pub async fn status(
                 rtt_ms: p.rtt.map(|d| d.as_secs_f64() * 1000.0),
                 key_exchange_group: p.key_exchange_group,
                 failed_attempts: p.failed_attempts,
+                key_known: keyed.contains(&p.node_id.to_string()),
             })
             .collect(),
         window_seconds: crate::consensus::stats::WINDOW_MS / 1000,

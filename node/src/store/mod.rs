@@ -9,6 +9,7 @@ pub mod consensus;
 pub mod keys;
 pub mod meta;
 pub mod tokens;
+mod tx_row;
 pub mod vault;
 
 use crate::error::{NodeError, Result};

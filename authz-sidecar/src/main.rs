@@ -25,15 +25,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let config = Config::load(Flags::parse())?;
     eprintln!("cretoai-authz-sidecar configuration:\n{}", config.display());
     let listen = config.listen;
-    let configured = config.mode;
     let (state, new_token) = AppState::open(config, Secrets::from_env())?;
-    if state.mode() != configured {
-        // The printout above shows the configured mode; a switch made at runtime persists.
-        eprintln!(
-            "mode in use: {} (a persisted switch overrides the configured {configured})",
-            state.mode()
-        );
-    }
     if let Some(token) = new_token {
         // Printed once, on the run that created it; only its hash is stored.
         eprintln!("generated admin token (shown only now): {}", token.as_str());

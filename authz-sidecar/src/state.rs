@@ -83,19 +83,15 @@ impl AppState {
         config.validate()?;
         // Read before any key is generated: a corrupt mode file stops the
         // start at once, with nothing else created.
-        let persisted = mode::load_persisted(&config.data_dir)?;
-        let start_mode = match persisted {
-            Some(m) if m != config.mode => {
-                tracing::warn!(
-                    persisted = %m,
-                    configured = %config.mode,
-                    "starting in the mode last switched to through the admin API, not the configured one"
-                );
-                m
-            }
-            Some(m) => m,
-            None => config.mode,
-        };
+        let start_mode = mode::load_persisted(&config.data_dir)?.unwrap_or(config.mode);
+        if start_mode != config.mode {
+            // The configuration printed at start names the configured mode.
+            tracing::warn!(
+                persisted = %start_mode,
+                configured = %config.mode,
+                "starting in the mode last switched to through the admin API, not the configured one"
+            );
+        }
         let store = KeyStore::open(&config.data_dir, secrets.master_key_hex.as_deref())?;
         let ring = match store.load()? {
             Some(ring) => ring,

@@ -269,11 +269,6 @@ impl Node {
         self.validators.learn_key(key)
     }
 
-    /// The validator set as this node knows it (keys learned so far included).
-    pub fn validators(&self) -> &ValidatorSet {
-        &self.validators
-    }
-
     /// This node's id.
     pub fn id(&self) -> NodeId {
         self.me

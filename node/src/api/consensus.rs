@@ -460,16 +460,10 @@ pub async fn status(
     auth.require(Need::any("consensus", "read"))?;
     let c = &state.consensus;
     let store = c.store.clone();
-    let ((vertices, counts), keyed) = web::block(move || {
-        let keyed: Vec<String> = store
-            .peer_keys()?
-            .into_iter()
-            .map(|(id, _)| hex::encode(id))
-            .collect();
-        Ok::<_, NodeError>((store.consensus_counts()?, keyed))
-    })
-    .await
-    .map_err(|_| NodeError::Unavailable("blocking pool"))??;
+    let (vertices, counts) = web::block(move || store.consensus_counts())
+        .await
+        .map_err(|_| NodeError::Unavailable("blocking pool"))??;
+    let validators = c.validators();
     let view = c.view();
     let window = c.stats.window(now_ms());
     let peers = c.network().map(|n| n.peers()).unwrap_or_default();
@@ -493,7 +487,10 @@ pub async fn status(
                 rtt_ms: p.rtt.map(|d| d.as_secs_f64() * 1000.0),
                 key_exchange_group: p.key_exchange_group,
                 failed_attempts: p.failed_attempts,
-                key_known: keyed.contains(&p.node_id.to_string()),
+                key_known: validators.as_ref().is_some_and(|v| {
+                    v.author_key(&cretoai_consensus::NodeId(*p.node_id.as_bytes()))
+                        .is_ok()
+                }),
             })
             .collect(),
         window_seconds: crate::consensus::stats::WINDOW_MS / 1000,

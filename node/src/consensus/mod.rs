@@ -18,6 +18,7 @@ use crate::crypto_pool::CryptoPool;
 use crate::error::{NodeError, Result};
 use crate::master_key::MasterKey;
 use crate::network::identity::NodeKey;
+use crate::network::keys::SharedValidators;
 use crate::store::Store;
 use actix::{Actor, Addr, Arbiter, Recipient};
 use actor::{Activate, ConsensusActor, LearnKey, PeerEvent, Submit};
@@ -69,6 +70,7 @@ pub struct ConsensusHandle {
     node_key: Arc<NodeKey>,
     node_id: NodeId,
     network: Arc<OnceLock<Network>>,
+    validators: Arc<OnceLock<SharedValidators>>,
 }
 
 impl ConsensusHandle {
@@ -125,6 +127,7 @@ impl ConsensusHandle {
             node_key: Arc::new(node_key),
             node_id,
             network: Arc::new(OnceLock::new()),
+            validators: Arc::new(OnceLock::new()),
         })
     }
 
@@ -148,10 +151,22 @@ impl ConsensusHandle {
         self.network.get()
     }
 
-    /// Connects the network layer: where the journal sends, and the transport for status.
-    pub fn attach_network(&self, network: Network, outgoing: Recipient<Outgoing>) {
+    /// The validator set as the network layer knows it (cluster mode): whose keys are known.
+    pub fn validators(&self) -> Option<Arc<ValidatorSet>> {
+        self.validators.get().map(SharedValidators::snapshot)
+    }
+
+    /// Connects the network layer: where the journal sends, the transport and the validator
+    /// set for status.
+    pub fn attach_network(
+        &self,
+        network: Network,
+        outgoing: Recipient<Outgoing>,
+        validators: SharedValidators,
+    ) {
         let _ = self.network.set(network);
         let _ = self.journal_network.set(outgoing);
+        let _ = self.validators.set(validators);
     }
 
     /// Where peer events go.

@@ -39,11 +39,9 @@ impl SharedValidators {
         );
         let mut set = ValidatorSet::new(members)
             .map_err(|e| NodeError::Config(format!("validator set: {e}")))?;
-        for (id, key) in consensus.store.peer_keys()? {
-            let Ok(key) = VerifyingKey::from_bytes(MlDsaLevel::MlDsa65, &key) else {
-                continue;
-            };
-            if NodeId::of_key(&key) == NodeId(id) {
+        for (_, key) in consensus.store.peer_keys()? {
+            // `learn_key` binds the key to the member its hash names, or refuses it.
+            if let Ok(key) = VerifyingKey::from_bytes(MlDsaLevel::MlDsa65, &key) {
                 let _ = set.learn_key(key);
             }
         }
@@ -69,21 +67,20 @@ pub async fn learn_keys(net: Network, consensus: ConsensusHandle, validators: Sh
     let mut active = false;
     loop {
         let set = validators.snapshot();
+        let missing = set.missing_keys();
         // Waiting for a majority rather than for every key: a peer that is down must not block
         // the others, while a node that reached too few peers (isolated, or a stranger whose
         // dials are refused) stays inactive and answers 503 instead of taking work it cannot
         // decide.
         if !active && set.keyed_majority() {
             active = true;
-            let missing = set.missing_keys().len();
             consensus.activate(ValidatorSet::clone(&set));
             tracing::info!(
                 validators = set.len(),
-                missing_keys = missing,
+                missing_keys = missing.len(),
                 "consensus activated"
             );
         }
-        let missing = set.missing_keys();
         if missing.is_empty() {
             tracing::info!(validators = set.len(), "every validator key known");
             return;

@@ -123,8 +123,8 @@ pub async fn start(consensus: &ConsensusHandle, config: &Config) -> Result<Netwo
         consensus: consensus.peer_events(),
     }
     .start();
-    consensus.attach_network(net.clone(), actor.recipient());
     let validators = SharedValidators::from_config(consensus, &net)?;
+    consensus.attach_network(net.clone(), actor.recipient(), validators.clone());
     actix::spawn(receive(inbound, consensus.clone(), validators.clone()));
     actix::spawn(keys::learn_keys(net.clone(), consensus.clone(), validators));
     tracing::info!(quic = %net.local_addr(), peers = config.peers.len(), "cluster transport up");

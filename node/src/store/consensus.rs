@@ -322,10 +322,8 @@ fn append_in<'a>(
     };
     let mut seq = first_seq;
     for record in records {
-        if !matches!(record, Record::Submitted(_)) && !run.is_empty() {
-            let blob = blob_writer.put(&std::mem::take(&mut run))?;
-            log.insert(seq, run_record(blob).as_slice())?;
-            seq += 1;
+        if !matches!(record, Record::Submitted(_)) {
+            seq += flush_run(&mut log, &mut blob_writer, &mut run, seq)?;
         }
         let mut bytes = Vec::new();
         match record {
@@ -415,9 +413,7 @@ fn append_in<'a>(
         log.insert(seq, bytes.as_slice())?;
         seq += 1;
     }
-    if !run.is_empty() {
-        log.insert(seq, run_record(blob_writer.put(&run)?).as_slice())?;
-    }
+    flush_run(&mut log, &mut blob_writer, &mut run, seq)?;
     if delta != [0; 3] {
         let mut counts = txn.open_table(COUNTS)?;
         for (code, d) in (0u8..).zip(delta) {
@@ -459,9 +455,21 @@ impl Iterator for LogStream {
     }
 }
 
-/// The log record of a submitted run stored as `blob`.
-fn run_record(blob: BlobRef) -> Vec<u8> {
-    [&[TAG_SUBMITTED_RUN][..], &blob.encode()].concat()
+/// Writes the submitted run gathered so far (if any) as a blob and its log record at `seq`;
+/// returns how many log records it wrote.
+fn flush_run(
+    log: &mut redb::Table<'_, u64, &'static [u8]>,
+    blobs: &mut BlobWriter<'_>,
+    run: &mut Vec<u8>,
+    seq: u64,
+) -> Result<u64> {
+    if run.is_empty() {
+        return Ok(0);
+    }
+    let blob = blobs.put(&std::mem::take(run))?;
+    let record = [&[TAG_SUBMITTED_RUN][..], &blob.encode()].concat();
+    log.insert(seq, record.as_slice())?;
+    Ok(1)
 }
 
 /// A stored vertex's encoding: inline (databases written before blobs) or in a blob.

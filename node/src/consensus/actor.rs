@@ -95,7 +95,7 @@ impl ConsensusActor {
         let mut replayed = 0usize;
         let records = self
             .store
-            .consensus_log_stream(&self.params.limits)
+            .consensus_replay(&self.params.limits)
             .map_while(|r| match r {
                 Ok(record) => {
                     replayed += 1;

@@ -7,28 +7,27 @@
 //! either fully on disk or not at all.
 
 use super::blobs::{self, BlobRef, BlobWriter};
+use super::pending::{first_sight, Changes, PendingTxs};
 use super::tx_row::status_code;
 pub use super::tx_row::TxRow;
 use super::Store;
 use crate::error::{NodeError, Result};
-use cretoai_consensus::{
-    Equivocation, Limits, Record, Transaction, TxId, TxStatus, Vertex, VertexId,
-};
+use cretoai_consensus::{Limits, Record, TxId, TxStatus, Vertex, VertexId};
 use redb::{
     ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction,
 };
-use std::sync::Arc;
 
 /// `seq -> record`: the core's log, in the order it asked to persist.
-const LOG: TableDefinition<'static, u64, &'static [u8]> = TableDefinition::new("consensus_log");
+pub(super) const LOG: TableDefinition<'static, u64, &'static [u8]> =
+    TableDefinition::new("consensus_log");
 /// `vertex id -> canonical vertex bytes`.
-const VERTICES: TableDefinition<'static, &'static [u8], &'static [u8]> =
+pub(super) const VERTICES: TableDefinition<'static, &'static [u8], &'static [u8]> =
     TableDefinition::new("consensus_vertices");
 /// `seq -> vertex id`: the order vertices joined this node's DAG (the listing cursor).
 const VERTEX_ORDER: TableDefinition<'static, u64, &'static [u8]> =
     TableDefinition::new("consensus_vertex_order");
 /// `tx id -> status row`.
-const TXS: TableDefinition<'static, &'static [u8], &'static [u8]> =
+pub(super) const TXS: TableDefinition<'static, &'static [u8], &'static [u8]> =
     TableDefinition::new("consensus_txs");
 /// `node id -> ML-DSA-65 public key` of peers, learned over pinned connections.
 const PEER_KEYS: TableDefinition<'static, &'static [u8], &'static [u8]> =
@@ -39,17 +38,13 @@ const NONCES: TableDefinition<'static, &'static str, u64> =
 /// `status code -> number of transaction rows with that status` (0 pending, 1 accepted,
 /// 2 rejected), kept with every commit so the status endpoint never scans `consensus_txs`.
 const COUNTS: TableDefinition<'static, u8, u64> = TableDefinition::new("consensus_counts");
-/// Log records decoded per read transaction while streaming the log (a vertex record can be
-/// over a megabyte, so the replay holds only a few at a time).
-const LOG_CHUNK: usize = 32;
-
-const TAG_SUBMITTED: u8 = 1;
-const TAG_VERTEX: u8 = 2;
-const TAG_POLL: u8 = 3;
-const TAG_STATUS: u8 = 4;
-const TAG_EQUIVOCATION: u8 = 5;
+pub(super) const TAG_SUBMITTED: u8 = 1;
+pub(super) const TAG_VERTEX: u8 = 2;
+pub(super) const TAG_POLL: u8 = 3;
+pub(super) const TAG_STATUS: u8 = 4;
+pub(super) const TAG_EQUIVOCATION: u8 = 5;
 /// A run of consecutive `Submitted` records in one blob: `(u32 length, transaction)*`.
-const TAG_SUBMITTED_RUN: u8 = 6;
+pub(super) const TAG_SUBMITTED_RUN: u8 = 6;
 
 /// A decision that a commit wrote, with the finality it measured.
 #[derive(Debug, Clone, Copy)]
@@ -122,75 +117,17 @@ impl Store {
         now_ms: u64,
     ) -> Result<Vec<Decision>> {
         let txn = self.db.begin_write()?;
-        let decisions = append_in(&txn, records, now_ms)?;
+        let (decisions, changes) = append_in(&txn, records, now_ms, &self.pending)?;
         txn.commit()?;
+        self.pending.apply(changes);
         Ok(decisions)
     }
 
-    /// Every logged record, in order, ready for `Node::restore`.
-    pub fn consensus_log(&self, limits: &Limits) -> Result<Vec<Record>> {
-        self.consensus_log_stream(limits).collect()
-    }
-
-    /// The log as a stream, read a few records at a time, so that replaying a long history
-    /// never holds it all in memory (the core prunes as it replays).
-    pub fn consensus_log_stream(&self, limits: &Limits) -> LogStream {
-        LogStream {
-            store: self.clone(),
-            limits: *limits,
-            next: 1,
-            buffer: std::collections::VecDeque::new(),
-            done: false,
-        }
-    }
-
-    /// Up to [`LOG_CHUNK`] records from sequence number `from` on, and the next number.
-    fn log_chunk(&self, from: u64, limits: &Limits) -> Result<(Vec<Record>, u64)> {
-        let txn = self.db.begin_read()?;
-        let log = txn.open_table(LOG)?;
-        let vertices = txn.open_table(VERTICES)?;
-        let chunks = txn.open_table(blobs::CHUNKS)?;
-        let mut out = Vec::new();
-        let mut next = from;
-        for entry in log.range(from..)?.take(LOG_CHUNK) {
-            let (seq, value) = entry?;
-            next = seq.value() + 1;
-            let bytes = value.value();
-            let (&tag, body) = bytes.split_first().ok_or_else(|| corrupt("log record"))?;
-            let record = match tag {
-                TAG_SUBMITTED => Record::Submitted(decode_tx(body, limits)?),
-                TAG_SUBMITTED_RUN => {
-                    let run = BlobRef::decode(body).ok_or_else(|| corrupt("submitted run"))?;
-                    let bytes = blobs::read(&chunks, run)?;
-                    for tx in split_run(&bytes) {
-                        out.push(Record::Submitted(decode_tx(tx?, limits)?));
-                    }
-                    continue;
-                }
-                TAG_VERTEX => {
-                    let raw = vertices
-                        .get(body)?
-                        .ok_or_else(|| corrupt("vertex reference"))?;
-                    let bytes = vertex_bytes(&chunks, raw.value())?;
-                    Record::Vertex(Arc::new(decode_vertex(&bytes, limits)?))
-                }
-                TAG_POLL if body.len() == 36 => Record::PollResult {
-                    vertex: VertexId(id32(body)),
-                    yes: u32::from_be_bytes(body[32..36].try_into().unwrap_or_default()),
-                },
-                TAG_STATUS => continue,
-                TAG_EQUIVOCATION => {
-                    Record::Equivocation(Arc::new(decode_equivocation(body, limits)?))
-                }
-                _ => return Err(corrupt("log record")),
-            };
-            out.push(record);
-        }
-        Ok((out, next))
-    }
-
-    /// A transaction's row.
+    /// A transaction's row: from the index while it is undecided, from the table after.
     pub fn consensus_tx(&self, id: &TxId) -> Result<Option<TxRow>> {
+        if let Some(row) = self.pending.get(id) {
+            return Ok(Some(row));
+        }
         let txn = self.db.begin_read()?;
         let table = txn.open_table(TXS)?;
         let row = table.get(id.0.as_slice())?;
@@ -248,13 +185,13 @@ impl Store {
     }
 
     /// Counts of stored vertices and transactions by status (status endpoint). Constant time:
-    /// both come from counters kept by the commits.
+    /// decided ones come from counters kept by the commits, undecided ones from the index.
     pub fn consensus_counts(&self) -> Result<(u64, [u64; 3])> {
         let txn = self.db.begin_read()?;
         let vertices = txn.open_table(VERTEX_ORDER)?.len()?;
         let counts = txn.open_table(COUNTS)?;
-        let mut by_status = [0u64; 3];
-        for (code, slot) in (0u8..).zip(by_status.iter_mut()) {
+        let mut by_status = [self.pending.len() as u64, 0, 0];
+        for (code, slot) in (1u8..).zip(by_status.iter_mut().skip(1)) {
             *slot = counts.get(code)?.map_or(0, |v| v.value());
         }
         Ok((vertices, by_status))
@@ -302,7 +239,8 @@ fn append_in<'a>(
     txn: &WriteTransaction,
     records: impl IntoIterator<Item = &'a Record>,
     now_ms: u64,
-) -> Result<Vec<Decision>> {
+    pending: &PendingTxs,
+) -> Result<(Vec<Decision>, Changes)> {
     let mut log = txn.open_table(LOG)?;
     let mut vertices = txn.open_table(VERTICES)?;
     let mut order = txn.open_table(VERTEX_ORDER)?;
@@ -310,35 +248,24 @@ fn append_in<'a>(
     let mut blob_writer = BlobWriter::open(txn)?;
     // Consecutive submissions, written as one run when another kind of record comes.
     let mut run: Vec<u8> = Vec::new();
-    // Changes to the per-status row counts, applied once at the end.
+    // Changes to the per-status counts of decided rows, applied once at the end.
     let mut delta = [0i64; 3];
-    let first_seq = next_key(&log)?;
     let mut vertex_seq = next_key(&order)?;
     let mut decisions = Vec::new();
-    let row_of = |txs: &redb::Table<'_, &'static [u8], &'static [u8]>, id: &TxId| {
-        txs.get(id.0.as_slice())?
-            .map(|r| TxRow::decode(r.value()))
-            .transpose()
-    };
-    let mut seq = first_seq;
+    let mut changes = Changes::default();
+    let stamp = now_ms.to_be_bytes();
+    let mut seq = next_key(&log)?;
     for record in records {
         if !matches!(record, Record::Submitted(_)) {
-            seq += flush_run(&mut log, &mut blob_writer, &mut run, seq)?;
+            seq += flush_run(&mut log, &mut blob_writer, &mut run, seq, now_ms)?;
         }
         let mut bytes = Vec::new();
         match record {
             Record::Submitted(tx) => {
                 run.extend_from_slice(&(tx.encoded_len() as u32).to_be_bytes());
                 run.extend_from_slice(tx.as_bytes());
-                if row_of(&txs, &tx.id())?.is_none() {
-                    delta[0] += 1;
-                    let row = TxRow {
-                        status: TxStatus::Pending,
-                        vertex: None,
-                        submitted_at: now_ms,
-                        decided_at: None,
-                    };
-                    txs.insert(tx.id().0.as_slice(), row.encode().as_slice())?;
+                if current_row(&changes, pending, &txs, &tx.id())?.is_none() {
+                    changes.keep(tx.id(), first_sight(now_ms, None));
                 }
                 continue;
             }
@@ -346,6 +273,7 @@ fn append_in<'a>(
                 let id = v.id();
                 bytes.push(TAG_VERTEX);
                 bytes.extend_from_slice(&id.0);
+                bytes.extend_from_slice(&stamp);
                 if vertices.get(id.0.as_slice())?.is_none() {
                     let blob = blob_writer.put(&v.encode())?;
                     vertices.insert(id.0.as_slice(), blob.encode().as_slice())?;
@@ -353,19 +281,18 @@ fn append_in<'a>(
                     vertex_seq += 1;
                 }
                 for tx in v.txs() {
-                    let known = row_of(&txs, &tx.id())?;
-                    if known.is_none() {
-                        delta[0] += 1;
-                    }
-                    let mut row = known.unwrap_or(TxRow {
-                        status: TxStatus::Pending,
-                        vertex: None,
-                        submitted_at: now_ms,
-                        decided_at: None,
-                    });
-                    if row.vertex.is_none() {
-                        row.vertex = Some(id);
-                        txs.insert(tx.id().0.as_slice(), row.encode().as_slice())?;
+                    match current_row(&changes, pending, &txs, &tx.id())? {
+                        None => changes.keep(tx.id(), first_sight(now_ms, Some(id))),
+                        Some(row) if row.status == TxStatus::Pending && row.vertex.is_none() => {
+                            changes.keep(
+                                tx.id(),
+                                TxRow {
+                                    vertex: Some(id),
+                                    ..row
+                                },
+                            );
+                        }
+                        Some(_) => {}
                     }
                 }
             }
@@ -377,25 +304,23 @@ fn append_in<'a>(
             Record::Status { tx, status } => {
                 bytes.push(TAG_STATUS);
                 bytes.extend_from_slice(&tx.0);
-                let known = row_of(&txs, tx)?;
-                let mut row = known.unwrap_or(TxRow {
-                    status: TxStatus::Pending,
-                    vertex: None,
-                    submitted_at: now_ms,
-                    decided_at: None,
-                });
-                if row.status == *status && row.decided_at.is_some() {
-                    // Already decided so: the core reports a late conflicting copy of a
-                    // transaction it pruned as a fresh rejection. Keep the first decision.
-                    log.insert(seq, bytes.as_slice())?;
-                    seq += 1;
-                    continue;
+                let mut row =
+                    current_row(&changes, pending, &txs, tx)?.unwrap_or(first_sight(now_ms, None));
+                if row.decided_at.is_some() {
+                    if row.status == *status {
+                        // Already decided so: the core reports a late conflicting copy of a
+                        // transaction it pruned as a fresh rejection. Keep the first decision.
+                        log.insert(seq, bytes.as_slice())?;
+                        seq += 1;
+                        continue;
+                    }
+                    delta[status_code(row.status)] -= 1;
                 }
-                delta[status_code(row.status)] -= i64::from(known.is_some());
                 delta[status_code(*status)] += 1;
                 row.status = *status;
                 row.decided_at = Some(now_ms.max(1));
                 txs.insert(tx.0.as_slice(), row.encode().as_slice())?;
+                changes.decide(*tx);
                 decisions.push(Decision {
                     tx: *tx,
                     status: *status,
@@ -413,7 +338,7 @@ fn append_in<'a>(
         log.insert(seq, bytes.as_slice())?;
         seq += 1;
     }
-    flush_run(&mut log, &mut blob_writer, &mut run, seq)?;
+    flush_run(&mut log, &mut blob_writer, &mut run, seq, now_ms)?;
     if delta != [0; 3] {
         let mut counts = txn.open_table(COUNTS)?;
         for (code, d) in (0u8..).zip(delta) {
@@ -421,59 +346,58 @@ fn append_in<'a>(
             counts.insert(code, now.saturating_add_signed(d))?;
         }
     }
-    Ok(decisions)
+    Ok((decisions, changes))
 }
 
-/// The consensus log read in chunks ([`Store::consensus_log_stream`]). Yields the first read
-/// error and then stops.
-pub struct LogStream {
-    store: Store,
-    limits: Limits,
-    next: u64,
-    buffer: std::collections::VecDeque<Record>,
-    done: bool,
-}
-
-impl Iterator for LogStream {
-    type Item = Result<Record>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        while self.buffer.is_empty() && !self.done {
-            match self.store.log_chunk(self.next, &self.limits) {
-                Ok((records, next)) => {
-                    self.done = next == self.next;
-                    self.next = next;
-                    self.buffer.extend(records);
-                }
-                Err(e) => {
-                    self.done = true;
-                    return Some(Err(e));
-                }
+/// A transaction's row as of this point of a commit: the commit's own changes, then the index
+/// of undecided transactions, then the table (decided ones, and rows of databases written
+/// before the index).
+fn current_row(
+    changes: &Changes,
+    pending: &PendingTxs,
+    txs: &impl ReadableTable<&'static [u8], &'static [u8]>,
+    id: &TxId,
+) -> Result<Option<TxRow>> {
+    match changes.get(id) {
+        Some(Some(row)) => return Ok(Some(row)),
+        Some(None) => {}
+        None => {
+            if let Some(row) = pending.get(id) {
+                return Ok(Some(row));
             }
         }
-        self.buffer.pop_front().map(Ok)
     }
+    txs.get(id.0.as_slice())?
+        .map(|r| TxRow::decode(r.value()))
+        .transpose()
 }
 
-/// Writes the submitted run gathered so far (if any) as a blob and its log record at `seq`;
-/// returns how many log records it wrote.
+/// Writes the submitted run gathered so far (if any) as a blob and its log record at `seq`,
+/// stamped `now_ms` (the first-sight time a restart gives its transactions); returns how many
+/// log records it wrote.
 fn flush_run(
     log: &mut redb::Table<'_, u64, &'static [u8]>,
     blobs: &mut BlobWriter<'_>,
     run: &mut Vec<u8>,
     seq: u64,
+    now_ms: u64,
 ) -> Result<u64> {
     if run.is_empty() {
         return Ok(0);
     }
     let blob = blobs.put(&std::mem::take(run))?;
-    let record = [&[TAG_SUBMITTED_RUN][..], &blob.encode()].concat();
+    let record = [
+        &[TAG_SUBMITTED_RUN][..],
+        &blob.encode(),
+        &now_ms.to_be_bytes(),
+    ]
+    .concat();
     log.insert(seq, record.as_slice())?;
     Ok(1)
 }
 
 /// A stored vertex's encoding: inline (databases written before blobs) or in a blob.
-fn vertex_bytes(
+pub(super) fn vertex_bytes(
     chunks: &impl ReadableTable<(u64, u32), &'static [u8]>,
     stored: &[u8],
 ) -> Result<Vec<u8>> {
@@ -483,45 +407,8 @@ fn vertex_bytes(
     }
 }
 
-/// The transactions of a submitted run, in order.
-fn split_run(mut bytes: &[u8]) -> impl Iterator<Item = Result<&[u8]>> {
-    std::iter::from_fn(move || {
-        if bytes.is_empty() {
-            return None;
-        }
-        let Some((len, rest)) = bytes.split_first_chunk::<4>() else {
-            bytes = &[];
-            return Some(Err(corrupt("submitted run")));
-        };
-        let len = u32::from_be_bytes(*len) as usize;
-        if rest.len() < len {
-            bytes = &[];
-            return Some(Err(corrupt("submitted run")));
-        }
-        let (tx, rest) = rest.split_at(len);
-        bytes = rest;
-        Some(Ok(tx))
-    })
-}
-
-fn decode_tx(bytes: &[u8], limits: &Limits) -> Result<Transaction> {
-    Transaction::decode(bytes, limits).map_err(|_| corrupt("transaction"))
-}
-
-fn decode_vertex(bytes: &[u8], limits: &Limits) -> Result<Vertex> {
+pub(super) fn decode_vertex(bytes: &[u8], limits: &Limits) -> Result<Vertex> {
     Vertex::decode(bytes, limits).map_err(|_| corrupt("vertex"))
-}
-
-fn decode_equivocation(body: &[u8], limits: &Limits) -> Result<Equivocation> {
-    let len_bytes = body.get(..4).ok_or_else(|| corrupt("equivocation"))?;
-    let len = u32::from_be_bytes(len_bytes.try_into().unwrap_or_default()) as usize;
-    let first = body
-        .get(4..4 + len)
-        .ok_or_else(|| corrupt("equivocation"))?;
-    Ok(Equivocation {
-        first: Arc::new(decode_vertex(first, limits)?),
-        second: Arc::new(decode_vertex(&body[4 + len..], limits)?),
-    })
 }
 
 #[cfg(test)]

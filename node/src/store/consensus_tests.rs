@@ -1,7 +1,10 @@
 //! Tests of the consensus tables.
 
 use super::*;
+use crate::store::log::LOG_CHUNK;
+use cretoai_consensus::Transaction;
 use cretoai_crypto::ml_dsa::{MlDsaLevel, SigningKey};
+use std::sync::Arc;
 
 fn vertex(key: &SigningKey, txs: Vec<Transaction>) -> Vertex {
     Vertex::sign(key, 0, 5, vec![], txs, &Limits::default()).unwrap()
@@ -102,15 +105,17 @@ fn repeated_decisions_keep_the_first_and_counters_follow_rows() {
         .unwrap();
     assert_eq!(found, vec![v.encode()]);
 
-    // The counters survive a reopen; the streamed log equals the whole log.
+    // The counters survive a reopen (the undecided one once the log is replayed); the
+    // streamed log equals the whole log.
     drop(store);
     let store = Store::open(dir.path()).unwrap();
     store.init_consensus().unwrap();
-    assert_eq!(store.consensus_counts().unwrap(), (1, [1, 1, 1]));
+    assert_eq!(store.consensus_counts().unwrap(), (1, [0, 1, 1]));
     let streamed: Vec<Record> = store
-        .consensus_log_stream(&limits)
+        .consensus_replay(&limits)
         .collect::<Result<_>>()
         .unwrap();
+    assert_eq!(store.consensus_counts().unwrap(), (1, [1, 1, 1]));
     assert_eq!(streamed.len(), 2, "status records are outputs");
     assert!(matches!(&streamed[1], Record::Vertex(x) if x.id() == v.id()));
 }
@@ -223,4 +228,73 @@ fn inline_records_of_older_databases_stay_readable() {
     assert!(matches!(&log[1], Record::Vertex(x) if x.id() == v.id()));
     let stored = store.consensus_vertex(&v.id(), &limits).unwrap().unwrap();
     assert_eq!(stored.encode(), v.encode());
+    // Records without a time still rebuild the undecided index, first seen at the replay.
+    assert_eq!(store.consensus_replay(&limits).count(), 2);
+    let row = store.consensus_tx(&tx.id()).unwrap().unwrap();
+    assert_eq!((row.status, row.vertex), (TxStatus::Pending, Some(v.id())));
+    assert!(row.submitted_at > 0);
+}
+
+/// The row of `id` as stored in the table, bypassing the index of undecided transactions.
+fn stored_row(store: &Store, id: &TxId) -> Option<TxRow> {
+    let txn = store.db.begin_read().unwrap();
+    let table = txn.open_table(TXS).unwrap();
+    let row = table.get(id.0.as_slice()).unwrap();
+    row.map(|r| TxRow::decode(r.value()).unwrap())
+}
+
+#[test]
+fn undecided_rows_are_written_once_at_the_decision_and_rebuilt_after_a_restart() {
+    let (dir, store, limits, sender, author) = fixture();
+    let txs: Vec<Transaction> = (0..2)
+        .map(|n| Transaction::sign(&sender, n, b"y".to_vec(), &limits).unwrap())
+        .collect();
+    let v = Arc::new(vertex(&author, txs.clone()));
+    store
+        .append_consensus(&[Record::Submitted(txs[0].clone())], 100)
+        .unwrap();
+    store
+        .append_consensus(&[Record::Vertex(v.clone())], 200)
+        .unwrap();
+    for (tx, seen) in txs.iter().zip([100, 200]) {
+        assert_eq!(
+            stored_row(&store, &tx.id()),
+            None,
+            "no row before the decision"
+        );
+        let row = store.consensus_tx(&tx.id()).unwrap().unwrap();
+        assert_eq!(row.status, TxStatus::Pending);
+        assert_eq!((row.vertex, row.submitted_at), (Some(v.id()), seen));
+    }
+    assert_eq!(store.consensus_counts().unwrap(), (1, [2, 0, 0]));
+    let accept = |tx: &Transaction| Record::Status {
+        tx: tx.id(),
+        status: TxStatus::Accepted,
+    };
+    let decided = store.append_consensus(&[accept(&txs[0])], 260).unwrap();
+    assert_eq!(decided[0].elapsed_ms, 160);
+    let row = stored_row(&store, &txs[0].id()).unwrap();
+    assert_eq!((row.status, row.vertex), (TxStatus::Accepted, Some(v.id())));
+    assert_eq!(row.finality_ms(), Some(160));
+    // A later vertex carrying the decided transaction again changes nothing.
+    let late =
+        Arc::new(Vertex::sign(&author, 1, 5, vec![v.id()], txs[..1].to_vec(), &limits).unwrap());
+    store
+        .append_consensus(&[Record::Vertex(late)], 300)
+        .unwrap();
+    assert_eq!(store.consensus_counts().unwrap(), (2, [1, 1, 0]));
+
+    // After a restart the index is empty until the log is replayed, then as it was.
+    drop(store);
+    let store = Store::open(dir.path()).unwrap();
+    store.init_consensus().unwrap();
+    assert_eq!(store.consensus_tx(&txs[1].id()).unwrap(), None);
+    assert_eq!(store.consensus_replay(&limits).count(), 3);
+    let row = store.consensus_tx(&txs[1].id()).unwrap().unwrap();
+    assert_eq!(row.status, TxStatus::Pending);
+    assert_eq!((row.vertex, row.submitted_at), (Some(v.id()), 200));
+    assert_eq!(store.consensus_counts().unwrap(), (2, [1, 1, 0]));
+    let decided = store.append_consensus(&[accept(&txs[1])], 1_200).unwrap();
+    assert_eq!(decided[0].elapsed_ms, 1_000);
+    assert_eq!(store.consensus_counts().unwrap(), (2, [0, 2, 0]));
 }

@@ -7,7 +7,9 @@ pub mod audit;
 mod blobs;
 pub mod consensus;
 pub mod keys;
+mod log;
 pub mod meta;
+mod pending;
 pub mod tokens;
 mod tx_row;
 pub mod vault;
@@ -36,6 +38,8 @@ type JsonTable = TableDefinition<'static, &'static str, &'static [u8]>;
 pub struct Store {
     db: Arc<Database>,
     path: PathBuf,
+    /// Rows of undecided transactions, written to `consensus_txs` at their decision.
+    pending: Arc<pending::PendingTxs>,
 }
 
 impl Store {
@@ -67,6 +71,7 @@ impl Store {
         Ok(Store {
             db: Arc::new(db),
             path,
+            pending: Arc::default(),
         })
     }
 

@@ -1,14 +1,18 @@
 //! The `upstream` engine: a fake Creto AuthZ Engine on a real socket. The
 //! sidecar signs its answers, passes the caller's Authorization header on,
 //! answers 502/504 with nothing signed when the engine fails, and reports
-//! itself not ready while the engine cannot be reached.
+//! itself not ready while the engine cannot be reached, without opening a
+//! connection to the engine for every readiness check.
 
 mod common;
 
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use common::state_with;
 use cretoai_authz_sidecar::config::EngineKind;
+use cretoai_authz_sidecar::engine::upstream::PROBE_CACHE_TTL;
 use serde_json::{json, Value};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 async fn fake_engine(req: HttpRequest, body: web::Json<Value>) -> HttpResponse {
@@ -111,6 +115,8 @@ async fn upstream_answers_are_signed_and_failures_are_not() {
         (502, Some("upstream_error")),
         "{e}"
     );
+    // Until it expires, /ready answers from the probe made while the engine was up.
+    actix_web::rt::time::sleep(PROBE_CACHE_TTL).await;
     let (s, r) = call!(app, get, "/ready", None, None::<&str>);
     assert_eq!(
         (s, r["error"]["code"].as_str()),
@@ -140,4 +146,57 @@ async fn an_engine_that_was_never_there_is_not_ready_within_the_probe_budget() {
         "{r}"
     );
     assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+}
+
+#[actix_web::test]
+async fn readiness_checks_share_a_probe_until_it_expires() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counter = accepted.clone();
+    let engine = actix_web::rt::spawn(async move {
+        loop {
+            if listener.accept().await.is_ok() {
+                counter.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    });
+    let (_dir, state) = state_with(|c| {
+        c.engine.kind = EngineKind::Upstream;
+        c.engine.upstream_url = Some(format!("http://{addr}"));
+    });
+    let app = app!(state);
+    let ready = || {
+        let app = &app;
+        async move { call!(app, get, "/ready", None, None::<&str>) }
+    };
+
+    // Concurrent callers arrive while the first probe is connecting.
+    let mut answers = futures_util::future::join_all((0..20).map(|_| ready())).await;
+    for _ in 0..20 {
+        answers.push(ready().await);
+    }
+    for (s, r) in &answers {
+        assert_eq!((*s, r["status"].as_str()), (200, Some("ready")), "{r}");
+    }
+    // Connections complete in the kernel before the accept loop counts them.
+    actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    let probes = accepted.load(Ordering::SeqCst);
+    assert!(
+        (1..=2).contains(&probes),
+        "{probes} connections for 40 checks"
+    );
+
+    engine.abort();
+    assert!(engine.await.is_err(), "the listener is dropped");
+    actix_web::rt::time::sleep(PROBE_CACHE_TTL).await;
+    let (s, r) = ready().await;
+    assert_eq!(
+        (s, r["error"]["code"].as_str()),
+        (503, Some("not_ready")),
+        "{r}"
+    );
+    assert!(r["error"]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains(&addr.to_string())));
 }

@@ -118,8 +118,8 @@ impl Engine {
     }
 
     /// Whether the engine can decide now: Cedar always can once built; an
-    /// upstream engine must accept a connection (bounded, see
-    /// [`upstream::UpstreamEngine::probe`]).
+    /// upstream engine must have accepted a connection lately (bounded and
+    /// reused for a moment, see [`upstream::UpstreamEngine::probe`]).
     pub async fn ready(&self) -> Result<()> {
         match self {
             Engine::Cedar(_) => Ok(()),

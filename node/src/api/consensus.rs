@@ -1,9 +1,10 @@
 //! `/v1/consensus/*`: submit transactions (pre-signed, or signed here with a named ML-DSA
-//! key), read their status, browse vertices, and see the node's and its peers' state.
+//! key), read their status, and see the node's and its peers' state. Vertices are browsed in
+//! [`super::vertices`].
 
 use super::batch::BatchItem;
 use super::error::ErrorBody;
-use super::{decode_field, AppState};
+use super::{decode_field, parse_id, AppState};
 use crate::auth::scope::Need;
 use crate::auth::Principal;
 use crate::consensus::{now_ms, tx_hex};
@@ -11,11 +12,11 @@ use crate::error::{NodeError, Result};
 use crate::keys::key_ring::KeyMaterial;
 use crate::metrics::CryptoOp;
 use actix_web::{web, HttpResponse};
-use cretoai_consensus::{Transaction, TxId, TxStatus, Vertex, VertexId};
+use cretoai_consensus::{Transaction, TxId, TxStatus};
 use futures_util::future::join_all;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 /// Body of `POST /v1/consensus/transactions`: `transaction`, or `key` with `payload`.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -69,43 +70,6 @@ pub struct TransactionStatus {
     pub decided_at: Option<u64>,
     /// `accepted_at - submitted_at`.
     pub finality_ms: Option<u64>,
-}
-
-/// A vertex of the DAG.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct VertexInfo {
-    /// Position in this node's arrival order (the `after` cursor); absent when read by id.
-    pub seq: Option<u64>,
-    /// Hex id.
-    pub id: String,
-    /// Hex node id of the author.
-    pub author: String,
-    /// The author's round.
-    pub round: u64,
-    /// The author's clock, Unix ms.
-    pub timestamp_ms: u64,
-    /// Hex parent ids.
-    pub parents: Vec<String>,
-    /// Hex ids of the transactions it carries.
-    pub transactions: Vec<String>,
-}
-
-/// A page of vertices.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct VertexPage {
-    /// Vertices in arrival order.
-    pub vertices: Vec<VertexInfo>,
-    /// Cursor for the next page (`after=`), absent when this page is the end.
-    pub next: Option<u64>,
-}
-
-/// Query of `GET /v1/consensus/vertices`.
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct VertexQuery {
-    /// Return vertices after this sequence number (default 0: from the start).
-    pub after: Option<u64>,
-    /// Page size, 1 to 1000 (default 100).
-    pub limit: Option<usize>,
 }
 
 /// One peer of the cluster.
@@ -393,61 +357,6 @@ pub async fn transaction(
     }))
 }
 
-/// Vertices in this node's arrival order.
-#[utoipa::path(get, path = "/v1/consensus/vertices", tag = "consensus",
-    security(("bearer" = [])), params(VertexQuery),
-    responses((status = 200, body = VertexPage), (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn vertices(
-    auth: Principal,
-    state: web::Data<AppState>,
-    query: web::Query<VertexQuery>,
-) -> Result<web::Json<VertexPage>> {
-    auth.require(Need::any("consensus", "read"))?;
-    let limit = query.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(NodeError::InvalidRequest("limit must be 1 to 1000".into()));
-    }
-    let after = query.after.unwrap_or(0);
-    let store = state.consensus.store.clone();
-    let limits = state.consensus.limits;
-    let page = web::block(move || store.consensus_vertices_after(after, limit, &limits))
-        .await
-        .map_err(|_| NodeError::Unavailable("blocking pool"))??;
-    let next = (page.len() == limit)
-        .then(|| page.last().map(|v| v.seq))
-        .flatten();
-    Ok(web::Json(VertexPage {
-        vertices: page
-            .into_iter()
-            .map(|s| vertex_info(&s.vertex, Some(s.seq)))
-            .collect(),
-        next,
-    }))
-}
-
-/// One vertex by id.
-#[utoipa::path(get, path = "/v1/consensus/vertices/{id}", tag = "consensus",
-    security(("bearer" = [])), params(("id" = String, Path, description = "Hex vertex id")),
-    responses((status = 200, body = VertexInfo), (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody)))]
-pub async fn vertex(
-    auth: Principal,
-    state: web::Data<AppState>,
-    id: web::Path<String>,
-) -> Result<web::Json<VertexInfo>> {
-    auth.require(Need::any("consensus", "read"))?;
-    let id = VertexId(parse_id("vertex id", &id)?);
-    let store = state.consensus.store.clone();
-    let limits = state.consensus.limits;
-    let v = web::block(move || store.consensus_vertex(&id, &limits))
-        .await
-        .map_err(|_| NodeError::Unavailable("blocking pool"))??
-        .ok_or_else(|| NodeError::VertexNotFound(hex::encode(id.0)))?;
-    Ok(web::Json(vertex_info(&v, None)))
-}
-
 /// Node id, round, counts, peers with their links, recent TPS and finality.
 #[utoipa::path(get, path = "/v1/consensus/status", tag = "consensus",
     security(("bearer" = [])),
@@ -509,24 +418,5 @@ fn status_name(s: TxStatus) -> &'static str {
         TxStatus::Pending => "pending",
         TxStatus::Accepted => "accepted",
         TxStatus::Rejected => "rejected",
-    }
-}
-
-fn parse_id(what: &str, text: &str) -> Result<[u8; 32]> {
-    let mut out = [0u8; 32];
-    hex::decode_to_slice(text, &mut out)
-        .map_err(|_| NodeError::InvalidRequest(format!("{what} must be 64 hex digits")))?;
-    Ok(out)
-}
-
-fn vertex_info(v: &Vertex, seq: Option<u64>) -> VertexInfo {
-    VertexInfo {
-        seq,
-        id: hex::encode(v.id().0),
-        author: hex::encode(v.author().0),
-        round: v.round(),
-        timestamp_ms: v.timestamp_ms(),
-        parents: v.parents().iter().map(|p| hex::encode(p.0)).collect(),
-        transactions: v.txs().iter().map(|t| tx_hex(&t.id())).collect(),
     }
 }

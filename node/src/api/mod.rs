@@ -12,6 +12,7 @@ pub mod health;
 pub mod keys;
 pub mod openapi;
 pub mod vault;
+pub mod vertices;
 
 use crate::audit::AuditLog;
 use crate::consensus::ConsensusHandle;
@@ -63,8 +64,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     "/consensus/transactions/{id}",
                     web::get().to(consensus::transaction),
                 )
-                .route("/consensus/vertices", web::get().to(consensus::vertices))
-                .route("/consensus/vertices/{id}", web::get().to(consensus::vertex))
+                .route("/consensus/vertices", web::get().to(vertices::vertices))
+                .route("/consensus/vertices/{id}", web::get().to(vertices::vertex))
                 .route("/consensus/status", web::get().to(consensus::status))
                 .route("/events", web::get().to(events::events))
                 .route("/keys", web::post().to(keys::create))
@@ -93,6 +94,14 @@ pub(crate) fn decode_field(field: &'static str, value: &str) -> Result<Vec<u8>> 
     STANDARD
         .decode(value)
         .map_err(|_| NodeError::InvalidBase64(field))
+}
+
+/// Parses a 64-hex-digit id from a path; the error names what it identifies.
+pub(crate) fn parse_id(what: &str, text: &str) -> Result<[u8; 32]> {
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(text, &mut out)
+        .map_err(|_| NodeError::InvalidRequest(format!("{what} must be 64 hex digits")))?;
+    Ok(out)
 }
 
 /// Decodes an optional base64 field, absent meaning empty.

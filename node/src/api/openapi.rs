@@ -1,7 +1,7 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations. It is served at
 //! `/openapi.json` and committed as `openapi/openapi.json` (a test fails on drift).
 
-use super::{audit, auth, consensus, crypto, dashboard, events, health, keys, vault};
+use super::{audit, auth, consensus, crypto, dashboard, events, health, keys, vault, vertices};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -19,7 +19,7 @@ use utoipa::{Modify, OpenApi};
         crypto::encrypt_batch, crypto::decrypt_batch, crypto::sign_batch, crypto::verify_batch,
         auth::create_token, auth::revoke_token,
         consensus::submit, consensus::submit_batch, consensus::transaction,
-        consensus::vertices, consensus::vertex, consensus::status, events::events,
+        vertices::vertices, vertices::vertex, consensus::status, events::events,
         vault::write, vault::read, vault::delete, vault::undelete, vault::destroy,
         vault::read_metadata, vault::update_metadata, vault::delete_metadata, vault::list,
         vault::rewrap, audit::list, audit::verify, dashboard::dashboard,

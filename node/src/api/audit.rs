@@ -1,5 +1,6 @@
 //! `/v1/audit`: page through the hash-chained audit log and verify it (admin only).
 
+use super::blocking;
 use super::error::ErrorBody;
 use super::AppState;
 use crate::audit::{self, AuditRecord, VerifyReport};
@@ -53,9 +54,7 @@ pub async fn list(
     }
     let after = query.after.unwrap_or(0);
     let store = state.audit.store().clone();
-    let records = web::block(move || store.audit_page(after, limit))
-        .await
-        .map_err(|_| NodeError::Unavailable("blocking pool"))??;
+    let records = blocking(move || store.audit_page(after, limit)).await?;
     let next_after = (records.len() == limit)
         .then(|| records.last().map(|r| r.seq))
         .flatten();
@@ -75,9 +74,7 @@ pub async fn verify(
 ) -> Result<web::Json<VerifyReport>> {
     auth.require(Need::any("admin", "admin"))?;
     let store = state.audit.store().clone();
-    let report = web::block(move || audit::verify(&store))
-        .await
-        .map_err(|_| NodeError::Unavailable("blocking pool"))??;
+    let report = blocking(move || audit::verify(&store)).await?;
     Ok(web::Json(report))
 }
 

@@ -1,5 +1,6 @@
 //! `/v1/auth/tokens`: create and revoke scoped, expiring API tokens (admin only).
 
+use super::blocking;
 use super::error::ErrorBody;
 use crate::auth::scope::Need;
 use crate::auth::tokens::TokenRegistry;
@@ -62,9 +63,7 @@ pub async fn create_token(
             "ttl_seconds must be between 1 and {MAX_TTL_SECONDS}"
         )));
     }
-    let issued = web::block(move || tokens.create(&body.scopes, ttl))
-        .await
-        .map_err(|_| NodeError::Unavailable("blocking pool"))??;
+    let issued = blocking(move || tokens.create(&body.scopes, ttl)).await?;
     tracing::info!(token_id = %issued.id, by = auth.token_id(), "token created");
     Ok(HttpResponse::Created().json(CreatedToken {
         id: issued.id,
@@ -89,9 +88,7 @@ pub async fn revoke_token(
     auth.require(Need::any("admin", ""))?;
     let id = id.into_inner();
     let revoked = id.clone();
-    web::block(move || tokens.revoke(&id))
-        .await
-        .map_err(|_| NodeError::Unavailable("blocking pool"))??;
+    blocking(move || tokens.revoke(&id)).await?;
     tracing::info!(token_id = %revoked, by = auth.token_id(), "token revoked");
     Ok(HttpResponse::NoContent().finish())
 }

@@ -4,7 +4,7 @@
 
 use super::batch::BatchItem;
 use super::error::ErrorBody;
-use super::{decode_field, parse_id, AppState};
+use super::{blocking, decode_field, parse_id, AppState};
 use crate::auth::scope::Need;
 use crate::auth::Principal;
 use crate::consensus::{now_ms, tx_hex};
@@ -303,9 +303,7 @@ async fn prepare(
                 None => {
                     let store = state.store.clone();
                     let key_name = name.clone();
-                    web::block(move || store.reserve_nonces(&key_name, 1))
-                        .await
-                        .map_err(|_| NodeError::Unavailable("blocking pool"))??
+                    blocking(move || store.reserve_nonces(&key_name, 1)).await?
                 }
             };
             let alg = key.key_type.as_str();
@@ -342,9 +340,8 @@ pub async fn transaction(
     auth.require(Need::any("consensus", "read"))?;
     let id = TxId(parse_id("transaction id", &id)?);
     let store = state.consensus.store.clone();
-    let row = web::block(move || store.consensus_tx(&id))
-        .await
-        .map_err(|_| NodeError::Unavailable("blocking pool"))??
+    let row = blocking(move || store.consensus_tx(&id))
+        .await?
         .ok_or_else(|| NodeError::TransactionNotFound(tx_hex(&id)))?;
     Ok(web::Json(TransactionStatus {
         tx_id: tx_hex(&id),
@@ -369,9 +366,7 @@ pub async fn status(
     auth.require(Need::any("consensus", "read"))?;
     let c = &state.consensus;
     let store = c.store.clone();
-    let (vertices, counts) = web::block(move || store.consensus_counts())
-        .await
-        .map_err(|_| NodeError::Unavailable("blocking pool"))??;
+    let (vertices, counts) = blocking(move || store.consensus_counts()).await?;
     let validators = c.validators();
     let view = c.view();
     let window = c.stats.window(now_ms());

@@ -96,6 +96,18 @@ pub(crate) fn decode_field(field: &'static str, value: &str) -> Result<Vec<u8>> 
         .map_err(|_| NodeError::InvalidBase64(field))
 }
 
+/// Runs blocking work (redb reads and writes) on actix's blocking pool, off the async
+/// workers; a pool that is shutting down answers `503 unavailable`.
+pub(crate) async fn blocking<T, F>(work: F) -> Result<T>
+where
+    F: FnOnce() -> Result<T> + Send + 'static,
+    T: Send + 'static,
+{
+    web::block(work)
+        .await
+        .map_err(|_| NodeError::Unavailable("blocking pool"))?
+}
+
 /// Parses a 64-hex-digit id from a path; the error names what it identifies.
 pub(crate) fn parse_id(what: &str, text: &str) -> Result<[u8; 32]> {
     let mut out = [0u8; 32];

@@ -1,7 +1,7 @@
 //! `/v1/consensus/vertices*`: browse the DAG in this node's arrival order, or read one vertex.
 
 use super::error::ErrorBody;
-use super::{parse_id, AppState};
+use super::{blocking, parse_id, AppState};
 use crate::auth::scope::Need;
 use crate::auth::Principal;
 use crate::consensus::tx_hex;
@@ -66,9 +66,7 @@ pub async fn vertices(
     let after = query.after.unwrap_or(0);
     let store = state.consensus.store.clone();
     let limits = state.consensus.limits;
-    let page = web::block(move || store.consensus_vertices_after(after, limit, &limits))
-        .await
-        .map_err(|_| NodeError::Unavailable("blocking pool"))??;
+    let page = blocking(move || store.consensus_vertices_after(after, limit, &limits)).await?;
     let next = (page.len() == limit)
         .then(|| page.last().map(|v| v.seq))
         .flatten();
@@ -96,9 +94,8 @@ pub async fn vertex(
     let id = VertexId(parse_id("vertex id", &id)?);
     let store = state.consensus.store.clone();
     let limits = state.consensus.limits;
-    let v = web::block(move || store.consensus_vertex(&id, &limits))
-        .await
-        .map_err(|_| NodeError::Unavailable("blocking pool"))??
+    let v = blocking(move || store.consensus_vertex(&id, &limits))
+        .await?
         .ok_or_else(|| NodeError::VertexNotFound(hex::encode(id.0)))?;
     Ok(web::Json(vertex_info(&v, None)))
 }

@@ -148,6 +148,8 @@ function render(s) {
   $("pending").textContent = number(s.transactions.pending);
   $("rejected").textContent = number(s.transactions.rejected);
   $("submissions").textContent = number(s.pending_submissions);
+  $("overloaded").textContent = number(s.overloaded_requests);
+  $("bound").textContent = `(at ${number(s.max_undecided)} pending)`;
   $("window").textContent = `(last ${s.window_seconds} s)`;
   $("tps").textContent = Number(s.accepted_tps).toLocaleString(undefined, { maximumFractionDigits: 1 });
   const f = s.finality;

@@ -143,6 +143,14 @@ pub enum NodeError {
         /// `vault_max_value_bytes`.
         limit: usize,
     },
+    /// Too many transactions are undecided at this node; retry after a moment.
+    #[error("{undecided} transactions are undecided at this node (limit {limit}); retry later")]
+    Overloaded {
+        /// Undecided transactions now.
+        undecided: usize,
+        /// `consensus.max_undecided`.
+        limit: usize,
+    },
     /// A subsystem (actor, pool) is not running.
     #[error("service unavailable: {0}")]
     Unavailable(&'static str),
@@ -196,6 +204,7 @@ impl NodeError {
             NodeError::CasMismatch { .. } => "cas_mismatch",
             NodeError::ValueTooLarge { .. } => "value_too_large",
             NodeError::Unavailable(_) => "unavailable",
+            NodeError::Overloaded { .. } => "overloaded",
             NodeError::Storage(_) => "storage_error",
             NodeError::Config(_) => "config_error",
             NodeError::Internal(_) => "internal_error",
@@ -234,6 +243,7 @@ impl NodeError {
             | NodeError::InvalidRequest(_)
             | NodeError::InvalidJson(_)
             | NodeError::InvalidPath(_) => 400,
+            NodeError::Overloaded { .. } => 429,
             NodeError::Unavailable(_) => 503,
             NodeError::Storage(_) | NodeError::Config(_) | NodeError::Internal(_) => 500,
         }

@@ -1,6 +1,6 @@
 //! Three real `cretoai-node` processes on 127.0.0.1 forming a QR-Avalanche cluster over
 //! post-quantum QUIC: acceptance everywhere, double spends, `kill -9` and restart, loss of
-//! quorum, a fresh cluster whose third node starts late, and an unknown node trying to join.
+//! quorum (and admission control while it is lost), a fresh cluster whose third node starts late, and an unknown node trying to join.
 //! Waits poll with timeouts.
 
 #[path = "cluster/harness.rs"]
@@ -107,9 +107,17 @@ fn a_killed_node_misses_nothing_once_restarted_and_the_others_keep_going() {
 }
 
 #[test]
-fn with_two_of_three_down_nothing_is_accepted_and_nothing_is_lost() {
+fn with_two_of_three_down_nothing_is_accepted_nothing_is_lost_and_the_backlog_is_bounded() {
     let _guard = serial();
-    let mut cluster = Cluster::start(3);
+    let mut cluster = Cluster::configure(3);
+    // Node 0 admits at most two undecided transactions.
+    cluster.nodes[0].args = vec!["--consensus-max-undecided".into(), "2".into()];
+    for node in &mut cluster.nodes {
+        node.start();
+    }
+    for i in 0..3 {
+        cluster.wait_ready(i);
+    }
     let client = Client::new();
     let early = cluster.nodes[0].submit(&client.tx(0, b"early"));
     cluster.wait_status(&early, "accepted", DECIDE);
@@ -117,12 +125,31 @@ fn with_two_of_three_down_nothing_is_accepted_and_nothing_is_lost() {
     cluster.nodes[1].kill();
     cluster.nodes[2].kill();
     let lonely = cluster.nodes[0].submit(&client.tx(1, b"alone"));
+    let second = cluster.nodes[0].submit(&client.tx(2, b"alone too"));
+    // The backlog is at its bound: the next submission is refused and not stored.
+    let refused = client.tx(3, b"one too many");
+    let (code, body) = cluster.nodes[0].post(
+        "/v1/consensus/transactions/batch",
+        &serde_json::json!([{ "transaction": harness::base64_encode(&refused.encode()) }]),
+    );
+    assert_eq!(
+        (code, body["error"]["code"].as_str()),
+        (429, Some("overloaded")),
+        "{body}"
+    );
+    let refused_id = hex::encode(refused.id().0);
+    assert_eq!(cluster.nodes[0].tx_status(&refused_id), None);
+    let s = cluster.nodes[0].status();
+    assert_eq!(
+        (&s["max_undecided"], &s["overloaded_requests"]),
+        (&serde_json::json!(2), &serde_json::json!(1)),
+        "{s}"
+    );
     // A fixed observation period is the point here: nothing may be accepted during it.
     std::thread::sleep(Duration::from_secs(4));
-    assert_eq!(
-        cluster.nodes[0].tx_status(&lonely).as_deref(),
-        Some("pending")
-    );
+    for id in [&lonely, &second] {
+        assert_eq!(cluster.nodes[0].tx_status(id).as_deref(), Some("pending"));
+    }
     assert_eq!(
         cluster.nodes[0].tx_status(&early).as_deref(),
         Some("accepted")
@@ -133,8 +160,12 @@ fn with_two_of_three_down_nothing_is_accepted_and_nothing_is_lost() {
     for i in 0..3 {
         cluster.wait_ready(i);
     }
-    cluster.wait_status(&lonely, "accepted", DECIDE);
-    cluster.wait_status(&early, "accepted", DECIDE);
+    for id in [&lonely, &second, &early] {
+        cluster.wait_status(id, "accepted", DECIDE);
+    }
+    // The backlog drained: the refused transaction is admitted now.
+    assert_eq!(cluster.nodes[0].submit(&refused), refused_id);
+    cluster.wait_status(&refused_id, "accepted", DECIDE);
 }
 
 #[test]

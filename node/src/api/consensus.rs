@@ -132,6 +132,10 @@ pub struct ConsensusStatus {
     pub pending_submissions: usize,
     /// Transactions by status.
     pub transactions: TxCounts,
+    /// Admission bound: at this many undecided transactions, submissions get `429 overloaded`.
+    pub max_undecided: usize,
+    /// Submission requests refused with `429 overloaded` since the node started.
+    pub overloaded_requests: u64,
     /// Peers (empty for a single-node cluster).
     pub peers: Vec<PeerInfo>,
     /// Width of the window below, seconds.
@@ -148,7 +152,9 @@ pub struct ConsensusStatus {
     responses((status = 202, description = "Durable at this node, pending consensus", body = SubmitResponse),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
+        (status = 422, body = ErrorBody),
+        (status = 429, description = "Too many undecided transactions; retry after `Retry-After` seconds", body = ErrorBody),
+        (status = 503, body = ErrorBody)))]
 pub async fn submit(
     auth: Principal,
     state: web::Data<AppState>,
@@ -164,7 +170,8 @@ pub async fn submit(
     security(("bearer" = [])), request_body = Vec<SubmitRequest>,
     responses((status = 202, body = Vec<SubmitBatchItem>),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody)))]
+        (status = 403, body = ErrorBody),
+        (status = 429, description = "Too many undecided transactions; retry after `Retry-After` seconds", body = ErrorBody)))]
 pub async fn submit_batch(
     auth: Principal,
     state: web::Data<AppState>,
@@ -205,6 +212,8 @@ async fn submit_many(
     requests: Vec<Result<SubmitRequest>>,
 ) -> Result<Vec<Result<String>>> {
     auth.require(Need::any("consensus", "submit"))?;
+    // Before any signature work: a refused request should cost the node next to nothing.
+    state.consensus.admit()?;
     let prepared = join_all(requests.into_iter().map(|r| async move {
         match r {
             Ok(req) => prepare(auth, state, req).await,
@@ -382,6 +391,11 @@ pub async fn status(
             accepted: counts[1],
             rejected: counts[2],
         },
+        max_undecided: c.max_undecided(),
+        overloaded_requests: c
+            .stats
+            .overloaded
+            .load(std::sync::atomic::Ordering::Relaxed),
         peers: peers
             .into_iter()
             .map(|p| PeerInfo {

@@ -58,6 +58,10 @@ impl ResponseError for NodeError {
         if matches!(self, NodeError::Unauthorized) {
             res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
+        if matches!(self, NodeError::Overloaded { .. }) {
+            // The backlog drains in about a second at the load this node sustains.
+            res.insert_header((header::RETRY_AFTER, "1"));
+        }
         res.json(ErrorBody::from(self))
     }
 }

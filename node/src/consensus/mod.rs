@@ -71,6 +71,7 @@ pub struct ConsensusHandle {
     node_id: NodeId,
     network: Arc<OnceLock<Network>>,
     validators: Arc<OnceLock<SharedValidators>>,
+    max_undecided: usize,
 }
 
 impl ConsensusHandle {
@@ -128,6 +129,7 @@ impl ConsensusHandle {
             node_id,
             network: Arc::new(OnceLock::new()),
             validators: Arc::new(OnceLock::new()),
+            max_undecided: config.consensus.max_undecided(),
         })
     }
 
@@ -183,6 +185,27 @@ impl ConsensusHandle {
     /// pinned id by the caller; the core checks it hashes to a member).
     pub fn learn_key(&self, key: cretoai_crypto::ml_dsa::VerifyingKey) {
         self.actor.do_send(LearnKey(key));
+    }
+
+    /// The admission bound on undecided transactions.
+    pub fn max_undecided(&self) -> usize {
+        self.max_undecided
+    }
+
+    /// Refuses new submissions while the undecided backlog is at its bound: past the rate the
+    /// cluster sustains, queueing more only makes every transaction's finality longer.
+    pub fn admit(&self) -> Result<()> {
+        let undecided = self.store.undecided_len();
+        if undecided >= self.max_undecided {
+            self.stats
+                .overloaded
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return Err(NodeError::Overloaded {
+                undecided,
+                limit: self.max_undecided,
+            });
+        }
+        Ok(())
     }
 
     /// Submits verified transactions; returns once each is durable (or refused).

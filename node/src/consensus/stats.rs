@@ -35,6 +35,8 @@ pub struct WindowFigures {
 pub struct ConsensusStats {
     /// Transactions submitted to this node (accepted by the API).
     pub submitted: AtomicU64,
+    /// Submission requests refused with `overloaded`.
+    pub overloaded: AtomicU64,
     /// Transactions accepted (decided here).
     pub accepted: AtomicU64,
     /// Transactions rejected (decided here).
@@ -120,6 +122,11 @@ impl ConsensusStats {
                 "submitted",
                 &self.submitted,
                 "Transactions submitted to this node.",
+            ),
+            (
+                "overloaded",
+                &self.overloaded,
+                "Submission requests refused because too many transactions were undecided.",
             ),
             ("accepted", &self.accepted, "Transactions accepted."),
             ("rejected", &self.rejected, "Transactions rejected."),

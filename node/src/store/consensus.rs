@@ -8,8 +8,8 @@
 
 use super::blobs::{self, BlobRef, BlobWriter};
 use super::pending::{first_sight, Changes, PendingTxs};
-use super::tx_row::status_code;
 pub use super::tx_row::TxRow;
+use super::tx_row::{status_code, stored_row};
 use super::Store;
 use crate::error::{NodeError, Result};
 use cretoai_consensus::{Limits, Record, TxId, TxStatus, Vertex, VertexId};
@@ -129,9 +129,7 @@ impl Store {
             return Ok(Some(row));
         }
         let txn = self.db.begin_read()?;
-        let table = txn.open_table(TXS)?;
-        let row = table.get(id.0.as_slice())?;
-        row.map(|r| TxRow::decode(r.value())).transpose()
+        stored_row(&txn.open_table(TXS)?, id)
     }
 
     /// A vertex by id.
@@ -184,13 +182,18 @@ impl Store {
         Ok(out)
     }
 
+    /// How many transactions known here are undecided (durable, not yet accepted or rejected).
+    pub fn undecided_len(&self) -> usize {
+        self.pending.len()
+    }
+
     /// Counts of stored vertices and transactions by status (status endpoint). Constant time:
     /// decided ones come from counters kept by the commits, undecided ones from the index.
     pub fn consensus_counts(&self) -> Result<(u64, [u64; 3])> {
         let txn = self.db.begin_read()?;
         let vertices = txn.open_table(VERTEX_ORDER)?.len()?;
         let counts = txn.open_table(COUNTS)?;
-        let mut by_status = [self.pending.len() as u64, 0, 0];
+        let mut by_status = [self.undecided_len() as u64, 0, 0];
         for (code, slot) in (1u8..).zip(by_status.iter_mut().skip(1)) {
             *slot = counts.get(code)?.map_or(0, |v| v.value());
         }
@@ -367,9 +370,7 @@ fn current_row(
             }
         }
     }
-    txs.get(id.0.as_slice())?
-        .map(|r| TxRow::decode(r.value()))
-        .transpose()
+    stored_row(txs, id)
 }
 
 /// Writes the submitted run gathered so far (if any) as a blob and its log record at `seq`,

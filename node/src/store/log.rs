@@ -7,7 +7,7 @@ use super::consensus::{
     TAG_SUBMITTED_RUN, TAG_VERTEX, TXS, VERTICES,
 };
 use super::pending::Rebuild;
-use super::tx_row::TxRow;
+use super::tx_row::stored_row;
 use super::Store;
 use crate::error::Result;
 use cretoai_consensus::{Equivocation, Limits, Record, Transaction, TxId, VertexId};
@@ -115,11 +115,7 @@ impl Store {
     fn install_rebuilt(&self, rebuild: Rebuild) -> Result<()> {
         let txn = self.db.begin_read()?;
         let txs = txn.open_table(TXS)?;
-        let rows = rebuild.finish(crate::consensus::now_ms(), |id| {
-            txs.get(id.0.as_slice())?
-                .map(|r| TxRow::decode(r.value()))
-                .transpose()
-        })?;
+        let rows = rebuild.finish(crate::consensus::now_ms(), |id| stored_row(&txs, id))?;
         self.pending.replace(rows);
         Ok(())
     }

@@ -3,7 +3,7 @@
 
 use super::consensus::{corrupt, id32};
 use crate::error::Result;
-use cretoai_consensus::{TxStatus, VertexId};
+use cretoai_consensus::{TxId, TxStatus, VertexId};
 
 /// A transaction's state at this node, as stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +60,16 @@ impl TxRow {
             decided_at: (decided != 0).then_some(decided),
         })
     }
+}
+
+/// The row `consensus_txs` holds for `id`, if any.
+pub(super) fn stored_row(
+    txs: &impl redb::ReadableTable<&'static [u8], &'static [u8]>,
+    id: &TxId,
+) -> Result<Option<TxRow>> {
+    txs.get(id.0.as_slice())?
+        .map(|r| TxRow::decode(r.value()))
+        .transpose()
 }
 
 /// A status as stored in a row's first byte, and its slot in `COUNTS`.

@@ -49,6 +49,8 @@ pub struct NodeProc {
     pub quic: SocketAddr,
     /// `<id>@<quic>` of the peers it is configured with.
     pub peers: Vec<String>,
+    /// Extra command-line flags.
+    pub args: Vec<String>,
     dir: TempDir,
     child: Option<Child>,
     starts: u32,
@@ -75,6 +77,7 @@ impl NodeProc {
             http: free_tcp(),
             quic: free_udp(),
             peers: Vec::new(),
+            args: Vec::new(),
             dir,
             child: None,
             starts: 0,
@@ -115,6 +118,7 @@ impl NodeProc {
         for p in &self.peers {
             cmd.args(["--peer", p]);
         }
+        cmd.args(&self.args);
         cmd.env("CRETOAI_ROOT_TOKEN", TOKEN)
             .env("CRETOAI_LOG_LEVEL", "info,cretoai_node::http=warn")
             .env_remove("CRETOAI_PEERS")
@@ -299,7 +303,8 @@ impl Client {
     }
 }
 
-fn base64_encode(bytes: &[u8]) -> String {
+/// Standard base64.
+pub fn base64_encode(bytes: &[u8]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }

@@ -405,10 +405,11 @@ pub async fn run(plan: Plan) -> Result<()> {
     for (i, a) in addrs.iter().enumerate() {
         let work = node_work(a, &plan.token).await?;
         println!(
-            "node {i} work: {} vertices ({:.1} tx per vertex), {} durable commits",
+            "node {i} work: {} vertices ({:.1} tx per vertex), {} durable commits, {} vertices sent in answer to fetches",
             work.vertices,
             txs.len() as f64 / work.vertices.max(1) as f64,
-            work.commits
+            work.commits,
+            work.served
         );
     }
     let ceiling = cores as f64 / (nodes as f64 * verify_us / 1e6);
@@ -423,6 +424,7 @@ pub async fn run(plan: Plan) -> Result<()> {
 struct NodeWork {
     vertices: u64,
     commits: u64,
+    served: u64,
 }
 
 async fn node_work(addr: &str, token: &str) -> Result<NodeWork> {
@@ -437,6 +439,7 @@ async fn node_work(addr: &str, token: &str) -> Result<NodeWork> {
     Ok(NodeWork {
         vertices: counter("cretoai_consensus_vertices_total "),
         commits: counter("cretoai_consensus_commits_total "),
+        served: counter("cretoai_consensus_served_vertices_total "),
     })
 }
 

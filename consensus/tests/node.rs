@@ -259,7 +259,8 @@ fn queries_are_answered_with_strong_preference() {
     // Neither side has chits: the lower id is preferred.
     assert!(answer(&mut n, vl.id()));
     assert!(!answer(&mut n, vh.id()));
-    // An unknown vertex: the answer waits and the vertex is fetched from the asker.
+    // An unknown vertex: the answer waits; the vertex is usually still on its way, so it is
+    // fetched from the asker only once a quarter of the query timeout has passed.
     let out = n.handle(
         2,
         Event::Query {
@@ -268,9 +269,17 @@ fn queries_are_answered_with_strong_preference() {
             vertex: VertexId([5; 32]),
         },
     );
-    assert!(out
-        .iter()
-        .any(|a| matches!(a, Action::Fetch { peer, .. } if *peer == from1)));
+    let fetches = |out: &[Action]| {
+        out.iter()
+            .filter(|a| matches!(a, Action::Fetch { peer, ids } if *peer == from1 && ids == &vec![VertexId([5; 32])]))
+            .count()
+    };
+    assert_eq!(fetches(&out), 0);
+    let grace = Params::default().query_timeout_ms / 4;
+    assert_eq!(fetches(&n.handle(1 + grace, Event::Tick)), 0);
+    assert_eq!(fetches(&n.handle(2 + grace, Event::Tick)), 1);
+    // Once asked, not again before the retry timeout.
+    assert_eq!(fetches(&n.handle(3 + grace, Event::Tick)), 0);
 }
 
 #[test]

@@ -45,6 +45,26 @@ fn transactions_submitted_to_different_nodes_are_accepted_on_all_three() {
         let s = node.status();
         assert!(s["transactions"]["accepted"].as_u64().unwrap() >= 6, "{s}");
     }
+    // The peers' links are in the metrics too.
+    let (code, metrics) = cluster.nodes[0].get("/metrics");
+    let text = metrics.as_str().unwrap_or_default();
+    assert_eq!(code, 200);
+    for peer in &cluster.nodes[1..] {
+        let up = format!(
+            "cretoai_consensus_peer_up{{peer=\"{}\",address=\"{}\",key_exchange_group=\"X25519MLKEM768\"}} 1\n",
+            peer.id, peer.quic
+        );
+        assert!(text.contains(&up), "{up} missing from\n{text}");
+        let rtt = format!(
+            "cretoai_consensus_peer_rtt_seconds{{peer=\"{}\"}} ",
+            peer.id
+        );
+        assert!(text.contains(&rtt), "{rtt} missing from\n{text}");
+    }
+    assert!(
+        text.contains("cretoai_consensus_connected_peers 2\n"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -112,6 +112,8 @@ pub struct Node {
     next_request: u64,
     waiting_queries: HashMap<VertexId, Vec<(NodeId, u64)>>,
     fetched_at: HashMap<VertexId, u64>,
+    /// Ids heard of in a query or a frontier but not received yet: whom to ask, and when.
+    deferred_fetches: HashMap<VertexId, (NodeId, u64)>,
     /// Polls in a row each peer left unanswered; see `poll::SILENT_STRIKES`.
     silence: HashMap<NodeId, u32>,
     equivocations: Vec<Arc<Equivocation>>,
@@ -162,6 +164,7 @@ impl Node {
             next_request: 1,
             waiting_queries: HashMap::new(),
             fetched_at: HashMap::new(),
+            deferred_fetches: HashMap::new(),
             silence: HashMap::new(),
             equivocations: Vec::new(),
             equivocation_slots: HashSet::new(),
@@ -249,7 +252,7 @@ impl Node {
                 preferred,
             } => self.on_chits(now, from, request_id, preferred, &mut out),
             Event::FetchRequest { from, ids } => self.on_fetch(from, ids, &mut out),
-            Event::Frontier { from, tips } => self.on_frontier(now, from, tips, &mut out),
+            Event::Frontier { from, tips } => self.on_frontier(now, from, tips),
         }
         out
     }

@@ -233,10 +233,16 @@ impl ConsensusHandle {
 
     /// Prometheus text of the consensus metrics.
     pub fn render_metrics(&self, out: &mut String) {
-        let connected = self
-            .network()
-            .map_or(0, |n| n.peers().iter().filter(|p| p.connected).count());
-        self.stats.render(out, self.view().pending_len, connected);
+        let view = self.view();
+        let gauges = stats::Gauges {
+            round: view.round,
+            dag_len: view.dag_len,
+            pending_submissions: view.pending_len,
+            undecided: self.store.undecided_len(),
+            max_undecided: self.max_undecided,
+            peers: self.network().map(Network::peers).unwrap_or_default(),
+        };
+        self.stats.render(out, &gauges, now_ms());
     }
 }
 

@@ -15,6 +15,23 @@ const BUCKETS: [f64; 12] = [
     0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
 ];
 
+/// Point-in-time figures rendered beside the counters (gathered by the consensus handle).
+#[derive(Debug, Clone, Default)]
+pub struct Gauges {
+    /// This node's latest own round.
+    pub round: Option<u64>,
+    /// Vertices in the in-memory DAG.
+    pub dag_len: usize,
+    /// Submitted transactions waiting for a vertex.
+    pub pending_submissions: usize,
+    /// Undecided transactions known here.
+    pub undecided: usize,
+    /// The admission bound on `undecided`.
+    pub max_undecided: usize,
+    /// The peers' links.
+    pub peers: Vec<cretoai_network::PeerStatus>,
+}
+
 /// Figures over the recent window.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct WindowFigures {
@@ -45,6 +62,8 @@ pub struct ConsensusStats {
     pub vertices: AtomicU64,
     /// Equivocations detected.
     pub equivocations: AtomicU64,
+    /// Vertices sent in answer to peers' fetches.
+    pub served_vertices: AtomicU64,
     /// Inbound frames refused as malformed or badly signed.
     pub refused_frames: AtomicU64,
     /// Durable commits of the journal.
@@ -115,8 +134,8 @@ impl ConsensusStats {
         }
     }
 
-    /// Prometheus text for the consensus metrics.
-    pub fn render(&self, out: &mut String, pending: usize, connected_peers: usize) {
+    /// Prometheus text for the consensus metrics, `now_ms` for the window's figures.
+    pub fn render(&self, out: &mut String, gauges: &Gauges, now_ms: u64) {
         let counters = [
             (
                 "submitted",
@@ -142,6 +161,11 @@ impl ConsensusStats {
                 "Peer frames refused (malformed or bad signature).",
             ),
             ("commits", &self.commits, "Durable journal commits."),
+            (
+                "served_vertices",
+                &self.served_vertices,
+                "Vertices sent in answer to peers' fetches.",
+            ),
         ];
         for (name, value, help) in counters {
             let _ = writeln!(
@@ -150,10 +174,54 @@ impl ConsensusStats {
                 value.load(Ordering::Relaxed)
             );
         }
-        let _ = writeln!(
-            out,
-            "# HELP cretoai_consensus_pending_transactions Submitted transactions waiting for a vertex.\n# TYPE cretoai_consensus_pending_transactions gauge\ncretoai_consensus_pending_transactions {pending}\n# HELP cretoai_consensus_connected_peers Peers with a live connection.\n# TYPE cretoai_consensus_connected_peers gauge\ncretoai_consensus_connected_peers {connected_peers}"
-        );
+        let window = self.window(now_ms);
+        let connected = gauges.peers.iter().filter(|p| p.connected).count();
+        let plain = [
+            (
+                "round",
+                gauges.round.map(|r| r as f64),
+                "This node's latest own round.",
+            ),
+            (
+                "dag_vertices",
+                Some(gauges.dag_len as f64),
+                "Vertices in the in-memory DAG.",
+            ),
+            (
+                "pending_transactions",
+                Some(gauges.pending_submissions as f64),
+                "Submitted transactions waiting for a vertex.",
+            ),
+            (
+                "undecided_transactions",
+                Some(gauges.undecided as f64),
+                "Undecided transactions known here.",
+            ),
+            (
+                "max_undecided",
+                Some(gauges.max_undecided as f64),
+                "Undecided transactions at which submissions get 429 overloaded.",
+            ),
+            (
+                "connected_peers",
+                Some(connected as f64),
+                "Peers with a live connection.",
+            ),
+            (
+                "accepted_tps",
+                Some(window.accepted_tps),
+                "Accepted transactions per second over the status window.",
+            ),
+        ];
+        for (name, value, help) in plain {
+            if let Some(v) = value {
+                let _ = writeln!(
+                    out,
+                    "# HELP cretoai_consensus_{name} {help}\n# TYPE cretoai_consensus_{name} gauge\ncretoai_consensus_{name} {v}"
+                );
+            }
+        }
+        render_peers(out, &gauges.peers);
         out.push_str("# HELP cretoai_consensus_finality_seconds Time from first sight to acceptance.\n# TYPE cretoai_consensus_finality_seconds histogram\n");
         let h = self.finality.lock().unwrap_or_else(|e| e.into_inner());
         let mut cumulative = 0;
@@ -170,6 +238,41 @@ impl ConsensusStats {
             h.count, h.sum_seconds, h.count
         );
     }
+}
+
+/// Per-peer gauges, labelled by pinned node id (and address and key-exchange group on `up`).
+fn render_peers(out: &mut String, peers: &[cretoai_network::PeerStatus]) {
+    out.push_str("# HELP cretoai_consensus_peer_up Whether the connection to the peer is up.\n# TYPE cretoai_consensus_peer_up gauge\n");
+    for p in peers {
+        let group = p.key_exchange_group.as_deref().unwrap_or("");
+        let _ = writeln!(
+            out,
+            "cretoai_consensus_peer_up{{peer=\"{}\",address=\"{}\",key_exchange_group=\"{}\"}} {}",
+            p.node_id,
+            p.address,
+            label(group),
+            u8::from(p.connected)
+        );
+    }
+    out.push_str("# HELP cretoai_consensus_peer_rtt_seconds Smoothed round-trip time to the peer.\n# TYPE cretoai_consensus_peer_rtt_seconds gauge\n");
+    for p in peers {
+        if let Some(rtt) = p.rtt {
+            let _ = writeln!(
+                out,
+                "cretoai_consensus_peer_rtt_seconds{{peer=\"{}\"}} {}",
+                p.node_id,
+                rtt.as_secs_f64()
+            );
+        }
+    }
+}
+
+/// A label value escaped as the exposition format requires.
+fn label(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 #[cfg(test)]
@@ -191,10 +294,23 @@ mod tests {
             (Some(51), Some(95), Some(99))
         );
         let mut text = String::new();
-        s.render(&mut text, 3, 2);
+        let gauges = Gauges {
+            round: Some(7),
+            pending_submissions: 3,
+            undecided: 40,
+            max_undecided: 2000,
+            ..Gauges::default()
+        };
+        s.render(&mut text, &gauges, 50_000);
         assert!(text.contains("cretoai_consensus_accepted_total 101\n"));
         assert!(text.contains("cretoai_consensus_finality_seconds_bucket{le=\"0.1\"} 100\n"));
         assert!(text.contains("cretoai_consensus_finality_seconds_count 101\n"));
         assert!(text.contains("cretoai_consensus_pending_transactions 3\n"));
+        assert!(text.contains("cretoai_consensus_round 7\n"));
+        assert!(text.contains("cretoai_consensus_undecided_transactions 40\n"));
+        assert!(text.contains("cretoai_consensus_max_undecided 2000\n"));
+        assert!(text.contains("cretoai_consensus_accepted_tps 10\n"));
+        assert!(text.contains("cretoai_consensus_connected_peers 0\n"));
+        assert_eq!(label("a\"b\\c"), "a\\\"b\\\\c");
     }
 }

@@ -218,6 +218,7 @@ fn serve_fetch(ids: Vec<cretoai_consensus::VertexId>, from: NodeId, consensus: &
         return;
     };
     let store = consensus.store.clone();
+    let stats = consensus.stats.clone();
     actix::spawn(async move {
         let found = tokio::task::spawn_blocking(move || {
             store.consensus_vertices_encoded(&ids[..ids.len().min(MAX_FETCH_ANSWER)])
@@ -245,6 +246,9 @@ fn serve_fetch(ids: Vec<cretoai_consensus::VertexId>, from: NodeId, consensus: &
                 tracing::debug!(peer = %hex::encode(&from.0[..4]), error = %e, "fetch answer not sent");
                 return;
             }
+            stats
+                .served_vertices
+                .fetch_add((end - start) as u64, Ordering::Relaxed);
             start = end;
         }
     });

@@ -8,6 +8,7 @@
 
 use crate::http_client::Connection;
 use crate::latency::Latencies;
+use crate::process_usage::{proc_cpu_secs, proc_kib, proc_written};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use cretoai_consensus::{Limits, Transaction};
@@ -173,16 +174,6 @@ pub fn verify_micros(tx: &Transaction) -> f64 {
     }
     samples.sort_by(f64::total_cmp);
     samples[samples.len() / 2]
-}
-
-/// A `/proc/<pid>/status` memory field in KiB: `VmHWM` (peak RSS) or `VmRSS` (current).
-fn proc_kib(pid: u32, field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find(|l| l.strip_prefix(field).is_some_and(|r| r.starts_with(':')))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
 }
 
 /// Runs the plan and prints the report.
@@ -441,26 +432,6 @@ async fn node_work(addr: &str, token: &str) -> Result<NodeWork> {
         commits: counter("cretoai_consensus_commits_total "),
         served: counter("cretoai_consensus_served_vertices_total "),
     })
-}
-
-/// Bytes a process has passed to write calls so far (`wchar` in `/proc/<pid>/io`): its
-/// database file writes, plus a little logging.
-fn proc_written(pid: u32) -> Option<u64> {
-    let io = std::fs::read_to_string(format!("/proc/{pid}/io")).ok()?;
-    io.lines()
-        .find_map(|l| l.strip_prefix("wchar:"))
-        .and_then(|v| v.trim().parse().ok())
-}
-
-/// User + system CPU seconds a process has used so far (`/proc/<pid>/stat`).
-fn proc_cpu_secs(pid: u32) -> Option<f64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
-    let rest = stat.rsplit_once(')')?.1;
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-    // The kernel reports in USER_HZ, 100 on Linux.
-    Some(ticks as f64 / 100.0)
 }
 
 async fn wait_active(addrs: &[String], token: &str) -> Result<()> {

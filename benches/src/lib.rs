@@ -7,4 +7,5 @@ pub mod criterion_table;
 pub mod http_client;
 pub mod latency;
 pub mod node_process;
+pub mod process_usage;
 pub mod vault_load;

@@ -70,19 +70,38 @@ impl Frame {
 
     /// The wire bytes of this frame; fails if the payload exceeds `max_len` (or `u32::MAX`).
     pub fn encode(&self, max_len: usize) -> Result<Vec<u8>> {
-        let len = u32::try_from(self.payload.len())
+        let mut out = Vec::with_capacity(self.encoded_len());
+        self.encode_into(&mut out, max_len)?;
+        Ok(out)
+    }
+
+    /// The payload length as the header carries it; fails if it exceeds `max_len` (or
+    /// `u32::MAX`).
+    pub fn checked_len(&self, max_len: usize) -> Result<u32> {
+        u32::try_from(self.payload.len())
             .ok()
             .filter(|&len| u64::from(len) <= max_len as u64)
             .ok_or(NetworkError::FrameTooLarge {
                 len: self.payload.len() as u64,
                 max: max_len,
-            })?;
-        let mut out = Vec::with_capacity(HEADER_LEN + self.payload.len());
+            })
+    }
+
+    /// Length of the wire bytes: header and payload.
+    pub fn encoded_len(&self) -> usize {
+        HEADER_LEN + self.payload.len()
+    }
+
+    /// Appends the wire bytes of this frame to `out` (nothing on error), so several frames
+    /// can share one buffer sized once.
+    pub fn encode_into(&self, out: &mut Vec<u8>, max_len: usize) -> Result<()> {
+        let len = self.checked_len(max_len)?;
+        out.reserve(self.encoded_len());
         out.push(WIRE_VERSION);
         out.push(self.kind.0);
         out.extend_from_slice(&len.to_be_bytes());
         out.extend_from_slice(&self.payload);
-        Ok(out)
+        Ok(())
     }
 
     /// Decodes one frame from the start of `buf`. `Ok(None)` means more bytes are needed;

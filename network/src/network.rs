@@ -1,5 +1,6 @@
 //! The clonable handle the node uses: start, send, broadcast, request, status, peers.
 
+use bytes::Bytes;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -162,16 +163,46 @@ impl Network {
     /// order, and the per-stream cost is paid once. All frames are size-checked before any
     /// byte is sent.
     pub async fn send_many(&self, to: &NodeId, frames: &[Frame]) -> Result<()> {
+        let bytes = self.encode(frames)?;
+        self.send_encoded(to, bytes).await
+    }
+
+    /// Sends `frame` to every configured peer concurrently; one result per peer. The frame
+    /// is encoded once and its bytes shared by every send (a vertex frame can be a megabyte).
+    pub async fn broadcast(&self, frame: &Frame) -> Vec<(NodeId, Result<()>)> {
+        let ids: Vec<NodeId> = self.shared.peers().keys().copied().collect();
+        let bytes = match self.encode(std::slice::from_ref(frame)) {
+            Ok(bytes) => bytes,
+            Err(_) => {
+                let max = self.shared.config.max_frame_len;
+                return ids
+                    .into_iter()
+                    .map(|id| (id, frame.checked_len(max).map(drop)))
+                    .collect();
+            }
+        };
+        let sends = ids.iter().map(|id| self.send_encoded(id, bytes.clone()));
+        let results = futures_util::future::join_all(sends).await;
+        ids.into_iter().zip(results).collect()
+    }
+
+    /// The wire bytes of `frames`, in one buffer sized once, handed to quinn without a copy.
+    fn encode(&self, frames: &[Frame]) -> Result<Bytes> {
         let max = self.shared.config.max_frame_len;
-        let mut bytes = Vec::new();
+        let mut bytes = Vec::with_capacity(frames.iter().map(Frame::encoded_len).sum());
         for frame in frames {
-            bytes.extend_from_slice(&frame.encode(max)?);
+            frame.encode_into(&mut bytes, max)?;
         }
+        Ok(Bytes::from(bytes))
+    }
+
+    /// Sends already encoded frames on a fresh unidirectional stream.
+    async fn send_encoded(&self, to: &NodeId, bytes: Bytes) -> Result<()> {
         let conn = self.connection(to)?;
         let sending = async {
             let mut stream = conn.open_uni().await.map_err(NetworkError::transport)?;
             stream
-                .write_all(&bytes)
+                .write_chunk(bytes)
                 .await
                 .map_err(NetworkError::transport)?;
             stream.finish().map_err(NetworkError::transport)
@@ -179,14 +210,6 @@ impl Network {
         tokio::time::timeout(self.shared.config.request_timeout, sending)
             .await
             .map_err(|_| NetworkError::Timeout(*to))?
-    }
-
-    /// Sends `frame` to every configured peer concurrently; one result per peer.
-    pub async fn broadcast(&self, frame: &Frame) -> Vec<(NodeId, Result<()>)> {
-        let ids: Vec<NodeId> = self.shared.peers().keys().copied().collect();
-        let sends = ids.iter().map(|id| self.send(id, frame));
-        let results = futures_util::future::join_all(sends).await;
-        ids.into_iter().zip(results).collect()
     }
 
     /// Sends `frame` to `to` on a bidirectional stream and waits for its single reply frame

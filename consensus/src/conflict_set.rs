@@ -1,7 +1,7 @@
 //! Conflict sets and the per-transaction Snowball state of the Avalanche paper: chits and
 //! confidence per transaction; preference, last and consecutive count per conflict set.
 
-use crate::id_map::IdMap;
+use crate::id_map::{IdMap, IdSet};
 use crate::transaction::{ConflictKey, TxId};
 
 /// Where a transaction stands at this node.
@@ -51,7 +51,7 @@ pub(crate) struct PollEffect {
 /// Undecided transactions carry their Snowball counters (`records`, `sets`). A decision is
 /// final, so at that moment the counters are dropped and only what conflict detection and
 /// status queries still need is kept, compactly: the outcome per transaction id and the
-/// winner per (sender, nonce). That keeps this table's memory proportional to the undecided
+/// decided (sender, nonce) pairs. That keeps this table's memory proportional to the undecided
 /// load plus about a hundred bytes per decided transaction.
 #[derive(Default)]
 pub(crate) struct TxTable {
@@ -59,8 +59,9 @@ pub(crate) struct TxTable {
     pub(crate) sets: IdMap<ConflictKey, ConflictSet>,
     /// Outcome of every decided transaction (accepted or rejected).
     pub(crate) decided: IdMap<TxId, TxStatus>,
-    /// Winner of every decided conflict set: any other member, now or later, is rejected.
-    pub(crate) decided_sets: IdMap<ConflictKey, TxId>,
+    /// Every decided conflict set: a member not already in `decided` (a newcomer) is rejected.
+    /// The winner itself is the set's `Accepted` entry in `decided`, so it is not kept twice.
+    pub(crate) decided_sets: IdSet<ConflictKey>,
 }
 
 impl TxTable {
@@ -93,7 +94,7 @@ impl TxTable {
         if self.records.contains_key(&id) || self.decided.contains_key(&id) {
             return effect;
         }
-        if self.decided_sets.contains_key(&key) {
+        if self.decided_sets.contains(&key) {
             self.decided.insert(id, TxStatus::Rejected);
             effect.rejected.push(id);
             return effect;
@@ -230,7 +231,7 @@ impl TxTable {
                 effect.rejected.push(m);
             }
         }
-        self.decided_sets.insert(*key, winner);
+        self.decided_sets.insert(*key);
     }
 }
 

@@ -2,7 +2,7 @@
 //!
 //! Run: `cargo bench -p cretoai-benches --bench crypto`
 
-use cretoai_crypto::ml_dsa::{MlDsaLevel, SigningKey};
+use cretoai_crypto::ml_dsa::{MlDsaLevel, SigningKey, VerifyingKey};
 use cretoai_crypto::{envelope, ml_kem};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
@@ -54,6 +54,20 @@ fn ml_dsa(c: &mut Criterion) {
         let vk = key.verifying_key().clone();
         g.bench_function("verify", |b| {
             b.iter(|| vk.verify(black_box(&msg), b"", &sig).unwrap())
+        });
+        // What a node did per transaction: parse the sender key, then verify.
+        g.bench_function("verify_with_key_parse", |b| {
+            b.iter(|| {
+                VerifyingKey::from_bytes(level, black_box(vk.as_bytes()))
+                    .unwrap()
+                    .verify(&msg, b"", &sig)
+                    .unwrap()
+            })
+        });
+        // What it does for a sender it has seen: the key prepared once (tr = H(pk) kept).
+        let prepared = vk.prepare().unwrap();
+        g.bench_function("verify_prepared", |b| {
+            b.iter(|| prepared.verify(black_box(&msg), b"", &sig).unwrap())
         });
         g.finish();
     }

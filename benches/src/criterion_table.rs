@@ -8,7 +8,7 @@ use std::path::Path;
 
 /// The table's rows, in the order docs/benchmarks/crypto.md shows them (criterion full ids).
 /// Benchmarks found on disk but not listed here follow, sorted by id.
-pub const ROWS: [&str; 16] = [
+pub const ROWS: [&str; 22] = [
     "ml-kem-768/keygen",
     "ml-kem-768/encaps",
     "ml-kem-768/decaps",
@@ -19,12 +19,18 @@ pub const ROWS: [&str; 16] = [
     "ml-dsa-44/keygen",
     "ml-dsa-44/sign",
     "ml-dsa-44/verify",
+    "ml-dsa-44/verify_with_key_parse",
+    "ml-dsa-44/verify_prepared",
     "ml-dsa-65/keygen",
     "ml-dsa-65/sign",
     "ml-dsa-65/verify",
+    "ml-dsa-65/verify_with_key_parse",
+    "ml-dsa-65/verify_prepared",
     "ml-dsa-87/keygen",
     "ml-dsa-87/sign",
     "ml-dsa-87/verify",
+    "ml-dsa-87/verify_with_key_parse",
+    "ml-dsa-87/verify_prepared",
 ];
 
 /// Marks the generated table inside a markdown file.

@@ -5,7 +5,7 @@ use crate::encoding::{Reader, Writer};
 use crate::error::{ConsensusError, Result};
 use crate::params::Limits;
 use cretoai_crypto::hash::sha256;
-use cretoai_crypto::ml_dsa::{MlDsaLevel, SigningKey, VerifyingKey};
+use cretoai_crypto::ml_dsa::{MlDsaLevel, PreparedVerifyingKey, SigningKey, VerifyingKey};
 use std::fmt;
 use std::sync::Arc;
 
@@ -207,6 +207,18 @@ impl Transaction {
     /// Checks the ML-DSA signature against the sender key.
     pub fn verify_signature(&self) -> Result<()> {
         let key = VerifyingKey::from_bytes(self.level(), self.sender())?;
+        let (body, signature) = self.inner.bytes.split_at(self.inner.signature_at);
+        key.verify(body, TX_CONTEXT, signature)
+            .map_err(|_| ConsensusError::BadSignature("transaction"))
+    }
+
+    /// [`Transaction::verify_signature`] with the sender key prepared beforehand
+    /// ([`VerifyingKey::prepare`], kept by verifiers that see a sender often). A `key` that is
+    /// not this transaction's sender key fails like a bad signature.
+    pub fn verify_signature_with(&self, key: &PreparedVerifyingKey) -> Result<()> {
+        if key.key().level() != self.level() || key.key().as_bytes() != self.sender() {
+            return Err(ConsensusError::BadSignature("transaction"));
+        }
         let (body, signature) = self.inner.bytes.split_at(self.inner.signature_at);
         key.verify(body, TX_CONTEXT, signature)
             .map_err(|_| ConsensusError::BadSignature("transaction"))

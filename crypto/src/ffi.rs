@@ -214,6 +214,56 @@ impl Pkey {
     }
 }
 
+impl Pkey {
+    /// Verifies an ML-DSA signature given FIPS 204's message representative `mu` (computed by
+    /// the caller: "ExternalMu"), so the public-key hash inside it can be computed once per key.
+    pub(crate) fn ml_dsa_verify_mu(&self, mu: &[u8; 64], sig: &[u8]) -> Result<()> {
+        // SAFETY: the context is created from our live key and freed by Drop; all pointers are
+        // live for the calls; every return code is checked.
+        unsafe {
+            let ctx = NonNull::new(sys::EVP_PKEY_CTX_new(self.0.as_ptr(), ptr::null_mut()))
+                .map(PkeyCtx)
+                .ok_or(CryptoError::Backend)?;
+            if sys::EVP_PKEY_verify_init(ctx.0.as_ptr()) != 1 {
+                return Err(CryptoError::Backend);
+            }
+            if sys::EVP_PKEY_verify(
+                ctx.0.as_ptr(),
+                sig.as_ptr(),
+                sig.len(),
+                mu.as_ptr(),
+                mu.len(),
+            ) != 1
+            {
+                sys::ERR_clear_error();
+                return Err(CryptoError::BadSignature);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// SHAKE256 of the concatenation of `parts`, `out.len()` bytes of output.
+pub(crate) fn shake256(parts: &[&[u8]], out: &mut [u8]) -> Result<()> {
+    crate::init();
+    let md = MdCtx::new()?;
+    // SAFETY: the context is live; every pointer/length pair describes a live slice.
+    unsafe {
+        if sys::EVP_DigestInit_ex(md.0.as_ptr(), sys::EVP_shake256(), ptr::null_mut()) != 1 {
+            return Err(CryptoError::Backend);
+        }
+        for part in parts {
+            if sys::EVP_DigestUpdate(md.0.as_ptr(), part.as_ptr().cast(), part.len()) != 1 {
+                return Err(CryptoError::Backend);
+            }
+        }
+        if sys::EVP_DigestFinalXOF(md.0.as_ptr(), out.as_mut_ptr(), out.len()) != 1 {
+            return Err(CryptoError::Backend);
+        }
+    }
+    Ok(())
+}
+
 /// Sets the FIPS 204 context string; an empty context needs no call.
 ///
 /// # Safety

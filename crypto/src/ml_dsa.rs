@@ -213,6 +213,60 @@ impl VerifyingKey {
     }
 }
 
+impl VerifyingKey {
+    /// This key with FIPS 204's `tr = H(pk)` computed once, for keys that verify many
+    /// signatures (a transaction sender's): see [`PreparedVerifyingKey`].
+    pub fn prepare(&self) -> Result<PreparedVerifyingKey> {
+        let mut tr = [0u8; 64];
+        crate::ffi::shake256(&[&self.bytes], &mut tr)?;
+        Ok(PreparedVerifyingKey {
+            key: self.clone(),
+            tr,
+        })
+    }
+}
+
+/// A verifying key ready for repeated verification.
+///
+/// ML-DSA verification starts by hashing the whole public key (`tr = H(pk)`, 1,312 to 2,592
+/// bytes of SHAKE256) and then hashes `tr` with the message into `mu`. Both are the same for
+/// every signature of one key, so this form keeps `tr` and hands aws-lc the finished `mu`
+/// (FIPS 204's "external mu" split, which computes the same function). Verdicts are those of
+/// [`VerifyingKey::verify`].
+#[derive(Clone)]
+pub struct PreparedVerifyingKey {
+    key: VerifyingKey,
+    tr: [u8; 64],
+}
+
+impl PreparedVerifyingKey {
+    /// The key.
+    pub fn key(&self) -> &VerifyingKey {
+        &self.key
+    }
+
+    /// As [`VerifyingKey::verify`]: checks `signature` over `msg` and `context`.
+    pub fn verify(&self, msg: &[u8], context: &[u8], signature: &[u8]) -> Result<()> {
+        if context.len() > MAX_CONTEXT_LEN {
+            return Err(CryptoError::ContextTooLong);
+        }
+        if signature.len() != self.key.level.signature_len() {
+            return Err(CryptoError::BadSignature);
+        }
+        // FIPS 204 Algorithm 3 (pure mode): M' = 0 || |ctx| || ctx || M, mu = H(tr || M').
+        let mut mu = [0u8; 64];
+        let header = [0u8, context.len() as u8];
+        crate::ffi::shake256(&[&self.tr, &header, context, msg], &mut mu)?;
+        self.key.pkey.ml_dsa_verify_mu(&mu, signature)
+    }
+}
+
+impl fmt::Debug for PreparedVerifyingKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Prepared{:?}", self.key)
+    }
+}
+
 impl PartialEq for VerifyingKey {
     fn eq(&self, other: &Self) -> bool {
         self.level == other.level && self.bytes == other.bytes
@@ -256,6 +310,48 @@ mod tests {
                     Err(CryptoError::BadSignature)
                 );
             }
+        }
+    }
+
+    #[test]
+    fn prepared_keys_give_the_same_verdicts() {
+        for level in MlDsaLevel::ALL {
+            let key = SigningKey::generate(level).unwrap();
+            let other = SigningKey::generate(level).unwrap();
+            let vk = key.verifying_key();
+            let prepared = vk.prepare().unwrap();
+            assert_eq!(prepared.key(), vk);
+            for ctx in [&b""[..], b"cretoai/test", &[7u8; 255][..]] {
+                for msg in [&b""[..], b"hello", &[0x5a; 5000][..]] {
+                    let sig = key.sign(msg, ctx).unwrap();
+                    prepared.verify(msg, ctx, &sig).unwrap();
+                    let mut tampered = msg.to_vec();
+                    tampered.push(0);
+                    let cases: [(&[u8], &[u8], Vec<u8>); 4] = [
+                        (&tampered, ctx, sig.clone()),
+                        (msg, b"other", sig.clone()),
+                        (msg, ctx, other.sign(msg, ctx).unwrap()),
+                        (msg, ctx, {
+                            let mut s = sig.clone();
+                            s[10] ^= 1;
+                            s
+                        }),
+                    ];
+                    for (m, c, s) in cases {
+                        assert_eq!(vk.verify(m, c, &s), Err(CryptoError::BadSignature));
+                        assert_eq!(prepared.verify(m, c, &s), Err(CryptoError::BadSignature));
+                    }
+                }
+            }
+            let sig = key.sign(b"m", b"").unwrap();
+            assert_eq!(
+                prepared.verify(b"m", &[0; 256], &sig),
+                Err(CryptoError::ContextTooLong)
+            );
+            assert_eq!(
+                prepared.verify(b"m", b"", &sig[1..]),
+                Err(CryptoError::BadSignature)
+            );
         }
     }
 

@@ -44,6 +44,11 @@ fn check_ml_dsa<P: MlDsaParams>(level: MlDsaLevel) {
             .verifying_key()
             .verify(msg, b"x", their_sig.as_slice())
             .is_err());
+        // The prepared ("external mu") path accepts the independent implementation's
+        // signatures too.
+        let prepared = ours.verifying_key().prepare().unwrap();
+        prepared.verify(msg, ctx, their_sig.as_slice()).unwrap();
+        assert!(prepared.verify(msg, b"x", their_sig.as_slice()).is_err());
     }
 }
 

@@ -9,6 +9,7 @@
 pub mod actor;
 pub mod events;
 pub mod journal;
+mod sender_keys;
 pub mod settings;
 pub mod stats;
 pub mod verifier;

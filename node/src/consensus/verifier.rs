@@ -5,6 +5,7 @@
 //! A transaction verified once (submitted here, or in an earlier vertex) is not verified again:
 //! its id covers every signed byte, so a second copy with another signature proves nothing new.
 
+use super::sender_keys::SenderKeys;
 use crate::crypto_pool::CryptoPool;
 use cretoai_consensus::{Transaction, TxId, ValidatorSet, Vertex};
 use futures_util::future::join_all;
@@ -31,6 +32,8 @@ pub struct Verifier {
     pool: CryptoPool,
     threads: usize,
     seen: Arc<Mutex<Seen>>,
+    /// Prepared keys of recent senders (checking a signature still happens every time).
+    keys: Arc<SenderKeys>,
 }
 
 impl Verifier {
@@ -40,6 +43,7 @@ impl Verifier {
             pool,
             threads: threads.max(1),
             seen: Arc::default(),
+            keys: Arc::default(),
         }
     }
 
@@ -62,9 +66,8 @@ impl Verifier {
     /// Verifies client transactions, in parallel chunks; one verdict per transaction.
     pub async fn transactions(&self, txs: Arc<Vec<Transaction>>) -> Vec<bool> {
         let all: Vec<usize> = (0..txs.len()).collect();
-        let verdicts = self
-            .chunks(all, move |i| txs[i].verify_signature().is_ok())
-            .await;
+        let keys = self.keys.clone();
+        let verdicts = self.chunks(all, move |i| keys.verify(&txs[i])).await;
         verdicts.into_iter().map(|(_, ok)| ok).collect()
     }
 
@@ -79,7 +82,8 @@ impl Verifier {
             .pool
             .run(move || v.verify_signatures(&validators, false).is_ok());
         let v = vertex.clone();
-        let txs = self.chunks(unknown, move |i| v.txs()[i].verify_signature().is_ok());
+        let keys = self.keys.clone();
+        let txs = self.chunks(unknown, move |i| keys.verify(&v.txs()[i]));
         let (own, txs) = futures_util::join!(own, txs);
         let ok = own.unwrap_or(false) && txs.iter().all(|(_, ok)| *ok);
         if ok {

@@ -1,7 +1,8 @@
 //! Conflict sets and the per-transaction Snowball state of the Avalanche paper: chits and
 //! confidence per transaction; preference, last and consecutive count per conflict set.
 
-use crate::id_map::{IdMap, IdSet};
+use crate::decided_nonces::DecidedNonces;
+use crate::id_map::IdMap;
 use crate::transaction::{ConflictKey, TxId};
 
 /// Where a transaction stands at this node.
@@ -61,7 +62,7 @@ pub(crate) struct TxTable {
     pub(crate) decided: IdMap<TxId, TxStatus>,
     /// Every decided conflict set: a member not already in `decided` (a newcomer) is rejected.
     /// The winner itself is the set's `Accepted` entry in `decided`, so it is not kept twice.
-    pub(crate) decided_sets: IdSet<ConflictKey>,
+    pub(crate) decided_sets: DecidedNonces,
 }
 
 impl TxTable {

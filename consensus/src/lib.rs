@@ -19,6 +19,7 @@
 
 mod conflict_set;
 mod dag;
+mod decided_nonces;
 mod encoding;
 mod error;
 mod id_map;

@@ -39,14 +39,7 @@ impl DecidedNonces {
             .and_then(|m| covering(runs, m))
             .map(|(start, _)| start);
         let above = n.checked_add(1).and_then(|m| runs.remove(&m));
-        match below {
-            Some(start) => {
-                runs.insert(start, above.unwrap_or(n));
-            }
-            None => {
-                runs.insert(n, above.unwrap_or(n));
-            }
-        }
+        runs.insert(below.unwrap_or(n), above.unwrap_or(n));
     }
 
     /// Decided pairs recorded.

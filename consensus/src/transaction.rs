@@ -207,7 +207,7 @@ impl Transaction {
     /// Checks the ML-DSA signature against the sender key.
     pub fn verify_signature(&self) -> Result<()> {
         let key = VerifyingKey::from_bytes(self.level(), self.sender())?;
-        let (body, signature) = self.inner.bytes.split_at(self.inner.signature_at);
+        let (body, signature) = self.signed_parts();
         key.verify(body, TX_CONTEXT, signature)
             .map_err(|_| ConsensusError::BadSignature("transaction"))
     }
@@ -219,9 +219,14 @@ impl Transaction {
         if key.key().level() != self.level() || key.key().as_bytes() != self.sender() {
             return Err(ConsensusError::BadSignature("transaction"));
         }
-        let (body, signature) = self.inner.bytes.split_at(self.inner.signature_at);
+        let (body, signature) = self.signed_parts();
         key.verify(body, TX_CONTEXT, signature)
             .map_err(|_| ConsensusError::BadSignature("transaction"))
+    }
+
+    /// The signed body and the signature over it.
+    fn signed_parts(&self) -> (&[u8], &[u8]) {
+        self.inner.bytes.split_at(self.inner.signature_at)
     }
 
     /// The identifier.

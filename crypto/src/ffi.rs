@@ -212,9 +212,7 @@ impl Pkey {
         }
         Ok(())
     }
-}
 
-impl Pkey {
     /// Verifies an ML-DSA signature given FIPS 204's message representative `mu` (computed by
     /// the caller: "ExternalMu"), so the public-key hash inside it can be computed once per key.
     pub(crate) fn ml_dsa_verify_mu(&self, mu: &[u8; 64], sig: &[u8]) -> Result<()> {

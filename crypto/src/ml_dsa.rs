@@ -203,17 +203,22 @@ impl VerifyingKey {
 
     /// Checks `signature` over `msg` and `context`; `Err(BadSignature)` if it does not verify.
     pub fn verify(&self, msg: &[u8], context: &[u8], signature: &[u8]) -> Result<()> {
+        self.check_lengths(context, signature)?;
+        self.pkey.ml_dsa_verify(msg, context, signature)
+    }
+
+    /// The checks every verification starts with: context within FIPS 204's limit, signature
+    /// of this parameter set's length.
+    fn check_lengths(&self, context: &[u8], signature: &[u8]) -> Result<()> {
         if context.len() > MAX_CONTEXT_LEN {
             return Err(CryptoError::ContextTooLong);
         }
         if signature.len() != self.level.signature_len() {
             return Err(CryptoError::BadSignature);
         }
-        self.pkey.ml_dsa_verify(msg, context, signature)
+        Ok(())
     }
-}
 
-impl VerifyingKey {
     /// This key with FIPS 204's `tr = H(pk)` computed once, for keys that verify many
     /// signatures (a transaction sender's): see [`PreparedVerifyingKey`].
     pub fn prepare(&self) -> Result<PreparedVerifyingKey> {
@@ -247,12 +252,7 @@ impl PreparedVerifyingKey {
 
     /// As [`VerifyingKey::verify`]: checks `signature` over `msg` and `context`.
     pub fn verify(&self, msg: &[u8], context: &[u8], signature: &[u8]) -> Result<()> {
-        if context.len() > MAX_CONTEXT_LEN {
-            return Err(CryptoError::ContextTooLong);
-        }
-        if signature.len() != self.key.level.signature_len() {
-            return Err(CryptoError::BadSignature);
-        }
+        self.key.check_lengths(context, signature)?;
         // FIPS 204 Algorithm 3 (pure mode): M' = 0 || |ctx| || ctx || M, mu = H(tr || M').
         let mut mu = [0u8; 64];
         let header = [0u8, context.len() as u8];

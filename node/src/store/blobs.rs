@@ -1,96 +1,75 @@
-//! Large immutable values (vertex encodings, runs of submitted transactions) stored as chunks
-//! of just under one page, under sequential keys.
+//! Resolving a stored reference to a large value (a vertex encoding, a run of submitted
+//! transactions) to its bytes.
 //!
-//! redb keeps a value that does not fit a page in a page of its own, rounded up to a power of
-//! two: a 1.1 MB vertex took a 2 MiB page, a 5.3 KB transaction an 8 KiB one, and every byte of
-//! it is written at commit. Measured on a node's journal, that doubled (vertices) or tripled
-//! (submitted transactions) the bytes written per transaction. Chunks that fill one 4 KiB leaf
-//! each, appended under increasing keys, cost the value's size plus a few percent.
+//! New values live in the blob file ([`super::blob_file`]). Databases written before it kept
+//! them in redb as chunks of just under one page under sequential keys (a value that does not
+//! fit a page gets a page of its own rounded up to a power of two, so chunks had halved the
+//! bytes written); those are still read from the chunk table, and the oldest vertices were
+//! stored inline.
 
+use super::blob_file::{BlobFile, FileRef, FILE_REF_LEN, FILE_REF_TAG};
 use crate::error::{NodeError, Result};
-use redb::{ReadableTable, Table, TableDefinition};
+use redb::{ReadOnlyTable, ReadTransaction, ReadableTable, TableDefinition};
 
-/// `(blob id, chunk index) -> chunk bytes`.
+/// `(blob id, chunk index) -> chunk bytes` (databases written before the blob file).
 pub(super) const CHUNKS: TableDefinition<'static, (u64, u32), &'static [u8]> =
     TableDefinition::new("consensus_blob_chunks");
 
-/// Bytes per chunk: a leaf with one such entry (its header, offsets and 12-byte key included)
-/// still fits a 4 KiB page. Measured: 4,070 still fits, 4,080 doubles the bytes written.
-const CHUNK: usize = 4_032;
+/// First byte of a reference into [`CHUNKS`]. Inline vertex encodings start with their version
+/// byte (1), so all three stored forms are told apart by their first byte.
+const CHUNK_REF_TAG: u8 = 0xB0;
+/// Length of an encoded chunk reference: tag, blob id, total length.
+const CHUNK_REF_LEN: usize = 1 + 8 + 4;
 
-/// First byte of a reference stored where a value used to be inline. Inline vertex encodings
-/// start with their version byte (1), so databases written before blobs stay readable.
-pub(super) const REF_TAG: u8 = 0xB0;
-/// Length of an encoded reference: tag, blob id, total length.
-const REF_LEN: usize = 1 + 8 + 4;
-
-/// A blob's place in [`CHUNKS`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) struct BlobRef {
-    id: u64,
-    len: u32,
+/// Length of the stored reference at the start of `body` (a log record's, followed by a time).
+pub(super) fn ref_len(body: &[u8]) -> usize {
+    match body.first() {
+        Some(&FILE_REF_TAG) => FILE_REF_LEN,
+        _ => CHUNK_REF_LEN,
+    }
 }
 
-impl BlobRef {
-    /// The stored form.
-    pub(super) fn encode(&self) -> [u8; REF_LEN] {
-        let mut out = [0u8; REF_LEN];
-        out[0] = REF_TAG;
-        out[1..9].copy_from_slice(&self.id.to_be_bytes());
-        out[9..13].copy_from_slice(&self.len.to_be_bytes());
-        out
-    }
+/// Reads stored values within one read transaction.
+pub(super) struct Blobs<'a> {
+    chunks: ReadOnlyTable<(u64, u32), &'static [u8]>,
+    file: &'a BlobFile,
+}
 
-    /// The reference in `bytes`, if they hold one.
-    pub(super) fn decode(bytes: &[u8]) -> Option<Self> {
-        if bytes.len() != REF_LEN || bytes[0] != REF_TAG {
-            return None;
-        }
-        Some(BlobRef {
-            id: u64::from_be_bytes(bytes[1..9].try_into().ok()?),
-            len: u32::from_be_bytes(bytes[9..13].try_into().ok()?),
+impl<'a> Blobs<'a> {
+    /// A reader over `txn`'s chunk table and the blob file.
+    pub(super) fn open(txn: &ReadTransaction, file: &'a BlobFile) -> Result<Self> {
+        Ok(Blobs {
+            chunks: txn.open_table(CHUNKS)?,
+            file,
         })
     }
-}
 
-/// Appends blobs inside one write transaction.
-pub(super) struct BlobWriter<'txn> {
-    table: Table<'txn, (u64, u32), &'static [u8]>,
-    next: u64,
-}
-
-impl<'txn> BlobWriter<'txn> {
-    /// Opens the chunk table of `txn`; new blobs get ids after the last stored one.
-    pub(super) fn open(txn: &'txn redb::WriteTransaction) -> Result<Self> {
-        let table = txn.open_table(CHUNKS)?;
-        let next = table.last()?.map_or(1, |(k, _)| k.value().0 + 1);
-        Ok(BlobWriter { table, next })
-    }
-
-    /// Stores `bytes` and returns where.
-    pub(super) fn put(&mut self, bytes: &[u8]) -> Result<BlobRef> {
-        let len = u32::try_from(bytes.len())
-            .map_err(|_| NodeError::Storage("blob larger than 4 GiB".into()))?;
-        let id = self.next;
-        self.next += 1;
-        for (index, chunk) in (0u32..).zip(bytes.chunks(CHUNK)) {
-            self.table.insert((id, index), chunk)?;
+    /// The bytes `stored` refers to, or `None` if it is not a reference (an inline value).
+    pub(super) fn resolve(&self, stored: &[u8]) -> Result<Option<Vec<u8>>> {
+        if let Some(at) = FileRef::decode(stored) {
+            return self.file.read(at).map(Some);
         }
-        Ok(BlobRef { id, len })
+        if stored.len() != CHUNK_REF_LEN || stored[0] != CHUNK_REF_TAG {
+            return Ok(None);
+        }
+        let id = u64::from_be_bytes(stored[1..9].try_into().unwrap_or_default());
+        let len = u32::from_be_bytes(stored[9..13].try_into().unwrap_or_default()) as usize;
+        read_chunks(&self.chunks, id, len).map(Some)
     }
 }
 
-/// Reads a blob back whole; a missing or short chunk is corruption.
-pub(super) fn read(
+/// Reads a chunked blob back whole; a missing or short chunk is corruption.
+fn read_chunks(
     table: &impl ReadableTable<(u64, u32), &'static [u8]>,
-    blob: BlobRef,
+    id: u64,
+    len: usize,
 ) -> Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(blob.len as usize);
-    for entry in table.range((blob.id, 0)..=(blob.id, u32::MAX))? {
+    let mut out = Vec::with_capacity(len);
+    for entry in table.range((id, 0)..=(id, u32::MAX))? {
         let (_, chunk) = entry?;
         out.extend_from_slice(chunk.value());
     }
-    if out.len() != blob.len as usize {
+    if out.len() != len {
         return Err(NodeError::Storage("consensus blob is corrupt".into()));
     }
     Ok(out)
@@ -101,38 +80,35 @@ mod tests {
     use super::*;
     use redb::ReadableDatabase;
 
+    fn chunk_ref(id: u64, len: u32) -> Vec<u8> {
+        [&[CHUNK_REF_TAG][..], &id.to_be_bytes(), &len.to_be_bytes()].concat()
+    }
+
     #[test]
-    fn blobs_round_trip_across_chunk_boundaries() {
+    fn chunked_file_and_inline_values_are_all_read() {
         let dir = tempfile::tempdir().unwrap();
         let db = redb::Database::create(dir.path().join("b.redb")).unwrap();
-        let sizes = [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 5 * CHUNK + 17];
+        let file = BlobFile::open(dir.path(), 0).unwrap();
         let txn = db.begin_write().unwrap();
-        let refs: Vec<BlobRef> = {
-            let mut w = BlobWriter::open(&txn).unwrap();
-            sizes
-                .iter()
-                .map(|&n| {
-                    let bytes: Vec<u8> = (0..n).map(|i| (i % 251) as u8).collect();
-                    w.put(&bytes).unwrap()
-                })
-                .collect()
-        };
-        txn.commit().unwrap();
-        let txn = db.begin_read().unwrap();
-        let table = txn.open_table(CHUNKS).unwrap();
-        for (&n, r) in sizes.iter().zip(&refs) {
-            assert_eq!(BlobRef::decode(&r.encode()), Some(*r));
-            let back = read(&table, *r).unwrap();
-            assert_eq!(back.len(), n);
-            assert!(back.iter().enumerate().all(|(i, b)| *b == (i % 251) as u8));
+        {
+            // A value written in three chunks by an earlier version.
+            let mut table = txn.open_table(CHUNKS).unwrap();
+            for (i, chunk) in [[1u8; 4], [2; 4], [3; 4]].iter().enumerate() {
+                table.insert((9, i as u32), chunk.as_slice()).unwrap();
+            }
         }
+        txn.commit().unwrap();
+        let in_file = file.append(b"in the file").unwrap();
+
+        let txn = db.begin_read().unwrap();
+        let blobs = Blobs::open(&txn, &file).unwrap();
+        let chunked = blobs.resolve(&chunk_ref(9, 12)).unwrap().unwrap();
+        assert_eq!(chunked, [[1u8; 4], [2; 4], [3; 4]].concat());
+        let filed = blobs.resolve(&in_file.encode()).unwrap().unwrap();
+        assert_eq!(filed, b"in the file");
         // A reference claiming more bytes than stored is reported, not truncated silently.
-        let liar = BlobRef {
-            id: refs[3].id,
-            len: refs[3].len + 1,
-        };
-        assert!(read(&table, liar).is_err());
+        assert!(blobs.resolve(&chunk_ref(9, 13)).is_err());
         // Inline values (a vertex encoding starts with its version byte) are not references.
-        assert_eq!(BlobRef::decode(&[1u8; REF_LEN]), None);
+        assert_eq!(blobs.resolve(&[1u8; CHUNK_REF_LEN]).unwrap(), None);
     }
 }

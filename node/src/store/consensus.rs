@@ -6,7 +6,8 @@
 //! integers) and written in one durable redb transaction per batch of records, so a batch is
 //! either fully on disk or not at all.
 
-use super::blobs::{self, BlobRef, BlobWriter};
+use super::blob_file::BlobFile;
+use super::blobs::{self, Blobs};
 use super::pending::{first_sight, Changes, PendingTxs};
 pub use super::tx_row::TxRow;
 use super::tx_row::{status_code, stored_row};
@@ -117,7 +118,10 @@ impl Store {
         now_ms: u64,
     ) -> Result<Vec<Decision>> {
         let txn = self.db.begin_write()?;
-        let (decisions, changes) = append_in(&txn, records, now_ms, &self.pending)?;
+        let before = self.blob_file.end();
+        let (decisions, changes) =
+            append_in(&txn, records, now_ms, &self.pending, &self.blob_file)?;
+        self.blob_file.seal(&txn, before)?;
         txn.commit()?;
         self.pending.apply(changes);
         Ok(decisions)
@@ -136,11 +140,11 @@ impl Store {
     pub fn consensus_vertex(&self, id: &VertexId, limits: &Limits) -> Result<Option<Vertex>> {
         let txn = self.db.begin_read()?;
         let table = txn.open_table(VERTICES)?;
-        let chunks = txn.open_table(blobs::CHUNKS)?;
+        let blobs = Blobs::open(&txn, &self.blob_file)?;
         let Some(raw) = table.get(id.0.as_slice())? else {
             return Ok(None);
         };
-        decode_vertex(&vertex_bytes(&chunks, raw.value())?, limits).map(Some)
+        decode_vertex(&vertex_bytes(&blobs, raw.value())?, limits).map(Some)
     }
 
     /// Up to `limit` vertices that arrived after sequence number `after`, oldest first.
@@ -153,7 +157,7 @@ impl Store {
         let txn = self.db.begin_read()?;
         let order = txn.open_table(VERTEX_ORDER)?;
         let vertices = txn.open_table(VERTICES)?;
-        let chunks = txn.open_table(blobs::CHUNKS)?;
+        let blobs = Blobs::open(&txn, &self.blob_file)?;
         let mut out = Vec::new();
         for entry in order.range(after.saturating_add(1)..)?.take(limit) {
             let (seq, id) = entry?;
@@ -162,7 +166,7 @@ impl Store {
                 .ok_or_else(|| corrupt("vertex order"))?;
             out.push(StoredVertex {
                 seq: seq.value(),
-                vertex: decode_vertex(&vertex_bytes(&chunks, raw.value())?, limits)?,
+                vertex: decode_vertex(&vertex_bytes(&blobs, raw.value())?, limits)?,
             });
         }
         Ok(out)
@@ -172,11 +176,11 @@ impl Store {
     pub fn consensus_vertices_encoded(&self, ids: &[VertexId]) -> Result<Vec<Vec<u8>>> {
         let txn = self.db.begin_read()?;
         let table = txn.open_table(VERTICES)?;
-        let chunks = txn.open_table(blobs::CHUNKS)?;
+        let blobs = Blobs::open(&txn, &self.blob_file)?;
         let mut out = Vec::new();
         for id in ids {
             if let Some(raw) = table.get(id.0.as_slice())? {
-                out.push(vertex_bytes(&chunks, raw.value())?);
+                out.push(vertex_bytes(&blobs, raw.value())?);
             }
         }
         Ok(out)
@@ -243,12 +247,12 @@ fn append_in<'a>(
     records: impl IntoIterator<Item = &'a Record>,
     now_ms: u64,
     pending: &PendingTxs,
+    blob_file: &BlobFile,
 ) -> Result<(Vec<Decision>, Changes)> {
     let mut log = txn.open_table(LOG)?;
     let mut vertices = txn.open_table(VERTICES)?;
     let mut order = txn.open_table(VERTEX_ORDER)?;
     let mut txs = txn.open_table(TXS)?;
-    let mut blob_writer = BlobWriter::open(txn)?;
     // Consecutive submissions, written as one run when another kind of record comes.
     let mut run: Vec<u8> = Vec::new();
     // Changes to the per-status counts of decided rows, applied once at the end.
@@ -260,7 +264,7 @@ fn append_in<'a>(
     let mut seq = next_key(&log)?;
     for record in records {
         if !matches!(record, Record::Submitted(_)) {
-            seq += flush_run(&mut log, &mut blob_writer, &mut run, seq, now_ms)?;
+            seq += flush_run(&mut log, blob_file, &mut run, seq, now_ms)?;
         }
         let mut bytes = Vec::new();
         match record {
@@ -278,7 +282,7 @@ fn append_in<'a>(
                 bytes.extend_from_slice(&id.0);
                 bytes.extend_from_slice(&stamp);
                 if vertices.get(id.0.as_slice())?.is_none() {
-                    let blob = blob_writer.put(&v.encode())?;
+                    let blob = blob_file.append(&v.encode())?;
                     vertices.insert(id.0.as_slice(), blob.encode().as_slice())?;
                     order.insert(vertex_seq, id.0.as_slice())?;
                     vertex_seq += 1;
@@ -341,7 +345,7 @@ fn append_in<'a>(
         log.insert(seq, bytes.as_slice())?;
         seq += 1;
     }
-    flush_run(&mut log, &mut blob_writer, &mut run, seq, now_ms)?;
+    flush_run(&mut log, blob_file, &mut run, seq, now_ms)?;
     if delta != [0; 3] {
         let mut counts = txn.open_table(COUNTS)?;
         for (code, d) in (0u8..).zip(delta) {
@@ -378,7 +382,7 @@ fn current_row(
 /// log records it wrote.
 fn flush_run(
     log: &mut redb::Table<'_, u64, &'static [u8]>,
-    blobs: &mut BlobWriter<'_>,
+    blob_file: &BlobFile,
     run: &mut Vec<u8>,
     seq: u64,
     now_ms: u64,
@@ -386,7 +390,8 @@ fn flush_run(
     if run.is_empty() {
         return Ok(0);
     }
-    let blob = blobs.put(&std::mem::take(run))?;
+    let blob = blob_file.append(run)?;
+    run.clear();
     let record = [
         &[TAG_SUBMITTED_RUN][..],
         &blob.encode(),
@@ -397,15 +402,10 @@ fn flush_run(
     Ok(1)
 }
 
-/// A stored vertex's encoding: inline (databases written before blobs) or in a blob.
-pub(super) fn vertex_bytes(
-    chunks: &impl ReadableTable<(u64, u32), &'static [u8]>,
-    stored: &[u8],
-) -> Result<Vec<u8>> {
-    match BlobRef::decode(stored) {
-        Some(blob) => blobs::read(chunks, blob),
-        None => Ok(stored.to_vec()),
-    }
+/// A stored vertex's encoding: in the blob file, or (databases written before it) in chunks
+/// or inline.
+pub(super) fn vertex_bytes(blobs: &Blobs<'_>, stored: &[u8]) -> Result<Vec<u8>> {
+    Ok(blobs.resolve(stored)?.unwrap_or_else(|| stored.to_vec()))
 }
 
 pub(super) fn decode_vertex(bytes: &[u8], limits: &Limits) -> Result<Vertex> {

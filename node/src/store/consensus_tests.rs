@@ -106,9 +106,17 @@ fn repeated_decisions_keep_the_first_and_counters_follow_rows() {
     assert_eq!(found, vec![v.encode()]);
 
     // The counters survive a reopen (the undecided one once the log is replayed); the
-    // streamed log equals the whole log.
+    // streamed log equals the whole log. Bytes a crashed commit appended to the blob file
+    // after the last durable one are cut off at the reopen.
     drop(store);
+    let blobs = dir.path().join(crate::store::BLOB_FILE);
+    let committed = std::fs::metadata(&blobs).unwrap().len();
+    assert!(committed >= v.encode().len() as u64);
+    let mut torn = std::fs::read(&blobs).unwrap();
+    torn.extend_from_slice(b"half a vertex");
+    std::fs::write(&blobs, torn).unwrap();
     let store = Store::open(dir.path()).unwrap();
+    assert_eq!(std::fs::metadata(&blobs).unwrap().len(), committed);
     store.init_consensus().unwrap();
     assert_eq!(store.consensus_counts().unwrap(), (1, [0, 1, 1]));
     let streamed: Vec<Record> = store

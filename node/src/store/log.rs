@@ -1,7 +1,7 @@
 //! Reading the consensus log back: the records `Node::restore` replays after a restart, a few at
 //! a time, and (on the replay path) the index of undecided transactions rebuilt on the way.
 
-use super::blobs::{self, BlobRef};
+use super::blobs::{self, Blobs};
 use super::consensus::{
     corrupt, decode_vertex, id32, LOG, TAG_EQUIVOCATION, TAG_POLL, TAG_STATUS, TAG_SUBMITTED,
     TAG_SUBMITTED_RUN, TAG_VERTEX, TXS, VERTICES,
@@ -61,7 +61,7 @@ impl Store {
         let txn = self.db.begin_read()?;
         let log = txn.open_table(LOG)?;
         let vertices = txn.open_table(VERTICES)?;
-        let chunks = txn.open_table(blobs::CHUNKS)?;
+        let blobs = Blobs::open(&txn, &self.blob_file)?;
         let mut out = Vec::new();
         let mut next = from;
         for entry in log.range(from..)?.take(LOG_CHUNK) {
@@ -72,9 +72,10 @@ impl Store {
             let record = match tag {
                 TAG_SUBMITTED => Record::Submitted(decode_tx(body, limits)?),
                 TAG_SUBMITTED_RUN => {
-                    let (run, at) = split_time(body, 13);
-                    let run = BlobRef::decode(run).ok_or_else(|| corrupt("submitted run"))?;
-                    let bytes = blobs::read(&chunks, run)?;
+                    let (run, at) = split_time(body, blobs::ref_len(body));
+                    let bytes = blobs
+                        .resolve(run)?
+                        .ok_or_else(|| corrupt("submitted run"))?;
                     for tx in split_run(&bytes) {
                         out.push(Logged::Record(
                             Record::Submitted(decode_tx(tx?, limits)?),
@@ -88,7 +89,7 @@ impl Store {
                     let raw = vertices
                         .get(id)?
                         .ok_or_else(|| corrupt("vertex reference"))?;
-                    let bytes = super::consensus::vertex_bytes(&chunks, raw.value())?;
+                    let bytes = super::consensus::vertex_bytes(&blobs, raw.value())?;
                     let vertex = Arc::new(decode_vertex(&bytes, limits)?);
                     out.push(Logged::Record(Record::Vertex(vertex), at));
                     continue;

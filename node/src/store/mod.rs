@@ -1,9 +1,11 @@
-//! The node's redb database: one file, `<data dir>/cretoai.redb`, one module per table family.
+//! The node's redb database, `<data dir>/cretoai.redb`, one module per table family, and the
+//! append-only file of large consensus values beside it, `<data dir>/cretoai.blobs`.
 //!
 //! Records are JSON values under string keys; every write commits durably before it returns,
 //! so an acknowledged API write survives a crash.
 
 pub mod audit;
+mod blob_file;
 mod blobs;
 pub mod consensus;
 pub mod keys;
@@ -23,6 +25,7 @@ use std::sync::Arc;
 
 /// File name of the database inside the data directory.
 pub const DB_FILE: &str = "cretoai.redb";
+pub use blob_file::BLOB_FILE;
 /// Default size of redb's page cache. redb's own default (1 GiB) lets the cache grow with
 /// the data written, which is most of a busy node's RSS; writes do not need it (they go to
 /// the file and are fsynced) and reads of recent pages stay hot in the OS page cache.
@@ -40,6 +43,8 @@ pub struct Store {
     path: PathBuf,
     /// Rows of undecided transactions, written to `consensus_txs` at their decision.
     pending: Arc<pending::PendingTxs>,
+    /// Vertex encodings and submitted runs, referenced from the consensus tables.
+    blob_file: Arc<blob_file::BlobFile>,
 }
 
 impl Store {
@@ -67,11 +72,13 @@ impl Store {
         for table in [keys::TABLE, tokens::TABLE, meta::TABLE] {
             txn.open_table(table)?;
         }
+        let blob_file = blob_file::BlobFile::open_for(&txn, data_dir)?;
         txn.commit()?;
         Ok(Store {
             db: Arc::new(db),
             path,
             pending: Arc::default(),
+            blob_file: Arc::new(blob_file),
         })
     }
 

@@ -7,6 +7,7 @@
 //! with this node, a majority of the weight, and hands it the other keys as it learns them.
 
 pub mod actor;
+pub mod admission;
 pub mod events;
 pub mod journal;
 mod sender_keys;
@@ -23,6 +24,7 @@ use crate::network::keys::SharedValidators;
 use crate::store::Store;
 use actix::{Actor, Addr, Arbiter, Recipient};
 use actor::{Activate, ConsensusActor, LearnKey, PeerEvent, Submit};
+use admission::Admission;
 use cretoai_consensus::{Limits, NodeId, Transaction, TxId, Validator, ValidatorSet};
 use cretoai_network::Network;
 use events::EventBus;
@@ -72,7 +74,7 @@ pub struct ConsensusHandle {
     node_id: NodeId,
     network: Arc<OnceLock<Network>>,
     validators: Arc<OnceLock<SharedValidators>>,
-    max_undecided: usize,
+    admission: Admission,
 }
 
 impl ConsensusHandle {
@@ -130,7 +132,7 @@ impl ConsensusHandle {
             node_id,
             network: Arc::new(OnceLock::new()),
             validators: Arc::new(OnceLock::new()),
-            max_undecided: config.consensus.max_undecided(),
+            admission: Admission::new(config.consensus.max_undecided()),
         })
     }
 
@@ -188,22 +190,24 @@ impl ConsensusHandle {
         self.actor.do_send(LearnKey(key));
     }
 
-    /// The admission bound on undecided transactions.
+    /// The admission bound on undecided transactions now (it follows the acceptance rate; see
+    /// [`admission`]).
     pub fn max_undecided(&self) -> usize {
-        self.max_undecided
+        self.admission.bound(self.stats.accepted_tps(now_ms()))
     }
 
     /// Refuses new submissions while the undecided backlog is at its bound: past the rate the
     /// cluster sustains, queueing more only makes every transaction's finality longer.
     pub fn admit(&self) -> Result<()> {
         let undecided = self.store.undecided_len();
-        if undecided >= self.max_undecided {
+        let bound = self.max_undecided();
+        if undecided >= bound {
             self.stats
                 .overloaded
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             return Err(NodeError::Overloaded {
                 undecided,
-                limit: self.max_undecided,
+                limit: bound,
             });
         }
         Ok(())
@@ -240,7 +244,7 @@ impl ConsensusHandle {
             dag_len: view.dag_len,
             pending_submissions: view.pending_len,
             undecided: self.store.undecided_len(),
-            max_undecided: self.max_undecided,
+            max_undecided: self.max_undecided(),
             peers: self.network().map(Network::peers).unwrap_or_default(),
         };
         self.stats.render(out, &gauges, now_ms());

@@ -55,8 +55,9 @@ pub struct ConsensusFlags {
         value_name = "MS"
     )]
     pub tick_ms: Option<u64>,
-    /// Most undecided transactions this node holds before it answers new submissions with
-    /// `429 overloaded` [default: 2000].
+    /// Cap of the admission bound: the node answers new submissions with `429 overloaded`
+    /// while it holds `accepted tx/s x 350 ms` undecided transactions (at least 2,000), never
+    /// more than this [default: 8000].
     #[arg(
         long = "consensus-max-undecided",
         env = "CRETOAI_CONSENSUS_MAX_UNDECIDED",
@@ -65,10 +66,11 @@ pub struct ConsensusFlags {
     pub max_undecided: Option<usize>,
 }
 
-/// Default of [`ConsensusFlags::max_undecided`]: about one second of what three nodes on two
-/// cores sustain. Measured (docs/benchmarks/cluster.md, session 5): no refusal at 2,000 tx/s
-/// offered, and flat out p95 finality 2.1 s instead of 8.7 s without a bound.
-pub const DEFAULT_MAX_UNDECIDED: usize = 2000;
+/// Default of [`ConsensusFlags::max_undecided`], the cap of the bound that follows the
+/// acceptance rate ([`super::admission`]): 350 ms of 23,000 tx/s, well past what three nodes
+/// on two cores sustain, so the rate decides; it only stops the backlog (and memory) from
+/// growing without end on a faster machine.
+pub const DEFAULT_MAX_UNDECIDED: usize = 8000;
 
 impl ConsensusFlags {
     /// `self` with every field that `over` sets replaced (flags over the TOML file).
@@ -116,7 +118,7 @@ impl ConsensusFlags {
         self.tick_ms.unwrap_or(50).max(1)
     }
 
-    /// The admission bound on undecided transactions (at least 1).
+    /// The cap of the admission bound on undecided transactions (at least 1).
     pub fn max_undecided(&self) -> usize {
         self.max_undecided.unwrap_or(DEFAULT_MAX_UNDECIDED).max(1)
     }

@@ -121,9 +121,19 @@ impl ConsensusStats {
     /// Accepted transactions per second over the window; unlike [`Self::window`], no copy
     /// and no sort (the metrics scrape needs only this).
     pub fn accepted_tps(&self, now_ms: u64) -> f64 {
-        let (w, start) = self.recent(now_ms);
-        let n = w.iter().filter(|(at, _)| *at >= start).count();
-        n as f64 / (WINDOW_MS as f64 / 1000.0)
+        // `recent` dropped everything older than the window: its length is the count.
+        let (w, _) = self.recent(now_ms);
+        w.len() as f64 / (WINDOW_MS as f64 / 1000.0)
+    }
+
+    /// Accepted transactions per second over the last `span_ms` (at most the window) before
+    /// `now_ms`; logarithmic in the window's length.
+    pub fn accepted_tps_over(&self, now_ms: u64, span_ms: u64) -> f64 {
+        let span_ms = span_ms.clamp(1, WINDOW_MS);
+        let (w, _) = self.recent(now_ms);
+        let start = now_ms.saturating_sub(span_ms);
+        let n = w.len() - w.partition_point(|(at, _)| *at < start);
+        n as f64 / (span_ms as f64 / 1000.0)
     }
 
     /// TPS and finality percentiles over the last [`WINDOW_MS`] before `now_ms`.
@@ -324,6 +334,10 @@ mod tests {
         assert!(text.contains("cretoai_consensus_undecided_transactions 40\n"));
         assert!(text.contains("cretoai_consensus_max_undecided 2000\n"));
         assert!(text.contains("cretoai_consensus_accepted_tps 10\n"));
+        // The admission rate over the last 2 s: only what was decided in them counts.
+        s.record_accepted(49_000, &[1; 30]);
+        assert!((s.accepted_tps_over(50_000, 2_000) - 15.0).abs() < 1e-9);
+        assert!((s.accepted_tps_over(50_000, 10_000) - 13.0).abs() < 1e-9);
         assert!(text.contains("cretoai_consensus_connected_peers 0\n"));
         assert_eq!(label("a\"b\\c"), "a\\\"b\\\\c");
     }

@@ -132,7 +132,9 @@ pub struct ConsensusStatus {
     pub pending_submissions: usize,
     /// Transactions by status.
     pub transactions: TxCounts,
-    /// Admission bound: at this many undecided transactions, submissions get `429 overloaded`.
+    /// Admission bound in force: at this many undecided transactions, submissions get `429
+    /// overloaded`. It follows the acceptance rate (350 ms of it over the last 2 s, at least
+    /// 2,000), capped by `--consensus-max-undecided`.
     pub max_undecided: usize,
     /// Submission requests refused with `429 overloaded` since the node started.
     pub overloaded_requests: u64,

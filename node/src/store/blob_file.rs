@@ -85,6 +85,7 @@ impl BlobFile {
     /// Opens (or creates) the blob file in `data_dir`, cut back to `committed_end`.
     pub(super) fn open(data_dir: &Path, committed_end: u64) -> Result<Self> {
         let path = data_dir.join(BLOB_FILE);
+        let created = !path.exists();
         let file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -92,6 +93,12 @@ impl BlobFile {
             .truncate(false)
             .open(&path)
             .map_err(|e| io_error("open", &e))?;
+        if created {
+            // The file's own syncs cover its bytes, not its name in the directory.
+            File::open(data_dir)
+                .and_then(|dir| dir.sync_all())
+                .map_err(|e| io_error("directory sync", &e))?;
+        }
         let len = file.metadata().map_err(|e| io_error("stat", &e))?.len();
         if len < committed_end {
             return Err(NodeError::Storage(format!(

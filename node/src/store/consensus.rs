@@ -9,6 +9,7 @@
 use super::blob_file::BlobFile;
 use super::blobs::{self, Blobs};
 use super::pending::{first_sight, Changes, PendingTxs};
+use super::row_merge;
 pub use super::tx_row::TxRow;
 use super::tx_row::{status_code, stored_row};
 use super::Store;
@@ -92,6 +93,8 @@ impl Store {
         txn.open_table(TXS)?;
         txn.open_table(PEER_KEYS)?;
         txn.open_table(NONCES)?;
+        self.pending
+            .load_staged(row_merge::load(&txn, &self.blob_file)?);
         {
             // Databases written before the counters existed: count once.
             let mut counts = txn.open_table(COUNTS)?;
@@ -260,6 +263,8 @@ fn append_in<'a>(
     let mut vertex_seq = next_key(&order)?;
     let mut decisions = Vec::new();
     let mut changes = Changes::default();
+    // Rows decided in this commit, in order: staged, or merged with the stage.
+    let mut decided: Vec<(TxId, TxRow)> = Vec::new();
     let stamp = now_ms.to_be_bytes();
     let mut seq = next_key(&log)?;
     for record in records {
@@ -326,8 +331,8 @@ fn append_in<'a>(
                 delta[status_code(*status)] += 1;
                 row.status = *status;
                 row.decided_at = Some(now_ms.max(1));
-                txs.insert(tx.0.as_slice(), row.encode().as_slice())?;
-                changes.decide(*tx);
+                changes.keep(*tx, row);
+                decided.push((*tx, row));
                 decisions.push(Decision {
                     tx: *tx,
                     status: *status,
@@ -346,6 +351,14 @@ fn append_in<'a>(
         seq += 1;
     }
     flush_run(&mut log, blob_file, &mut run, seq, now_ms)?;
+    if !decided.is_empty() {
+        if pending.staged_len() + decided.len() >= row_merge::MERGE_AT {
+            row_merge::merge(txn, &mut txs, pending.staged().into_iter().chain(decided))?;
+            changes.merged = true;
+        } else {
+            row_merge::stage(txn, blob_file, &decided)?;
+        }
+    }
     if delta != [0; 3] {
         let mut counts = txn.open_table(COUNTS)?;
         for (code, d) in (0u8..).zip(delta) {
@@ -356,23 +369,17 @@ fn append_in<'a>(
     Ok((decisions, changes))
 }
 
-/// A transaction's row as of this point of a commit: the commit's own changes, then the index
-/// of undecided transactions, then the table (decided ones, and rows of databases written
-/// before the index).
+/// A transaction's row as of this point of a commit: the commit's own changes, then the
+/// in-memory rows (undecided and staged), then the table (merged decisions, and rows of
+/// databases written before the index).
 fn current_row(
     changes: &Changes,
     pending: &PendingTxs,
     txs: &impl ReadableTable<&'static [u8], &'static [u8]>,
     id: &TxId,
 ) -> Result<Option<TxRow>> {
-    match changes.get(id) {
-        Some(Some(row)) => return Ok(Some(row)),
-        Some(None) => {}
-        None => {
-            if let Some(row) = pending.get(id) {
-                return Ok(Some(row));
-            }
-        }
+    if let Some(row) = changes.get(id).or_else(|| pending.get(id)) {
+        return Ok(Some(row));
     }
     stored_row(txs, id)
 }

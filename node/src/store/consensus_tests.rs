@@ -3,6 +3,7 @@
 use super::*;
 use crate::store::log::LOG_CHUNK;
 use cretoai_consensus::Transaction;
+use cretoai_crypto::hash::sha256;
 use cretoai_crypto::ml_dsa::{MlDsaLevel, SigningKey};
 use std::sync::Arc;
 
@@ -281,7 +282,8 @@ fn undecided_rows_are_written_once_at_the_decision_and_rebuilt_after_a_restart()
     };
     let decided = store.append_consensus(&[accept(&txs[0])], 260).unwrap();
     assert_eq!(decided[0].elapsed_ms, 160);
-    let row = stored_row(&store, &txs[0].id()).unwrap();
+    assert_eq!(stored_row(&store, &txs[0].id()), None, "staged, not merged");
+    let row = store.consensus_tx(&txs[0].id()).unwrap().unwrap();
     assert_eq!((row.status, row.vertex), (TxStatus::Accepted, Some(v.id())));
     assert_eq!(row.finality_ms(), Some(160));
     // A later vertex carrying the decided transaction again changes nothing.
@@ -297,6 +299,8 @@ fn undecided_rows_are_written_once_at_the_decision_and_rebuilt_after_a_restart()
     let store = Store::open(dir.path()).unwrap();
     store.init_consensus().unwrap();
     assert_eq!(store.consensus_tx(&txs[1].id()).unwrap(), None);
+    // The staged decision is read back from the stage at start.
+    assert_eq!(store.consensus_tx(&txs[0].id()).unwrap(), Some(row));
     assert_eq!(store.consensus_replay(&limits).count(), 3);
     let row = store.consensus_tx(&txs[1].id()).unwrap().unwrap();
     assert_eq!(row.status, TxStatus::Pending);
@@ -305,4 +309,44 @@ fn undecided_rows_are_written_once_at_the_decision_and_rebuilt_after_a_restart()
     let decided = store.append_consensus(&[accept(&txs[1])], 1_200).unwrap();
     assert_eq!(decided[0].elapsed_ms, 1_000);
     assert_eq!(store.consensus_counts().unwrap(), (2, [0, 2, 0]));
+}
+
+#[test]
+fn staged_decisions_merge_into_the_table_and_survive_restarts() {
+    let (dir, store, _, _, _) = fixture();
+    let id = |n: usize| TxId(sha256(&n.to_be_bytes()));
+    let decide = |range: std::ops::Range<usize>, status| -> Vec<Record> {
+        range
+            .map(|n| Record::Status { tx: id(n), status })
+            .collect()
+    };
+    let first = super::row_merge::MERGE_AT - 1;
+    store
+        .append_consensus(&decide(0..first, TxStatus::Accepted), 10)
+        .unwrap();
+    assert_eq!(stored_row(&store, &id(5)), None, "staged");
+    assert_eq!(store.pending.staged_len(), first);
+
+    // A restart reads the stage back.
+    drop(store);
+    let store = Store::open(dir.path()).unwrap();
+    store.init_consensus().unwrap();
+    assert_eq!(store.pending.staged_len(), first);
+    let row = store.consensus_tx(&id(5)).unwrap().unwrap();
+    assert_eq!((row.status, row.decided_at), (TxStatus::Accepted, Some(10)));
+
+    // The commit that reaches the bound writes every staged row and its own to the table.
+    let last = decide(first..first + 2, TxStatus::Rejected);
+    store.append_consensus(&last, 20).unwrap();
+    assert_eq!(store.pending.staged_len(), 0);
+    for n in [0, 5, first - 1, first, first + 1] {
+        assert!(stored_row(&store, &id(n)).is_some(), "row {n} merged");
+    }
+    assert_eq!(store.consensus_counts().unwrap(), (0, [0, first as u64, 2]));
+    drop(store);
+    let store = Store::open(dir.path()).unwrap();
+    store.init_consensus().unwrap();
+    assert_eq!(store.pending.staged_len(), 0, "the stage was emptied");
+    let row = store.consensus_tx(&id(first + 1)).unwrap().unwrap();
+    assert_eq!(row.status, TxStatus::Rejected);
 }

@@ -116,7 +116,12 @@ impl Store {
     fn install_rebuilt(&self, rebuild: Rebuild) -> Result<()> {
         let txn = self.db.begin_read()?;
         let txs = txn.open_table(TXS)?;
-        let rows = rebuild.finish(crate::consensus::now_ms(), |id| stored_row(&txs, id))?;
+        let rows = rebuild.finish(crate::consensus::now_ms(), |id| {
+            match self.pending.staged_row(id) {
+                Some(row) => Ok(Some(row)),
+                None => stored_row(&txs, id),
+            }
+        })?;
         self.pending.replace(rows);
         Ok(())
     }

@@ -12,6 +12,7 @@ pub mod keys;
 mod log;
 pub mod meta;
 mod pending;
+mod row_merge;
 pub mod tokens;
 mod tx_row;
 pub mod vault;

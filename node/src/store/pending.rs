@@ -1,77 +1,116 @@
-//! Transactions this node has seen but not decided yet, indexed in memory.
+//! Transaction rows not (yet) in `consensus_txs`, indexed in memory: undecided transactions,
+//! and decided ones staged until the next merge ([`super::row_merge`]).
 //!
 //! Writing a transaction's row at first sight, again when a vertex carried it and again at its
 //! decision rewrote a random 4 KiB leaf of `consensus_txs` two or three times per transaction:
-//! about 60 % of the bytes a node wrote at 3,000 tx/s. Undecided rows now live here and are
-//! written once, at the decision. A crash loses nothing: the log holds every submission and
-//! vertex with the time it was committed, and replaying the log rebuilds this index.
+//! about 60 % of the bytes a node wrote at 3,000 tx/s. Undecided rows live here and reach the
+//! table once, decided, in a sorted merge. A crash loses nothing: the log holds every
+//! submission and vertex with the time it was committed (replaying it rebuilds the undecided
+//! rows), and staged decided rows are durable in the stage.
 
 use super::tx_row::TxRow;
 use cretoai_consensus::{TxId, TxStatus, VertexId};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-/// The undecided transactions' rows, shared by the journal (the only writer) and readers.
+/// The two kinds of rows, under one lock so that a reader never sees a transaction between
+/// them.
+#[derive(Default)]
+struct Rows {
+    undecided: HashMap<TxId, TxRow>,
+    staged: HashMap<TxId, TxRow>,
+}
+
+/// The rows not in the table, shared by the journal (the only writer) and readers.
 #[derive(Default)]
 pub(super) struct PendingTxs {
-    rows: Mutex<HashMap<TxId, TxRow>>,
+    rows: Mutex<Rows>,
 }
 
 impl PendingTxs {
-    /// The row of an undecided transaction.
+    /// The row of an undecided or a staged transaction.
     pub(super) fn get(&self, id: &TxId) -> Option<TxRow> {
-        self.lock().get(id).copied()
+        let rows = self.lock();
+        rows.undecided
+            .get(id)
+            .or_else(|| rows.staged.get(id))
+            .copied()
+    }
+
+    /// The row of a staged (decided, not yet merged) transaction.
+    pub(super) fn staged_row(&self, id: &TxId) -> Option<TxRow> {
+        self.lock().staged.get(id).copied()
     }
 
     /// How many transactions are undecided.
     pub(super) fn len(&self) -> usize {
-        self.lock().len()
+        self.lock().undecided.len()
+    }
+
+    /// How many decided rows wait for the next merge.
+    pub(super) fn staged_len(&self) -> usize {
+        self.lock().staged.len()
+    }
+
+    /// The staged rows (for a merge).
+    pub(super) fn staged(&self) -> Vec<(TxId, TxRow)> {
+        self.lock().staged.iter().map(|(k, v)| (*k, *v)).collect()
     }
 
     /// Applies a durable commit's changes.
     pub(super) fn apply(&self, changes: Changes) {
         let mut rows = self.lock();
-        for (id, row) in changes.0 {
-            match row {
-                Some(row) => rows.insert(id, row),
-                None => rows.remove(&id),
-            };
+        if changes.merged {
+            rows.staged.clear();
+        }
+        for (id, row) in changes.rows {
+            if row.decided_at.is_some() {
+                if !changes.merged {
+                    rows.staged.insert(id, row);
+                }
+                rows.undecided.remove(&id);
+            } else {
+                rows.undecided.insert(id, row);
+            }
         }
     }
 
-    /// Replaces the index with one rebuilt from the log.
+    /// Replaces the undecided rows with ones rebuilt from the log.
     pub(super) fn replace(&self, rebuilt: HashMap<TxId, TxRow>) {
-        *self.lock() = rebuilt;
+        self.lock().undecided = rebuilt;
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<TxId, TxRow>> {
-        // The map is consistent after every statement, so a panic elsewhere cannot leave it
-        // half-updated: a poisoned lock is still safe to use.
+    /// Replaces the staged rows with the stage read back at start (later rows win).
+    pub(super) fn load_staged(&self, staged: Vec<(TxId, TxRow)>) {
+        self.lock().staged = staged.into_iter().collect();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Rows> {
+        // The maps are consistent after every statement, so a panic elsewhere cannot leave
+        // them half-updated: a poisoned lock is still safe to use.
         self.rows.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
-/// A commit's changes to the index: a row for a transaction still undecided, `None` for one
-/// decided (its row is then in the table). Applied only once the commit is durable, so a
-/// reader never sees a row that a failed commit did not keep.
+/// A commit's changes to the index: each touched transaction's latest row (decided rows have
+/// `decided_at`), and whether the commit merged the stage into the table. Applied only once
+/// the commit is durable, so a reader never sees a row that a failed commit did not keep.
 #[derive(Default)]
-pub(super) struct Changes(HashMap<TxId, Option<TxRow>>);
+pub(super) struct Changes {
+    rows: HashMap<TxId, TxRow>,
+    /// The commit wrote every staged row (and its own decisions) to the table.
+    pub(super) merged: bool,
+}
 
 impl Changes {
-    /// What this commit knows of `id`: `Some(Some(row))` still undecided, `Some(None)` decided
-    /// in this commit, `None` not touched.
-    pub(super) fn get(&self, id: &TxId) -> Option<Option<TxRow>> {
-        self.0.get(id).copied()
+    /// This commit's row of `id`, if it touched it.
+    pub(super) fn get(&self, id: &TxId) -> Option<TxRow> {
+        self.rows.get(id).copied()
     }
 
-    /// Records `row` as the transaction's undecided state.
+    /// Records `row` as the transaction's latest state.
     pub(super) fn keep(&mut self, id: TxId, row: TxRow) {
-        self.0.insert(id, Some(row));
-    }
-
-    /// Records that the transaction was decided.
-    pub(super) fn decide(&mut self, id: TxId) {
-        self.0.insert(id, None);
+        self.rows.insert(id, row);
     }
 }
 
@@ -104,7 +143,7 @@ impl Rebuild {
         }
     }
 
-    /// The transaction was decided (its row is in the table).
+    /// The transaction was decided (its row is staged or in the table).
     pub(super) fn decided(&mut self, id: &TxId) {
         self.rows.remove(id);
     }

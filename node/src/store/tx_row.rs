@@ -19,7 +19,7 @@ pub struct TxRow {
 }
 
 impl TxRow {
-    const LEN: usize = 1 + 1 + 32 + 8 + 8;
+    pub(super) const LEN: usize = 1 + 1 + 32 + 8 + 8;
 
     /// Milliseconds from `submitted_at` to acceptance, for accepted transactions.
     pub fn finality_ms(&self) -> Option<u64> {

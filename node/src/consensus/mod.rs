@@ -193,7 +193,10 @@ impl ConsensusHandle {
     /// The admission bound on undecided transactions now (it follows the acceptance rate; see
     /// [`admission`]).
     pub fn max_undecided(&self) -> usize {
-        self.admission.bound(self.stats.accepted_tps(now_ms()))
+        let rate = self
+            .stats
+            .accepted_tps_over(now_ms(), admission::RATE_SPAN_MS);
+        self.admission.bound(rate)
     }
 
     /// Refuses new submissions while the undecided backlog is at its bound: past the rate the

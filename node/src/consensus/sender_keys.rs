@@ -9,7 +9,7 @@
 use cretoai_consensus::Transaction;
 use cretoai_crypto::ml_dsa::{PreparedVerifyingKey, VerifyingKey};
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Keys per generation. Two generations are kept, as for verified ids: when the current one
 /// fills up it becomes the previous one and the oldest is dropped. A forgotten key only costs
@@ -24,8 +24,8 @@ pub(super) struct SenderKeys {
 
 #[derive(Default)]
 struct Generations {
-    current: HashMap<[u8; 32], PreparedVerifyingKey>,
-    previous: HashMap<[u8; 32], PreparedVerifyingKey>,
+    current: HashMap<[u8; 32], Arc<PreparedVerifyingKey>>,
+    previous: HashMap<[u8; 32], Arc<PreparedVerifyingKey>>,
 }
 
 impl SenderKeys {
@@ -39,19 +39,21 @@ impl SenderKeys {
 
     /// The sender's prepared key, from the cache or prepared now; `None` if the transaction's
     /// key does not parse.
-    fn prepared(&self, tx: &Transaction) -> Option<PreparedVerifyingKey> {
+    fn prepared(&self, tx: &Transaction) -> Option<Arc<PreparedVerifyingKey>> {
         let sender = tx.conflict_key().sender;
         if let Some(key) = self.get(&sender) {
             return Some(key);
         }
-        let key = VerifyingKey::from_bytes(tx.level(), tx.sender())
-            .and_then(|k| k.prepare())
-            .ok()?;
+        let key = Arc::new(
+            VerifyingKey::from_bytes(tx.level(), tx.sender())
+                .and_then(|k| k.prepare())
+                .ok()?,
+        );
         self.insert(sender, key.clone());
         Some(key)
     }
 
-    fn get(&self, sender: &[u8; 32]) -> Option<PreparedVerifyingKey> {
+    fn get(&self, sender: &[u8; 32]) -> Option<Arc<PreparedVerifyingKey>> {
         let g = self.lock();
         g.current
             .get(sender)
@@ -59,7 +61,7 @@ impl SenderKeys {
             .cloned()
     }
 
-    fn insert(&self, sender: [u8; 32], key: PreparedVerifyingKey) {
+    fn insert(&self, sender: [u8; 32], key: Arc<PreparedVerifyingKey>) {
         let mut g = self.lock();
         if g.current.len() >= GENERATION {
             g.previous = std::mem::take(&mut g.current);
@@ -128,11 +130,13 @@ mod tests {
     #[test]
     fn held_keys_stay_bounded() {
         let keys = SenderKeys::default();
-        let key = SigningKey::generate(MlDsaLevel::MlDsa44)
-            .unwrap()
-            .verifying_key()
-            .prepare()
-            .unwrap();
+        let key = Arc::new(
+            SigningKey::generate(MlDsaLevel::MlDsa44)
+                .unwrap()
+                .verifying_key()
+                .prepare()
+                .unwrap(),
+        );
         for n in 0..(3 * GENERATION + 5) as u32 {
             let mut sender = [0u8; 32];
             sender[..4].copy_from_slice(&n.to_be_bytes());

@@ -42,9 +42,10 @@ type JsonTable = TableDefinition<'static, &'static str, &'static [u8]>;
 pub struct Store {
     db: Arc<Database>,
     path: PathBuf,
-    /// Rows of undecided transactions, written to `consensus_txs` at their decision.
+    /// Transaction rows not in `consensus_txs` yet: undecided ones, and decided ones staged
+    /// until the next merge.
     pending: Arc<pending::PendingTxs>,
-    /// Vertex encodings and submitted runs, referenced from the consensus tables.
+    /// Vertex encodings, submitted runs and staged rows, referenced from the consensus tables.
     blob_file: Arc<blob_file::BlobFile>,
 }
 

@@ -26,6 +26,13 @@ pub(crate) struct TxRecord {
     pub(crate) chits: u64,
     /// Polls in the progeny that reached alpha_confidence: drives early commitment.
     pub(crate) confidence: u64,
+    /// Whether another transaction shares its conflict set. Most never meet a conflict: such a
+    /// lone transaction is its set's preference and decides by confidence alone, so polls
+    /// update only this record and never look the set up.
+    pub(crate) contested: bool,
+    /// The last poll that counted this transaction: one that appears in several vertices of a
+    /// polled ancestry counts once.
+    last_poll: u64,
 }
 
 /// An undecided conflict set: all known transactions with one (sender, nonce). Once decided
@@ -63,6 +70,8 @@ pub(crate) struct TxTable {
     /// Every decided conflict set: a member not already in `decided` (a newcomer) is rejected.
     /// The winner itself is the set's `Accepted` entry in `decided`, so it is not kept twice.
     pub(crate) decided_sets: DecidedNonces,
+    /// Polls applied so far (numbers them for [`TxRecord::last_poll`]).
+    polls: u64,
 }
 
 impl TxTable {
@@ -83,6 +92,7 @@ impl TxTable {
     /// The paper's isPreferred: the transaction is its conflict set's preference.
     pub(crate) fn is_preferred(&self, id: &TxId) -> bool {
         match self.records.get(id) {
+            Some(r) if !r.contested => true,
             Some(r) => self.sets.get(&r.key).is_some_and(|s| s.pref == *id),
             None => self.decided.get(id) == Some(&TxStatus::Accepted),
         }
@@ -100,6 +110,7 @@ impl TxTable {
             effect.rejected.push(id);
             return effect;
         }
+        let contested = self.sets.contains_key(&key);
         match self.sets.get_mut(&key) {
             None => {
                 self.sets.insert(
@@ -113,6 +124,11 @@ impl TxTable {
                 );
             }
             Some(set) => {
+                for m in &set.members {
+                    if let Some(r) = self.records.get_mut(m) {
+                        r.contested = true;
+                    }
+                }
                 set.members.push(id);
                 set.count = 0;
                 let pref_chits = self.records.get(&set.pref).map_or(0, |r| r.chits);
@@ -131,67 +147,79 @@ impl TxTable {
                 status: TxStatus::Pending,
                 chits: 0,
                 confidence: 0,
+                contested,
+                last_poll: 0,
             },
         );
         effect
     }
 
     /// Applies the outcome of one poll to the undecided transactions of the polled vertex's
-    /// ancestry (`ancestry`, without duplicates), as in the paper's main loop, then decides
-    /// whatever became final.
+    /// ancestry (`ancestry`: every transaction of its unsettled vertices; decided ones and
+    /// repeats are skipped), as in the paper's main loop, then decides whatever became final.
     pub(crate) fn apply_poll(
         &mut self,
-        ancestry: &[TxId],
+        ancestry: impl IntoIterator<Item = TxId>,
         preference_success: bool,
         confidence_success: bool,
         beta: u32,
     ) -> PollEffect {
         let mut effect = PollEffect::default();
-        let mut touched: Vec<ConflictKey> = Vec::new();
+        self.polls += 1;
+        let poll = self.polls;
+        // Sets that may have become final, decided once every count of this poll is in.
+        let mut candidates: Vec<ConflictKey> = Vec::new();
         for id in ancestry {
-            let Some(rec) = self.records.get_mut(id) else {
+            // Decided transactions have no record.
+            let Some(rec) = self.records.get_mut(&id) else {
                 continue;
             };
-            if rec.status != TxStatus::Pending {
+            if rec.last_poll == poll {
                 continue;
             }
-            let key = rec.key;
+            rec.last_poll = poll;
             if preference_success {
                 rec.chits += 1;
                 if confidence_success {
                     rec.confidence += 1;
                 }
             }
-            let chits = rec.chits;
+            if !rec.contested {
+                if rec.confidence >= u64::from(beta) {
+                    candidates.push(rec.key);
+                }
+                continue;
+            }
+            let (key, chits) = (rec.key, rec.chits);
             let Some(set) = self.sets.get_mut(&key) else {
                 continue;
             };
             if preference_success {
                 let pref_chits = self.records.get(&set.pref).map_or(0, |r| r.chits);
-                if set.pref != *id && chits > pref_chits {
-                    set.pref = *id;
+                if set.pref != id && chits > pref_chits {
+                    set.pref = id;
                     effect.preference_changed = true;
                 }
                 if confidence_success {
-                    if set.last != *id {
-                        set.last = *id;
+                    if set.last != id {
+                        set.last = id;
                         set.count = 1;
                     } else {
                         set.count += 1;
                     }
-                } else if set.last == *id {
+                } else if set.last == id {
                     set.count = 0;
                 }
-            } else if set.last == *id {
+            } else if set.last == id {
                 // Only a failed poll that included the set's current run breaks it: failures
                 // of vertices carrying a competitor must not let anyone stall the winner.
                 set.count = 0;
             }
-            touched.push(key);
+            if set.count >= beta {
+                candidates.push(key);
+            }
         }
-        touched.sort_unstable();
-        touched.dedup();
-        for key in touched {
+        for key in candidates {
             self.decide(&key, beta, &mut effect);
         }
         effect
@@ -253,12 +281,12 @@ mod tests {
         let a = TxId([1; 32]);
         t.insert(a, key(0));
         for i in 0..3 {
-            let e = t.apply_poll(&[a], true, true, 4);
+            let e = t.apply_poll([a], true, true, 4);
             assert!(e.accepted.is_empty(), "poll {i}");
         }
         // A failed poll does not erase the confidence of a lone transaction.
-        t.apply_poll(&[a], false, false, 4);
-        let e = t.apply_poll(&[a], true, true, 4);
+        t.apply_poll([a], false, false, 4);
+        let e = t.apply_poll([a], true, true, 4);
         assert_eq!(e.accepted, vec![a]);
         assert_eq!(t.status(&a), Some(TxStatus::Accepted));
     }
@@ -272,15 +300,15 @@ mod tests {
         assert!(e.preference_changed, "lower id wins the tie");
         assert!(t.is_preferred(&b));
         // a gains chits and takes the preference.
-        t.apply_poll(&[a], true, true, 3);
+        t.apply_poll([a], true, true, 3);
         assert!(t.is_preferred(&a));
-        t.apply_poll(&[a], true, true, 3);
+        t.apply_poll([a], true, true, 3);
         // A failure resets the consecutive counter.
-        t.apply_poll(&[a], false, false, 3);
-        t.apply_poll(&[a], true, true, 3);
-        t.apply_poll(&[a], true, true, 3);
+        t.apply_poll([a], false, false, 3);
+        t.apply_poll([a], true, true, 3);
+        t.apply_poll([a], true, true, 3);
         assert_eq!(t.status(&a), Some(TxStatus::Pending));
-        let e = t.apply_poll(&[a], true, true, 3);
+        let e = t.apply_poll([a], true, true, 3);
         assert_eq!(e.accepted, vec![a]);
         assert_eq!(e.rejected, vec![b]);
         // A late conflicting transaction is rejected on arrival.
@@ -291,17 +319,48 @@ mod tests {
     }
 
     #[test]
+    fn a_transaction_repeated_in_the_ancestry_counts_once_per_poll() {
+        let mut t = TxTable::default();
+        let a = TxId([1; 32]);
+        t.insert(a, key(4));
+        t.apply_poll([a, a, a], true, true, 3);
+        assert_eq!((t.records[&a].chits, t.records[&a].confidence), (1, 1));
+        t.apply_poll([a, a], true, false, 3);
+        assert_eq!((t.records[&a].chits, t.records[&a].confidence), (2, 1));
+    }
+
+    #[test]
+    fn a_conflict_ends_early_commitment_of_a_lone_transaction() {
+        let mut t = TxTable::default();
+        let (a, b) = (TxId([1; 32]), TxId([2; 32]));
+        t.insert(a, key(5));
+        t.apply_poll([a], true, true, 3);
+        t.apply_poll([a], true, true, 3);
+        assert!(t.is_preferred(&a));
+        // b joins: a's confidence of 2 no longer counts; a needs 3 consecutive successes.
+        t.insert(b, key(5));
+        assert!(t.records[&a].contested && t.records[&b].contested);
+        assert!(t.is_preferred(&a) && !t.is_preferred(&b));
+        for _ in 0..2 {
+            assert!(t.apply_poll([a], true, true, 3).accepted.is_empty());
+        }
+        let e = t.apply_poll([a], true, true, 3);
+        assert_eq!(e.accepted, vec![a]);
+        assert_eq!(e.rejected, vec![b]);
+    }
+
+    #[test]
     fn preference_only_poll_resets_confidence_counter() {
         let mut t = TxTable::default();
         let (a, b) = (TxId([1; 32]), TxId([2; 32]));
         t.insert(a, key(2));
         t.insert(b, key(2));
-        t.apply_poll(&[a], true, true, 2);
-        t.apply_poll(&[a], true, false, 2);
-        let e = t.apply_poll(&[a], true, true, 2);
+        t.apply_poll([a], true, true, 2);
+        t.apply_poll([a], true, false, 2);
+        let e = t.apply_poll([a], true, true, 2);
         assert!(e.accepted.is_empty());
         assert_eq!(t.records[&a].chits, 3);
-        let e = t.apply_poll(&[a], true, true, 2);
+        let e = t.apply_poll([a], true, true, 2);
         assert_eq!(e.accepted, vec![a]);
     }
 
@@ -312,7 +371,7 @@ mod tests {
         t.insert(a, key(3));
         t.insert(b, key(3));
         for _ in 0..2 {
-            t.apply_poll(&[a], true, true, 2);
+            t.apply_poll([a], true, true, 2);
         }
         assert_eq!(t.status(&a), Some(TxStatus::Accepted));
         assert_eq!(t.status(&b), Some(TxStatus::Rejected));

@@ -150,9 +150,12 @@ impl Node {
     /// The paper's main-loop step for one finished poll of `vertex` with `yes` slots.
     pub(super) fn apply_poll_result(&mut self, vertex: VertexId, yes: u32, out: &mut Vec<Action>) {
         let region = self.dag.unsettled_ancestry(&[vertex]);
-        let undecided = self.undecided_txs(&region);
+        let dag = &self.dag;
+        let ancestry = region
+            .iter()
+            .flat_map(|v| dag.entries[v].vertex.txs().iter().map(|t| t.id()));
         let effect = self.txs.apply_poll(
-            &undecided,
+            ancestry,
             yes >= self.params.alpha_preference,
             yes >= self.params.alpha_confidence,
             self.params.beta,

@@ -43,10 +43,15 @@ const COUNTS: TableDefinition<'static, u8, u64> = TableDefinition::new("consensu
 pub(super) const TAG_SUBMITTED: u8 = 1;
 pub(super) const TAG_VERTEX: u8 = 2;
 pub(super) const TAG_POLL: u8 = 3;
+/// One decision (written by versions before [`TAG_STATUS_RUN`]; still read).
 pub(super) const TAG_STATUS: u8 = 4;
 pub(super) const TAG_EQUIVOCATION: u8 = 5;
 /// A run of consecutive `Submitted` records in one blob: `(u32 length, transaction)*`.
 pub(super) const TAG_SUBMITTED_RUN: u8 = 6;
+/// A run of consecutive `Status` records: the decided transaction ids, 32 bytes each. A commit
+/// decides a vertex's worth of transactions at once; one log entry per decision cost a B-tree
+/// insert each.
+pub(super) const TAG_STATUS_RUN: u8 = 7;
 
 /// A decision that a commit wrote, with the finality it measured.
 #[derive(Debug, Clone, Copy)]
@@ -258,6 +263,8 @@ fn append_in<'a>(
     let mut txs = txn.open_table(TXS)?;
     // Consecutive submissions, written as one run when another kind of record comes.
     let mut run: Vec<u8> = Vec::new();
+    // Consecutive decisions (transaction ids), written as one record likewise.
+    let mut status_run: Vec<u8> = Vec::new();
     // Changes to the per-status counts of decided rows, applied once at the end.
     let mut delta = [0i64; 3];
     let mut vertex_seq = next_key(&order)?;
@@ -270,6 +277,9 @@ fn append_in<'a>(
     for record in records {
         if !matches!(record, Record::Submitted(_)) {
             seq += flush_run(&mut log, blob_file, &mut run, seq, now_ms)?;
+        }
+        if !matches!(record, Record::Status { .. }) {
+            seq += flush_status_run(&mut log, &mut status_run, seq)?;
         }
         let mut bytes = Vec::new();
         match record {
@@ -314,16 +324,13 @@ fn append_in<'a>(
                 bytes.extend_from_slice(&yes.to_be_bytes());
             }
             Record::Status { tx, status } => {
-                bytes.push(TAG_STATUS);
-                bytes.extend_from_slice(&tx.0);
+                status_run.extend_from_slice(&tx.0);
                 let mut row =
                     current_row(&changes, pending, &txs, tx)?.unwrap_or(first_sight(now_ms, None));
                 if row.decided_at.is_some() {
                     if row.status == *status {
                         // Already decided so: the core reports a late conflicting copy of a
                         // transaction it pruned as a fresh rejection. Keep the first decision.
-                        log.insert(seq, bytes.as_slice())?;
-                        seq += 1;
                         continue;
                     }
                     delta[status_code(row.status)] -= 1;
@@ -338,6 +345,7 @@ fn append_in<'a>(
                     status: *status,
                     elapsed_ms: now_ms.saturating_sub(row.submitted_at),
                 });
+                continue;
             }
             Record::Equivocation(e) => {
                 bytes.push(TAG_EQUIVOCATION);
@@ -350,7 +358,8 @@ fn append_in<'a>(
         log.insert(seq, bytes.as_slice())?;
         seq += 1;
     }
-    flush_run(&mut log, blob_file, &mut run, seq, now_ms)?;
+    seq += flush_run(&mut log, blob_file, &mut run, seq, now_ms)?;
+    flush_status_run(&mut log, &mut status_run, seq)?;
     if !decided.is_empty() {
         if pending.staged_len() + decided.len() >= row_merge::MERGE_AT {
             row_merge::merge(txn, &mut txs, pending.staged().into_iter().chain(decided))?;
@@ -406,6 +415,22 @@ fn flush_run(
     ]
     .concat();
     log.insert(seq, record.as_slice())?;
+    Ok(1)
+}
+
+/// Writes the decisions gathered so far (if any) as one log record at `seq`; returns how many
+/// log records it wrote.
+fn flush_status_run(
+    log: &mut redb::Table<'_, u64, &'static [u8]>,
+    run: &mut Vec<u8>,
+    seq: u64,
+) -> Result<u64> {
+    if run.is_empty() {
+        return Ok(0);
+    }
+    run.insert(0, TAG_STATUS_RUN);
+    log.insert(seq, run.as_slice())?;
+    run.clear();
     Ok(1)
 }
 

@@ -350,3 +350,61 @@ fn staged_decisions_merge_into_the_table_and_survive_restarts() {
     let row = store.consensus_tx(&id(first + 1)).unwrap().unwrap();
     assert_eq!(row.status, TxStatus::Rejected);
 }
+
+#[test]
+fn decisions_are_logged_in_runs_and_replayed_with_older_single_records() {
+    let (dir, store, limits, sender, _author) = fixture();
+    let txs: Vec<Transaction> = (0..4)
+        .map(|n| Transaction::sign(&sender, n, b"r".to_vec(), &limits).unwrap())
+        .collect();
+    let submitted: Vec<Record> = txs.iter().cloned().map(Record::Submitted).collect();
+    store.append_consensus(&submitted, 10).unwrap();
+    let accept = |tx: &Transaction| Record::Status {
+        tx: tx.id(),
+        status: TxStatus::Accepted,
+    };
+    let poll = Record::PollResult {
+        vertex: VertexId([9; 32]),
+        yes: 2,
+    };
+    let records = [accept(&txs[0]), accept(&txs[1]), poll, accept(&txs[2])];
+    store.append_consensus(&records, 20).unwrap();
+    // What versions before runs wrote for the last decision: one record.
+    let txn = store.db.begin_write().unwrap();
+    {
+        let mut log = txn.open_table(LOG).unwrap();
+        log.insert(5, [&[TAG_STATUS][..], &txs[3].id().0].concat().as_slice())
+            .unwrap();
+    }
+    txn.commit().unwrap();
+    let txn = store.db.begin_read().unwrap();
+    let tags: Vec<u8> = txn
+        .open_table(LOG)
+        .unwrap()
+        .iter()
+        .unwrap()
+        .map(|e| e.unwrap().1.value()[0])
+        .collect();
+    assert_eq!(
+        tags,
+        [
+            TAG_SUBMITTED_RUN,
+            TAG_STATUS_RUN,
+            TAG_POLL,
+            TAG_STATUS_RUN,
+            TAG_STATUS
+        ]
+    );
+    drop(txn);
+
+    // Replayed after a restart, every decision leaves the index of undecided transactions.
+    drop(store);
+    let store = Store::open(dir.path()).unwrap();
+    store.init_consensus().unwrap();
+    assert_eq!(store.consensus_replay(&limits).count(), 5);
+    for tx in &txs[..3] {
+        let row = store.consensus_tx(&tx.id()).unwrap().unwrap();
+        assert_eq!(row.status, TxStatus::Accepted);
+    }
+    assert_eq!(store.undecided_len(), 0);
+}

@@ -3,8 +3,8 @@
 
 use super::blobs::{self, Blobs};
 use super::consensus::{
-    corrupt, decode_vertex, id32, LOG, TAG_EQUIVOCATION, TAG_POLL, TAG_STATUS, TAG_SUBMITTED,
-    TAG_SUBMITTED_RUN, TAG_VERTEX, TXS, VERTICES,
+    corrupt, decode_vertex, id32, LOG, TAG_EQUIVOCATION, TAG_POLL, TAG_STATUS, TAG_STATUS_RUN,
+    TAG_SUBMITTED, TAG_SUBMITTED_RUN, TAG_VERTEX, TXS, VERTICES,
 };
 use super::pending::Rebuild;
 use super::tx_row::stored_row;
@@ -100,6 +100,13 @@ impl Store {
                 },
                 TAG_STATUS if body.len() >= 32 => {
                     out.push(Logged::Decided(TxId(id32(body))));
+                    continue;
+                }
+                TAG_STATUS_RUN if body.len() % 32 == 0 => {
+                    out.extend(
+                        body.chunks_exact(32)
+                            .map(|id| Logged::Decided(TxId(id32(id)))),
+                    );
                     continue;
                 }
                 TAG_EQUIVOCATION => {

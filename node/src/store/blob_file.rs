@@ -152,8 +152,26 @@ impl BlobFile {
             return Ok(());
         }
         self.sync()?;
+        self.drop_cached(before, end);
         txn.open_table(FILE_END)?.insert(END_KEY, end)?;
         Ok(())
+    }
+
+    /// Drops the synced range `from..to` from the kernel's page cache.
+    ///
+    /// The file is written once and read rarely (fetches, listings, a restart), so its pages
+    /// would only pile up in the cache, each new one taken from free memory. Dropped once
+    /// clean, they are reused by the next commit's appends instead. Measured on a 3-node
+    /// cluster (ML-DSA-44, 100,000 tx): 82–87 → 74 µs of CPU per transaction per node, most of
+    /// the difference being the kernel's copy into fresh pages (on this VM a page never used
+    /// since it was freed costs a fault in the hypervisor). Advice only: if the kernel refuses
+    /// it, nothing is lost but the saving.
+    fn drop_cached(&self, from: u64, to: u64) {
+        // A zero length would mean "to the end of the file".
+        let Some(len) = std::num::NonZeroU64::new(to.saturating_sub(from)) else {
+            return;
+        };
+        let _ = rustix::fs::fadvise(&self.file, from, Some(len), rustix::fs::Advice::DontNeed);
     }
 
     /// Reads a value back; a short read or a checksum mismatch is corruption.

@@ -58,7 +58,8 @@ pub struct TxInfo {
     pub preferred: bool,
     /// How many other transactions share its sender and nonce.
     pub conflicts: usize,
-    /// Consecutive confident polls if it is its conflict set's last winner.
+    /// Consecutive confident polls if it is its conflict set's last winner. Counted for
+    /// contested sets only: a transaction without conflicts decides by `confidence` and reads 0.
     pub consecutive: u32,
 }
 

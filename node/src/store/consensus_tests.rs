@@ -408,3 +408,38 @@ fn decisions_are_logged_in_runs_and_replayed_with_older_single_records() {
     }
     assert_eq!(store.undecided_len(), 0);
 }
+
+#[test]
+fn a_late_copy_of_a_merged_transaction_keeps_its_decision_across_restarts() {
+    let (dir, store, limits, sender, author) = fixture();
+    let tx = Transaction::sign(&sender, 1, b"old".to_vec(), &limits).unwrap();
+    let mut records: Vec<Record> = (0..super::row_merge::MERGE_AT)
+        .map(|n| Record::Status {
+            tx: TxId(sha256(&n.to_be_bytes())),
+            status: TxStatus::Accepted,
+        })
+        .collect();
+    records.push(Record::Status {
+        tx: tx.id(),
+        status: TxStatus::Accepted,
+    });
+    store.append_consensus(&records, 10).unwrap();
+    assert!(stored_row(&store, &tx.id()).is_some(), "merged");
+    let late = |timestamp| {
+        Record::Vertex(Arc::new(
+            Vertex::sign(&author, 0, timestamp, vec![], vec![tx.clone()], &limits).unwrap(),
+        ))
+    };
+    let check = |store: &Store| {
+        let row = store.consensus_tx(&tx.id()).unwrap().unwrap();
+        assert_eq!((row.status, row.decided_at), (TxStatus::Accepted, Some(10)));
+        assert_eq!(store.undecided_len(), 0, "not taken for a newcomer");
+    };
+    store.append_consensus(&[late(1)], 20).unwrap();
+    check(&store);
+    drop(store);
+    let store = Store::open(dir.path()).unwrap();
+    store.init_consensus().unwrap();
+    store.append_consensus(&[late(2)], 30).unwrap();
+    check(&store);
+}

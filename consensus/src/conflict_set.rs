@@ -110,8 +110,7 @@ impl TxTable {
             effect.rejected.push(id);
             return effect;
         }
-        let contested = self.sets.contains_key(&key);
-        match self.sets.get_mut(&key) {
+        let contested = match self.sets.get_mut(&key) {
             None => {
                 self.sets.insert(
                     key,
@@ -122,6 +121,7 @@ impl TxTable {
                         count: 0,
                     },
                 );
+                false
             }
             Some(set) => {
                 for m in &set.members {
@@ -138,8 +138,9 @@ impl TxTable {
                     set.pref = id;
                     effect.preference_changed = true;
                 }
+                true
             }
-        }
+        };
         self.records.insert(
             id,
             TxRecord {

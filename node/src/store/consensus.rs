@@ -263,7 +263,7 @@ fn append_in<'a>(
     let mut txs = txn.open_table(TXS)?;
     // Consecutive submissions, written as one run when another kind of record comes.
     let mut run: Vec<u8> = Vec::new();
-    // Consecutive decisions (transaction ids), written as one record likewise.
+    // Consecutive decisions (the tag, then transaction ids), written as one record likewise.
     let mut status_run: Vec<u8> = Vec::new();
     // Changes to the per-status counts of decided rows, applied once at the end.
     let mut delta = [0i64; 3];
@@ -324,6 +324,9 @@ fn append_in<'a>(
                 bytes.extend_from_slice(&yes.to_be_bytes());
             }
             Record::Status { tx, status } => {
+                if status_run.is_empty() {
+                    status_run.push(TAG_STATUS_RUN);
+                }
                 status_run.extend_from_slice(&tx.0);
                 let mut row =
                     current_row(&changes, pending, &txs, tx)?.unwrap_or(first_sight(now_ms, None));
@@ -418,8 +421,8 @@ fn flush_run(
     Ok(1)
 }
 
-/// Writes the decisions gathered so far (if any) as one log record at `seq`; returns how many
-/// log records it wrote.
+/// Writes the decisions gathered so far (if any; `run` starts with its tag) as one log record at
+/// `seq`; returns how many log records it wrote.
 fn flush_status_run(
     log: &mut redb::Table<'_, u64, &'static [u8]>,
     run: &mut Vec<u8>,
@@ -428,7 +431,6 @@ fn flush_status_run(
     if run.is_empty() {
         return Ok(0);
     }
-    run.insert(0, TAG_STATUS_RUN);
     log.insert(seq, run.as_slice())?;
     run.clear();
     Ok(1)

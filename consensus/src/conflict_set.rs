@@ -16,11 +16,10 @@ pub enum TxStatus {
     Rejected,
 }
 
-/// Per-transaction counters.
+/// Per-transaction counters of an undecided transaction (a decision drops its record).
 #[derive(Clone, Debug)]
 pub(crate) struct TxRecord {
     pub(crate) key: ConflictKey,
-    pub(crate) status: TxStatus,
     /// Successful polls (alpha_preference) of vertices in this transaction's progeny: the
     /// paper's d(T), which orders preference.
     pub(crate) chits: u64,
@@ -77,7 +76,7 @@ pub(crate) struct TxTable {
 impl TxTable {
     pub(crate) fn status(&self, id: &TxId) -> Option<TxStatus> {
         match self.records.get(id) {
-            Some(r) => Some(r.status),
+            Some(_) => Some(TxStatus::Pending),
             None => self.decided.get(id).copied(),
         }
     }
@@ -145,7 +144,6 @@ impl TxTable {
             id,
             TxRecord {
                 key,
-                status: TxStatus::Pending,
                 chits: 0,
                 confidence: 0,
                 contested,

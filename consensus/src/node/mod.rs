@@ -297,7 +297,7 @@ impl Node {
         };
         let set = self.txs.sets.get(&r.key)?;
         Some(TxInfo {
-            status: r.status,
+            status: TxStatus::Pending,
             chits: r.chits,
             confidence: r.confidence,
             preferred: set.pref == *tx,

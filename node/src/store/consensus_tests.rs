@@ -15,11 +15,30 @@ fn vertex(key: &SigningKey, txs: Vec<Transaction>) -> Vertex {
 /// sender key and a vertex author key.
 fn fixture() -> (tempfile::TempDir, Store, Limits, SigningKey, SigningKey) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
-    store.init_consensus().unwrap();
+    let store = open_consensus(&dir);
     let sender = SigningKey::generate(MlDsaLevel::MlDsa44).unwrap();
     let author = SigningKey::generate(MlDsaLevel::MlDsa65).unwrap();
     (dir, store, Limits::default(), sender, author)
+}
+
+/// `count` transactions of `sender` (nonces 0, 1, ...) carrying `payload`.
+fn signed(sender: &SigningKey, count: u64, payload: &[u8], limits: &Limits) -> Vec<Transaction> {
+    (0..count)
+        .map(|n| Transaction::sign(sender, n, payload.to_vec(), limits).unwrap())
+        .collect()
+}
+
+/// The core's record of a decision.
+fn decided(tx: TxId, status: TxStatus) -> Record {
+    Record::Status { tx, status }
+}
+
+/// The store in `dir` with its consensus tables: opened for the first time, or again as after a
+/// restart.
+fn open_consensus(dir: &tempfile::TempDir) -> Store {
+    let store = Store::open(dir.path()).unwrap();
+    store.init_consensus().unwrap();
+    store
 }
 
 #[test]
@@ -72,14 +91,9 @@ fn repeated_decisions_keep_the_first_and_counters_follow_rows() {
     let limits = Limits::default();
     let sender = SigningKey::generate(MlDsaLevel::MlDsa44).unwrap();
     let author = SigningKey::generate(MlDsaLevel::MlDsa65).unwrap();
-    let txs: Vec<Transaction> = (0..3)
-        .map(|n| Transaction::sign(&sender, n, b"x".to_vec(), &limits).unwrap())
-        .collect();
+    let txs = signed(&sender, 3, b"x", &limits);
     let v = Arc::new(vertex(&author, txs.clone()));
-    let status = |tx: &Transaction, status| Record::Status {
-        tx: tx.id(),
-        status,
-    };
+    let status = |tx: &Transaction, status| decided(tx.id(), status);
     store
         .append_consensus(
             &[Record::Submitted(txs[0].clone()), Record::Vertex(v.clone())],
@@ -132,8 +146,7 @@ fn repeated_decisions_keep_the_first_and_counters_follow_rows() {
 #[test]
 fn long_logs_stream_in_chunks() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
-    store.init_consensus().unwrap();
+    let store = open_consensus(&dir);
     let author = SigningKey::generate(MlDsaLevel::MlDsa65).unwrap();
     let v = Arc::new(vertex(&author, vec![]));
     // Status records between the polls: chunks made only of skipped records must not end
@@ -161,8 +174,7 @@ fn long_logs_stream_in_chunks() {
 #[test]
 fn nonces_are_never_handed_out_twice() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
-    store.init_consensus().unwrap();
+    let store = open_consensus(&dir);
     assert_eq!(store.reserve_nonces("k", 3).unwrap(), 0);
     assert_eq!(store.reserve_nonces("k", 1).unwrap(), 3);
     assert_eq!(store.reserve_nonces("other", 1).unwrap(), 0);
@@ -255,9 +267,7 @@ fn stored_row(store: &Store, id: &TxId) -> Option<TxRow> {
 #[test]
 fn undecided_rows_are_written_once_at_the_decision_and_rebuilt_after_a_restart() {
     let (dir, store, limits, sender, author) = fixture();
-    let txs: Vec<Transaction> = (0..2)
-        .map(|n| Transaction::sign(&sender, n, b"y".to_vec(), &limits).unwrap())
-        .collect();
+    let txs = signed(&sender, 2, b"y", &limits);
     let v = Arc::new(vertex(&author, txs.clone()));
     store
         .append_consensus(&[Record::Submitted(txs[0].clone())], 100)
@@ -276,12 +286,9 @@ fn undecided_rows_are_written_once_at_the_decision_and_rebuilt_after_a_restart()
         assert_eq!((row.vertex, row.submitted_at), (Some(v.id()), seen));
     }
     assert_eq!(store.consensus_counts().unwrap(), (1, [2, 0, 0]));
-    let accept = |tx: &Transaction| Record::Status {
-        tx: tx.id(),
-        status: TxStatus::Accepted,
-    };
-    let decided = store.append_consensus(&[accept(&txs[0])], 260).unwrap();
-    assert_eq!(decided[0].elapsed_ms, 160);
+    let accept = |tx: &Transaction| decided(tx.id(), TxStatus::Accepted);
+    let decisions = store.append_consensus(&[accept(&txs[0])], 260).unwrap();
+    assert_eq!(decisions[0].elapsed_ms, 160);
     assert_eq!(stored_row(&store, &txs[0].id()), None, "staged, not merged");
     let row = store.consensus_tx(&txs[0].id()).unwrap().unwrap();
     assert_eq!((row.status, row.vertex), (TxStatus::Accepted, Some(v.id())));
@@ -296,8 +303,7 @@ fn undecided_rows_are_written_once_at_the_decision_and_rebuilt_after_a_restart()
 
     // After a restart the index is empty until the log is replayed, then as it was.
     drop(store);
-    let store = Store::open(dir.path()).unwrap();
-    store.init_consensus().unwrap();
+    let store = open_consensus(&dir);
     assert_eq!(store.consensus_tx(&txs[1].id()).unwrap(), None);
     // The staged decision is read back from the stage at start.
     assert_eq!(store.consensus_tx(&txs[0].id()).unwrap(), Some(row));
@@ -306,8 +312,8 @@ fn undecided_rows_are_written_once_at_the_decision_and_rebuilt_after_a_restart()
     assert_eq!(row.status, TxStatus::Pending);
     assert_eq!((row.vertex, row.submitted_at), (Some(v.id()), 200));
     assert_eq!(store.consensus_counts().unwrap(), (2, [1, 1, 0]));
-    let decided = store.append_consensus(&[accept(&txs[1])], 1_200).unwrap();
-    assert_eq!(decided[0].elapsed_ms, 1_000);
+    let decisions = store.append_consensus(&[accept(&txs[1])], 1_200).unwrap();
+    assert_eq!(decisions[0].elapsed_ms, 1_000);
     assert_eq!(store.consensus_counts().unwrap(), (2, [0, 2, 0]));
 }
 
@@ -316,9 +322,7 @@ fn staged_decisions_merge_into_the_table_and_survive_restarts() {
     let (dir, store, _, _, _) = fixture();
     let id = |n: usize| TxId(sha256(&n.to_be_bytes()));
     let decide = |range: std::ops::Range<usize>, status| -> Vec<Record> {
-        range
-            .map(|n| Record::Status { tx: id(n), status })
-            .collect()
+        range.map(|n| decided(id(n), status)).collect()
     };
     let first = super::row_merge::MERGE_AT - 1;
     store
@@ -329,8 +333,7 @@ fn staged_decisions_merge_into_the_table_and_survive_restarts() {
 
     // A restart reads the stage back.
     drop(store);
-    let store = Store::open(dir.path()).unwrap();
-    store.init_consensus().unwrap();
+    let store = open_consensus(&dir);
     assert_eq!(store.pending.staged_len(), first);
     let row = store.consensus_tx(&id(5)).unwrap().unwrap();
     assert_eq!((row.status, row.decided_at), (TxStatus::Accepted, Some(10)));
@@ -344,8 +347,7 @@ fn staged_decisions_merge_into_the_table_and_survive_restarts() {
     }
     assert_eq!(store.consensus_counts().unwrap(), (0, [0, first as u64, 2]));
     drop(store);
-    let store = Store::open(dir.path()).unwrap();
-    store.init_consensus().unwrap();
+    let store = open_consensus(&dir);
     assert_eq!(store.pending.staged_len(), 0, "the stage was emptied");
     let row = store.consensus_tx(&id(first + 1)).unwrap().unwrap();
     assert_eq!(row.status, TxStatus::Rejected);
@@ -354,15 +356,10 @@ fn staged_decisions_merge_into_the_table_and_survive_restarts() {
 #[test]
 fn decisions_are_logged_in_runs_and_replayed_with_older_single_records() {
     let (dir, store, limits, sender, _author) = fixture();
-    let txs: Vec<Transaction> = (0..4)
-        .map(|n| Transaction::sign(&sender, n, b"r".to_vec(), &limits).unwrap())
-        .collect();
+    let txs = signed(&sender, 4, b"r", &limits);
     let submitted: Vec<Record> = txs.iter().cloned().map(Record::Submitted).collect();
     store.append_consensus(&submitted, 10).unwrap();
-    let accept = |tx: &Transaction| Record::Status {
-        tx: tx.id(),
-        status: TxStatus::Accepted,
-    };
+    let accept = |tx: &Transaction| decided(tx.id(), TxStatus::Accepted);
     let poll = Record::PollResult {
         vertex: VertexId([9; 32]),
         yes: 2,
@@ -399,8 +396,7 @@ fn decisions_are_logged_in_runs_and_replayed_with_older_single_records() {
 
     // Replayed after a restart, every decision leaves the index of undecided transactions.
     drop(store);
-    let store = Store::open(dir.path()).unwrap();
-    store.init_consensus().unwrap();
+    let store = open_consensus(&dir);
     assert_eq!(store.consensus_replay(&limits).count(), 5);
     for tx in &txs[..3] {
         let row = store.consensus_tx(&tx.id()).unwrap().unwrap();
@@ -414,15 +410,9 @@ fn a_late_copy_of_a_merged_transaction_keeps_its_decision_across_restarts() {
     let (dir, store, limits, sender, author) = fixture();
     let tx = Transaction::sign(&sender, 1, b"old".to_vec(), &limits).unwrap();
     let mut records: Vec<Record> = (0..super::row_merge::MERGE_AT)
-        .map(|n| Record::Status {
-            tx: TxId(sha256(&n.to_be_bytes())),
-            status: TxStatus::Accepted,
-        })
+        .map(|n| decided(TxId(sha256(&n.to_be_bytes())), TxStatus::Accepted))
         .collect();
-    records.push(Record::Status {
-        tx: tx.id(),
-        status: TxStatus::Accepted,
-    });
+    records.push(decided(tx.id(), TxStatus::Accepted));
     store.append_consensus(&records, 10).unwrap();
     assert!(stored_row(&store, &tx.id()).is_some(), "merged");
     let late = |timestamp| {
@@ -438,8 +428,7 @@ fn a_late_copy_of_a_merged_transaction_keeps_its_decision_across_restarts() {
     store.append_consensus(&[late(1)], 20).unwrap();
     check(&store);
     drop(store);
-    let store = Store::open(dir.path()).unwrap();
-    store.init_consensus().unwrap();
+    let store = open_consensus(&dir);
     store.append_consensus(&[late(2)], 30).unwrap();
     check(&store);
 }

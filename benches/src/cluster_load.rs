@@ -12,7 +12,7 @@ use crate::process_usage::{proc_cpu_secs, proc_kib, proc_written};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use cretoai_consensus::{Limits, Transaction};
-use cretoai_crypto::ml_dsa::{MlDsaLevel, SigningKey, VerifyingKey};
+use cretoai_crypto::ml_dsa::{MlDsaLevel, SigningKey};
 use serde_json::Value;
 use std::net::{TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
@@ -163,8 +163,8 @@ fn presign(n: usize, level: MlDsaLevel, threads: usize) -> Vec<Transaction> {
 /// Median single-thread time to verify `tx`'s signature, microseconds: with the sender key
 /// prepared once (`prepared`, what a node does for a sender it has met) or parsed each time.
 pub fn verify_micros(tx: &Transaction, prepared: bool) -> f64 {
-    let key = VerifyingKey::from_bytes(tx.level(), tx.sender())
-        .and_then(|k| k.prepare())
+    let key = tx
+        .prepared_sender_key()
         .expect("a pre-signed transaction has a valid key");
     let mut samples = Vec::new();
     for _ in 0..7 {

@@ -224,6 +224,15 @@ impl Transaction {
             .map_err(|_| ConsensusError::BadSignature("transaction"))
     }
 
+    /// The sender's key prepared for verifying its transactions: parsed, `tr` hashed, and the
+    /// signed body's fixed start (version, level, the key itself) absorbed, so that
+    /// [`Transaction::verify_signature_with`] hashes only the nonce and payload of each.
+    pub fn prepared_sender_key(&self) -> Result<PreparedVerifyingKey> {
+        let key = VerifyingKey::from_bytes(self.level(), self.sender())?;
+        let fixed = SENDER_AT + self.level().public_key_len();
+        Ok(key.prepare_for(TX_CONTEXT, &self.inner.bytes[..fixed])?)
+    }
+
     /// The signed body and the signature over it.
     fn signed_parts(&self) -> (&[u8], &[u8]) {
         self.inner.bytes.split_at(self.inner.signature_at)

@@ -243,23 +243,66 @@ impl Pkey {
 
 /// SHAKE256 of the concatenation of `parts`, `out.len()` bytes of output.
 pub(crate) fn shake256(parts: &[&[u8]], out: &mut [u8]) -> Result<()> {
-    crate::init();
-    let md = MdCtx::new()?;
-    // SAFETY: the context is live; every pointer/length pair describes a live slice.
-    unsafe {
-        if sys::EVP_DigestInit_ex(md.0.as_ptr(), sys::EVP_shake256(), ptr::null_mut()) != 1 {
-            return Err(CryptoError::Backend);
-        }
-        for part in parts {
-            if sys::EVP_DigestUpdate(md.0.as_ptr(), part.as_ptr().cast(), part.len()) != 1 {
-                return Err(CryptoError::Backend);
-            }
-        }
-        if sys::EVP_DigestFinalXOF(md.0.as_ptr(), out.as_mut_ptr(), out.len()) != 1 {
-            return Err(CryptoError::Backend);
-        }
+    let mut h = Shake256::new()?;
+    for part in parts {
+        h.update(part)?;
     }
-    Ok(())
+    h.finish(out)
+}
+
+/// An incremental SHAKE256 whose absorbed state can be forked: a prefix shared by many inputs
+/// is absorbed once, and each input continues from a copy.
+pub(crate) struct Shake256(MdCtx);
+
+// SAFETY: the context is only mutated through `&mut self`; `fork` reads it through `&self`
+// (EVP_MD_CTX_copy_ex takes its source as const), so shared references may cross threads.
+unsafe impl Send for Shake256 {}
+unsafe impl Sync for Shake256 {}
+
+impl Shake256 {
+    /// An empty SHAKE256 state.
+    pub(crate) fn new() -> Result<Self> {
+        crate::init();
+        let md = MdCtx::new()?;
+        // SAFETY: the context is live.
+        if unsafe { sys::EVP_DigestInit_ex(md.0.as_ptr(), sys::EVP_shake256(), ptr::null_mut()) }
+            != 1
+        {
+            return Err(CryptoError::Backend);
+        }
+        Ok(Shake256(md))
+    }
+
+    /// Absorbs `data`.
+    pub(crate) fn update(&mut self, data: &[u8]) -> Result<()> {
+        // SAFETY: the context is live; the pointer/length pair describes a live slice.
+        if unsafe { sys::EVP_DigestUpdate(self.0 .0.as_ptr(), data.as_ptr().cast(), data.len()) }
+            != 1
+        {
+            return Err(CryptoError::Backend);
+        }
+        Ok(())
+    }
+
+    /// A copy of the state absorbed so far.
+    pub(crate) fn fork(&self) -> Result<Self> {
+        let copy = MdCtx::new()?;
+        // SAFETY: both contexts are live; the source is only read.
+        if unsafe { sys::EVP_MD_CTX_copy_ex(copy.0.as_ptr(), self.0 .0.as_ptr()) } != 1 {
+            return Err(CryptoError::Backend);
+        }
+        Ok(Shake256(copy))
+    }
+
+    /// Squeezes `out.len()` bytes of output, ending this state.
+    pub(crate) fn finish(self, out: &mut [u8]) -> Result<()> {
+        // SAFETY: the context is live; `out` is a live, writable slice.
+        if unsafe { sys::EVP_DigestFinalXOF(self.0 .0.as_ptr(), out.as_mut_ptr(), out.len()) } != 1
+        {
+            return Err(CryptoError::Backend);
+        }
+        Ok(())
+    }
 }
 
 /// Sets the FIPS 204 context string; an empty context needs no call.

@@ -222,13 +222,37 @@ impl VerifyingKey {
     /// This key with FIPS 204's `tr = H(pk)` computed once, for keys that verify many
     /// signatures (a transaction sender's): see [`PreparedVerifyingKey`].
     pub fn prepare(&self) -> Result<PreparedVerifyingKey> {
+        self.prepare_for(&[], &[])
+    }
+
+    /// [`VerifyingKey::prepare`], and more: messages signed under `context` that start with
+    /// `prefix` (a transaction's fixed header with its sender key, say) resume hashing where
+    /// the prefix ended. Verdicts are the same for every message and context.
+    pub fn prepare_for(&self, context: &[u8], prefix: &[u8]) -> Result<PreparedVerifyingKey> {
+        if context.len() > MAX_CONTEXT_LEN {
+            return Err(CryptoError::ContextTooLong);
+        }
         let mut tr = [0u8; 64];
-        crate::ffi::shake256(&[&self.bytes], &mut tr)?;
+        ffi::shake256(&[&self.bytes], &mut tr)?;
+        let absorbed = mu_hash(&tr, context, prefix)?;
         Ok(PreparedVerifyingKey {
             key: self.clone(),
             tr,
+            context: context.to_vec(),
+            prefix: prefix.to_vec(),
+            absorbed,
         })
     }
+}
+
+/// FIPS 204 Algorithm 3 (pure mode) hashes `mu = H(tr || M')` with
+/// `M' = 0 || |ctx| || ctx || M`: the state after `tr`, the header, `context` and `msg`.
+fn mu_hash(tr: &[u8; 64], context: &[u8], msg: &[u8]) -> Result<ffi::Shake256> {
+    let mut h = ffi::Shake256::new()?;
+    for part in [&tr[..], &[0, context.len() as u8], context, msg] {
+        h.update(part)?;
+    }
+    Ok(h)
 }
 
 /// A verifying key ready for repeated verification.
@@ -236,12 +260,17 @@ impl VerifyingKey {
 /// ML-DSA verification starts by hashing the whole public key (`tr = H(pk)`, 1,312 to 2,592
 /// bytes of SHAKE256) and then hashes `tr` with the message into `mu`. Both are the same for
 /// every signature of one key, so this form keeps `tr` and hands aws-lc the finished `mu`
-/// (FIPS 204's "external mu" split, which computes the same function). Verdicts are those of
-/// [`VerifyingKey::verify`].
-#[derive(Clone)]
+/// (FIPS 204's "external mu" split, which computes the same function). A key prepared for a
+/// context and message prefix ([`VerifyingKey::prepare_for`]) also keeps the hash state after
+/// them: a transaction's signed body starts with its sender's whole public key, so that saves
+/// most of the hashing of `mu`. Verdicts are those of [`VerifyingKey::verify`].
 pub struct PreparedVerifyingKey {
     key: VerifyingKey,
     tr: [u8; 64],
+    context: Vec<u8>,
+    prefix: Vec<u8>,
+    /// `mu`'s hash state after `tr`, `context` and `prefix`.
+    absorbed: ffi::Shake256,
 }
 
 impl PreparedVerifyingKey {
@@ -253,10 +282,16 @@ impl PreparedVerifyingKey {
     /// As [`VerifyingKey::verify`]: checks `signature` over `msg` and `context`.
     pub fn verify(&self, msg: &[u8], context: &[u8], signature: &[u8]) -> Result<()> {
         self.key.check_lengths(context, signature)?;
-        // FIPS 204 Algorithm 3 (pure mode): M' = 0 || |ctx| || ctx || M, mu = H(tr || M').
+        let h = match msg.strip_prefix(self.prefix.as_slice()) {
+            Some(rest) if context == self.context => {
+                let mut h = self.absorbed.fork()?;
+                h.update(rest)?;
+                h
+            }
+            _ => mu_hash(&self.tr, context, msg)?,
+        };
         let mut mu = [0u8; 64];
-        let header = [0u8, context.len() as u8];
-        crate::ffi::shake256(&[&self.tr, &header, context, msg], &mut mu)?;
+        h.finish(&mut mu)?;
         self.key.pkey.ml_dsa_verify_mu(&mu, signature)
     }
 }
@@ -353,6 +388,54 @@ mod tests {
                 Err(CryptoError::BadSignature)
             );
         }
+    }
+
+    #[test]
+    fn keys_prepared_for_a_prefix_give_the_same_verdicts() {
+        let ctx = b"cretoai/test";
+        // Longer than SHAKE256's 136-byte block, and not a multiple of it.
+        let prefix = [0x5a; 1400];
+        for level in MlDsaLevel::ALL {
+            let key = SigningKey::generate(level).unwrap();
+            let vk = key.verifying_key();
+            let prepared = vk.prepare_for(ctx, &prefix).unwrap();
+            let mut flipped = [&prefix[..], b"rest"].concat();
+            flipped[700] ^= 1;
+            let messages = [
+                [&prefix[..], b"rest"].concat(),
+                [&prefix[..], &[1; 300][..]].concat(),
+                prefix.to_vec(),
+                prefix[..100].to_vec(),
+                flipped,
+                Vec::new(),
+            ];
+            for msg in &messages {
+                for sign_ctx in [&ctx[..], b""] {
+                    let sig = key.sign(msg, sign_ctx).unwrap();
+                    let mut bad = sig.clone();
+                    bad[20] ^= 1;
+                    for check_ctx in [&ctx[..], b""] {
+                        for s in [&sig, &bad] {
+                            assert_eq!(
+                                prepared.verify(msg, check_ctx, s),
+                                vk.verify(msg, check_ctx, s),
+                                "{level} msg of {} bytes",
+                                msg.len()
+                            );
+                        }
+                    }
+                    assert!(prepared.verify(msg, sign_ctx, &sig).is_ok());
+                }
+            }
+            let sig = key.sign(&[&prefix[..], b"rest"].concat(), ctx).unwrap();
+            let other = [&prefix[..], b"resT"].concat();
+            assert_eq!(
+                prepared.verify(&other, ctx, &sig),
+                Err(CryptoError::BadSignature)
+            );
+        }
+        let key = SigningKey::generate(MlDsaLevel::MlDsa44).unwrap();
+        assert!(key.verifying_key().prepare_for(&[0; 256], b"").is_err());
     }
 
     #[test]

@@ -1,13 +1,14 @@
 //! Prepared verifying keys of recent transaction senders.
 //!
 //! Every transaction carries its sender's full ML-DSA public key, and verifying it from scratch
-//! parses that key and hashes all of it (FIPS 204's `tr`) before looking at the message. Agents
-//! sign many transactions with one key, so the verifier keeps the prepared form of the keys it
-//! met recently ([`cretoai_crypto::ml_dsa::PreparedVerifyingKey`]), keyed by the SHA-256 of
-//! the encoded key that the transaction already holds (its conflict key's sender).
+//! parses that key and hashes all of it (FIPS 204's `tr`), then hashes it again as the start of
+//! the signed body. Agents sign many transactions with one key, so the verifier keeps the
+//! prepared form of the keys it met recently ([`Transaction::prepared_sender_key`]: both hashes
+//! of the key done once), keyed by the SHA-256 of the encoded key that the transaction already
+//! holds (its conflict key's sender).
 
 use cretoai_consensus::Transaction;
-use cretoai_crypto::ml_dsa::{PreparedVerifyingKey, VerifyingKey};
+use cretoai_crypto::ml_dsa::PreparedVerifyingKey;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -44,11 +45,7 @@ impl SenderKeys {
         if let Some(key) = self.get(&sender) {
             return Some(key);
         }
-        let key = Arc::new(
-            VerifyingKey::from_bytes(tx.level(), tx.sender())
-                .and_then(|k| k.prepare())
-                .ok()?,
-        );
+        let key = Arc::new(tx.prepared_sender_key().ok()?);
         self.insert(sender, key.clone());
         Some(key)
     }
@@ -122,9 +119,16 @@ mod tests {
     fn a_key_prepared_for_another_sender_is_refused() {
         let alice = SigningKey::generate(MlDsaLevel::MlDsa44).unwrap();
         let bob = SigningKey::generate(MlDsaLevel::MlDsa44).unwrap();
-        let bobs_key = bob.verifying_key().prepare().unwrap();
-        assert!(tx(&alice, 0).verify_signature_with(&bobs_key).is_err());
-        assert!(tx(&bob, 0).verify_signature_with(&bobs_key).is_ok());
+        for bobs_key in [
+            bob.verifying_key().prepare().unwrap(),
+            tx(&bob, 0).prepared_sender_key().unwrap(),
+        ] {
+            assert!(tx(&alice, 0).verify_signature_with(&bobs_key).is_err());
+            assert!(tx(&bob, 1).verify_signature_with(&bobs_key).is_ok());
+            assert!(forge(&tx(&bob, 2))
+                .verify_signature_with(&bobs_key)
+                .is_err());
+        }
     }
 
     #[test]

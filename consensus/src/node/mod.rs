@@ -194,6 +194,9 @@ impl Node {
             if n.is_multiple_of(REPLAY_PRUNE_EVERY) {
                 node.dag.prune();
             }
+            // What the node would have done was done before the crash; the actions also hold
+            // the records' vertices and transactions, which must not outlive their turn.
+            sink.clear();
             match record {
                 Record::Submitted(tx) => node.admit_submitted(tx, &mut sink),
                 Record::Vertex(v) => {

@@ -298,3 +298,32 @@ fn single_validator_decides_on_submission() {
     assert!(!out.iter().any(|a| matches!(a, Action::Broadcast(_))));
     assert_eq!(n.round(), round);
 }
+
+#[test]
+fn a_submitted_batch_shares_one_vertex() {
+    let ks = keys(1);
+    let mut n = node(&ks, 0);
+    let mut txs: Vec<Transaction> = (0..50).map(|i| client_tx(i, b"batch")).collect();
+    let mut forged = client_tx(50, b"batch").encode();
+    let last = forged.len() - 1;
+    forged[last] ^= 1;
+    txs.insert(7, Transaction::decode(&forged, &Limits::default()).unwrap());
+    let (verdicts, out) = n.submit_all(0, txs.clone());
+    assert_eq!(verdicts.len(), 51);
+    assert!(verdicts[7].is_err(), "the forged one is refused");
+    assert_eq!(verdicts.iter().filter(|v| v.is_ok()).count(), 50);
+    let carrying: Vec<usize> = out
+        .iter()
+        .filter_map(|a| match a {
+            Action::Persist(cretoai_consensus::Record::Vertex(v)) if !v.txs().is_empty() => {
+                Some(v.txs().len())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(carrying, vec![50], "one vertex carries the whole batch");
+    for (i, tx) in txs.iter().enumerate().filter(|(i, _)| *i != 7) {
+        assert_eq!(n.status(&tx.id()), Some(TxStatus::Accepted), "tx {i}");
+    }
+    assert_eq!(n.status(&txs[7].id()), None);
+}

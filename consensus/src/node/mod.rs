@@ -242,7 +242,9 @@ impl Node {
         match event {
             Event::Tick => self.on_tick(now, &mut out),
             Event::SubmitTx(tx) => {
-                let _ = self.submit_into(now, tx, &mut out);
+                if self.admit_client(tx, &mut out).is_ok() {
+                    self.maybe_issue(now, &mut out);
+                }
             }
             Event::Vertex { from, vertex } => self.on_vertex(now, from, vertex, &mut out),
             Event::Query {
@@ -264,8 +266,27 @@ impl Node {
     /// Submits a client transaction, reporting why it was refused if it was.
     pub fn submit(&mut self, now: u64, tx: Transaction) -> Result<Vec<Action>> {
         let mut out = Vec::new();
-        self.submit_into(now, tx, &mut out)?;
+        self.admit_client(tx, &mut out)?;
+        self.maybe_issue(now, &mut out);
         Ok(out)
+    }
+
+    /// Submits client transactions together: each is admitted or refused (the verdicts, in
+    /// order), then vertices are issued once, so that a batch shares vertices. Submitted one by
+    /// one, the first transaction went out alone whenever no poll was running, and a lone
+    /// validator (whose polls finish at once) signed a vertex per transaction.
+    pub fn submit_all(
+        &mut self,
+        now: u64,
+        txs: impl IntoIterator<Item = Transaction>,
+    ) -> (Vec<Result<()>>, Vec<Action>) {
+        let mut out = Vec::new();
+        let verdicts = txs
+            .into_iter()
+            .map(|tx| self.admit_client(tx, &mut out))
+            .collect();
+        self.maybe_issue(now, &mut out);
+        (verdicts, out)
     }
 
     /// Records the key of a validator that was configured without one (the shell learned it
@@ -390,7 +411,8 @@ impl Node {
         }
     }
 
-    fn submit_into(&mut self, now: u64, tx: Transaction, out: &mut Vec<Action>) -> Result<()> {
+    /// Checks and admits a client transaction (persisted first) without issuing a vertex.
+    fn admit_client(&mut self, tx: Transaction, out: &mut Vec<Action>) -> Result<()> {
         crate::encoding::bounded(
             tx.payload().len(),
             self.params.limits.max_payload,
@@ -404,7 +426,6 @@ impl Node {
         }
         out.push(Action::Persist(Record::Submitted(tx.clone())));
         self.admit_submitted(tx, out);
-        self.maybe_issue(now, out);
         Ok(())
     }
 

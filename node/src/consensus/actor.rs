@@ -195,17 +195,16 @@ impl Handler<Submit> for ConsensusActor {
             let _ = msg.reply.send(outcome);
             return;
         };
-        let now = now_ms();
-        let outcome = msg
-            .txs
+        let ids: Vec<_> = msg.txs.iter().map(|tx| tx.id()).collect();
+        let (verdicts, actions) = core.submit_all(now_ms(), msg.txs);
+        self.out.extend(actions);
+        let outcome = ids
             .into_iter()
-            .map(|tx| {
-                let id = tx.id();
-                let actions = core
-                    .submit(now, tx)
-                    .map_err(|e| NodeError::InvalidRequest(format!("transaction refused: {e}")))?;
-                self.out.extend(actions);
-                Ok(id)
+            .zip(verdicts)
+            .map(|(id, verdict)| {
+                verdict
+                    .map(|()| id)
+                    .map_err(|e| NodeError::InvalidRequest(format!("transaction refused: {e}")))
             })
             .collect();
         self.replies.push(SubmitReply {

@@ -33,7 +33,7 @@ mod vertex;
 pub use conflict_set::TxStatus;
 pub use error::{ConsensusError, Result};
 pub use message::{Action, Equivocation, Event, Record};
-pub use node::{Config, Footprint, Node, TxInfo};
+pub use node::{Config, Footprint, Node, TxInfo, RECENT_EVIDENCE};
 pub use params::{Limits, Params};
 pub use transaction::{ConflictKey, Transaction, TxId, MAX_PAYLOAD, TX_CONTEXT, TX_VERSION};
 pub use validator::{NodeId, SignatureCheck, Validator, ValidatorSet};

@@ -2,7 +2,7 @@
 
 use cretoai_consensus::{
     Action, Config, ConsensusError, Event, Limits, Node, NodeId, Params, Transaction, TxStatus,
-    Validator, ValidatorSet, Vertex, VertexId,
+    Validator, ValidatorSet, Vertex, VertexId, RECENT_EVIDENCE,
 };
 use cretoai_crypto::ml_dsa::{MlDsaLevel, SigningKey};
 use std::sync::Arc;
@@ -326,4 +326,41 @@ fn a_submitted_batch_shares_one_vertex() {
         assert_eq!(n.status(&tx.id()), Some(TxStatus::Accepted), "tx {i}");
     }
     assert_eq!(n.status(&txs[7].id()), None);
+}
+
+#[test]
+fn evidence_kept_in_memory_is_bounded_and_every_piece_is_persisted() {
+    let ks = keys(3);
+    let mut n = node(&ks, 0);
+    let k1 = SigningKey::from_seed(MlDsaLevel::MlDsa65, ks[1].seed()).unwrap();
+    let from = NodeId::of_key(k1.verifying_key());
+    let l = Limits::default();
+    let rounds = RECENT_EVIDENCE as u64 + 5;
+    let (mut detected, mut persisted) = (0, 0);
+    let mut parent: Vec<VertexId> = vec![];
+    for round in 0..rounds {
+        let sign = |p: &[u8]| {
+            let tx = client_tx(round, p);
+            Arc::new(Vertex::sign(&k1, round, round, parent.clone(), vec![tx], &l).unwrap())
+        };
+        let (a, b) = (sign(b"left"), sign(b"right"));
+        for v in [a.clone(), b] {
+            for action in n.handle(round, Event::Vertex { from, vertex: v }) {
+                match action {
+                    Action::EquivocationDetected(_) => detected += 1,
+                    Action::Persist(cretoai_consensus::Record::Equivocation(_)) => persisted += 1,
+                    _ => {}
+                }
+            }
+        }
+        parent = vec![a.id()];
+    }
+    assert_eq!((detected, persisted), (rounds, rounds));
+    let kept = n.equivocations();
+    assert_eq!(kept.len(), RECENT_EVIDENCE);
+    assert_eq!(
+        kept.back().map(|e| e.round()),
+        Some(rounds - 1),
+        "the newest"
+    );
 }

@@ -100,7 +100,7 @@ impl Node {
                         first,
                         second: v.clone(),
                     });
-                    self.equivocations.push(evidence.clone());
+                    self.keep_evidence(evidence.clone());
                     out.push(Action::Persist(Record::Equivocation(evidence.clone())));
                     out.push(Action::EquivocationDetected(evidence));
                 }

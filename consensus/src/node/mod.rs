@@ -16,7 +16,7 @@ use cretoai_crypto::ml_dsa::{SigningKey, VerifyingKey};
 use poll::Poll;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 /// Static configuration of a node's consensus core.
@@ -89,6 +89,8 @@ pub struct Footprint {
 
 /// During a restore, settled vertices are pruned every this many records.
 const REPLAY_PRUNE_EVERY: usize = 1_024;
+/// Equivocation evidence the core keeps in memory (the newest).
+pub const RECENT_EVIDENCE: usize = 16;
 
 /// One validator's QR-Avalanche core. Sans-IO: it never reads a clock, touches a socket,
 /// spawns a thread or draws OS randomness; `now` (milliseconds) comes with each call and its
@@ -117,7 +119,8 @@ pub struct Node {
     deferred_fetches: HashMap<VertexId, (NodeId, u64)>,
     /// Polls in a row each peer left unanswered; see `poll::SILENT_STRIKES`.
     silence: HashMap<NodeId, u32>,
-    equivocations: Vec<Arc<Equivocation>>,
+    /// The most recent evidence (see [`RECENT_EVIDENCE`]); all of it is persisted.
+    equivocations: VecDeque<Arc<Equivocation>>,
     equivocation_slots: HashSet<(NodeId, u64)>,
     /// Bumped whenever a preference changes: strong-preference caches of older epochs are stale.
     epoch: u64,
@@ -167,7 +170,7 @@ impl Node {
             fetched_at: HashMap::new(),
             deferred_fetches: HashMap::new(),
             silence: HashMap::new(),
-            equivocations: Vec::new(),
+            equivocations: VecDeque::new(),
             equivocation_slots: HashSet::new(),
             epoch: 0,
             last_sync: 0,
@@ -215,7 +218,7 @@ impl Node {
                 Record::Status { .. } => {}
                 Record::Equivocation(e) => {
                     if node.equivocation_slots.insert((e.author(), e.round())) {
-                        node.equivocations.push(e);
+                        node.keep_evidence(e);
                     }
                 }
             }
@@ -330,9 +333,20 @@ impl Node {
         })
     }
 
-    /// Equivocation evidence detected so far.
-    pub fn equivocations(&self) -> &[Arc<Equivocation>] {
+    /// The most recent equivocation evidence, at most [`RECENT_EVIDENCE`] pieces, oldest
+    /// first. Every piece was also handed out as a `Record::Equivocation` to persist.
+    pub fn equivocations(&self) -> &VecDeque<Arc<Equivocation>> {
         &self.equivocations
+    }
+
+    /// Keeps `evidence` among the recent ones. Each piece holds two full vertices, so a
+    /// validator equivocating in every round would otherwise grow memory by two vertices a
+    /// round; the store keeps every piece.
+    pub(super) fn keep_evidence(&mut self, evidence: Arc<Equivocation>) {
+        if self.equivocations.len() >= RECENT_EVIDENCE {
+            self.equivocations.pop_front();
+        }
+        self.equivocations.push_back(evidence);
     }
     /// Number of vertices in the DAG (pruned stubs included).
     pub fn dag_len(&self) -> usize {

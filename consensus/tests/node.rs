@@ -33,6 +33,21 @@ fn node(keys: &[SigningKey], i: usize) -> Node {
     Node::new(config(keys), k, [i as u8; 32]).unwrap()
 }
 
+/// Validator `i`'s vertex key (a copy) and node id, to author vertices as that peer.
+fn peer(keys: &[SigningKey], i: usize) -> (SigningKey, NodeId) {
+    let k = SigningKey::from_seed(MlDsaLevel::MlDsa65, keys[i].seed()).unwrap();
+    let id = NodeId::of_key(k.verifying_key());
+    (k, id)
+}
+
+/// `tx` with the last byte of its signature flipped.
+fn forged(tx: &Transaction) -> Transaction {
+    let mut bytes = tx.encode();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x55;
+    Transaction::decode(&bytes, &Limits::default()).unwrap()
+}
+
 #[test]
 fn refuses_bad_configuration() {
     let ks = keys(3);
@@ -79,19 +94,14 @@ fn submission_persists_broadcasts_and_queries_peers() {
 fn rejects_bad_signatures_in_full_mode() {
     let ks = keys(3);
     let mut n = node(&ks, 0);
-    let tx = client_tx(0, b"a");
-    let mut bytes = tx.encode();
-    let last = bytes.len() - 1;
-    bytes[last] ^= 0x55;
-    let forged = Transaction::decode(&bytes, &Limits::default()).unwrap();
+    let forged = forged(&client_tx(0, b"a"));
     assert_eq!(
         n.submit(0, forged.clone()).unwrap_err(),
         ConsensusError::BadSignature("transaction")
     );
     // A vertex by a real author carrying the forged transaction is dropped.
-    let k1 = SigningKey::from_seed(MlDsaLevel::MlDsa65, ks[1].seed()).unwrap();
+    let (k1, from) = peer(&ks, 1);
     let v = Vertex::sign(&k1, 0, 0, vec![], vec![forged], &Limits::default()).unwrap();
-    let from = NodeId::of_key(k1.verifying_key());
     let out = n.handle(
         0,
         Event::Vertex {
@@ -107,8 +117,7 @@ fn rejects_bad_signatures_in_full_mode() {
 fn unknown_parents_are_fetched_then_the_vertex_is_added() {
     let ks = keys(3);
     let mut n = node(&ks, 0);
-    let k1 = SigningKey::from_seed(MlDsaLevel::MlDsa65, ks[1].seed()).unwrap();
-    let from = NodeId::of_key(k1.verifying_key());
+    let (k1, from) = peer(&ks, 1);
     let l = Limits::default();
     let v0 = Arc::new(Vertex::sign(&k1, 0, 0, vec![], vec![], &l).unwrap());
     let v1 =
@@ -142,19 +151,17 @@ fn unknown_parents_are_fetched_then_the_vertex_is_added() {
 fn vertex_without_own_parent_is_refused() {
     let ks = keys(3);
     let mut n = node(&ks, 0);
-    let k1 = SigningKey::from_seed(MlDsaLevel::MlDsa65, ks[1].seed()).unwrap();
-    let k2 = SigningKey::from_seed(MlDsaLevel::MlDsa65, ks[2].seed()).unwrap();
+    let ((k1, from), (k2, from2)) = (peer(&ks, 1), peer(&ks, 2));
     let l = Limits::default();
     let other = Arc::new(Vertex::sign(&k2, 0, 0, vec![], vec![], &l).unwrap());
     n.handle(
         0,
         Event::Vertex {
-            from: NodeId::of_key(k2.verifying_key()),
+            from: from2,
             vertex: other.clone(),
         },
     );
     let orphan_chain = Arc::new(Vertex::sign(&k1, 3, 0, vec![other.id()], vec![], &l).unwrap());
-    let from = NodeId::of_key(k1.verifying_key());
     n.handle(
         1,
         Event::Vertex {
@@ -169,8 +176,7 @@ fn vertex_without_own_parent_is_refused() {
 fn equivocation_is_detected_kept_and_verifiable() {
     let ks = keys(3);
     let mut n = node(&ks, 0);
-    let k1 = SigningKey::from_seed(MlDsaLevel::MlDsa65, ks[1].seed()).unwrap();
-    let from = NodeId::of_key(k1.verifying_key());
+    let (k1, from) = peer(&ks, 1);
     let l = Limits::default();
     let a = Arc::new(Vertex::sign(&k1, 0, 0, vec![], vec![client_tx(0, b"left")], &l).unwrap());
     let b = Arc::new(Vertex::sign(&k1, 0, 0, vec![], vec![client_tx(0, b"right")], &l).unwrap());
@@ -207,12 +213,7 @@ fn equivocation_is_detected_kept_and_verifiable() {
 fn queries_are_answered_with_strong_preference() {
     let ks = keys(3);
     let mut n = node(&ks, 0);
-    let k1 = SigningKey::from_seed(MlDsaLevel::MlDsa65, ks[1].seed()).unwrap();
-    let k2 = SigningKey::from_seed(MlDsaLevel::MlDsa65, ks[2].seed()).unwrap();
-    let (from1, from2) = (
-        NodeId::of_key(k1.verifying_key()),
-        NodeId::of_key(k2.verifying_key()),
-    );
+    let ((k1, from1), (k2, from2)) = (peer(&ks, 1), peer(&ks, 2));
     let l = Limits::default();
     let (t1, t2) = (client_tx(0, b"one"), client_tx(0, b"two"));
     let (low, high) = if t1.id() < t2.id() {
@@ -304,10 +305,7 @@ fn a_submitted_batch_shares_one_vertex() {
     let ks = keys(1);
     let mut n = node(&ks, 0);
     let mut txs: Vec<Transaction> = (0..50).map(|i| client_tx(i, b"batch")).collect();
-    let mut forged = client_tx(50, b"batch").encode();
-    let last = forged.len() - 1;
-    forged[last] ^= 1;
-    txs.insert(7, Transaction::decode(&forged, &Limits::default()).unwrap());
+    txs.insert(7, forged(&client_tx(50, b"batch")));
     let (verdicts, out) = n.submit_all(0, txs.clone());
     assert_eq!(verdicts.len(), 51);
     assert!(verdicts[7].is_err(), "the forged one is refused");
@@ -332,8 +330,7 @@ fn a_submitted_batch_shares_one_vertex() {
 fn evidence_kept_in_memory_is_bounded_and_every_piece_is_persisted() {
     let ks = keys(3);
     let mut n = node(&ks, 0);
-    let k1 = SigningKey::from_seed(MlDsaLevel::MlDsa65, ks[1].seed()).unwrap();
-    let from = NodeId::of_key(k1.verifying_key());
+    let (k1, from) = peer(&ks, 1);
     let l = Limits::default();
     let rounds = RECENT_EVIDENCE as u64 + 5;
     let (mut detected, mut persisted) = (0, 0);

@@ -6,12 +6,10 @@
 //! from submit to accepted on all nodes (p50/p95/p99, from each node's `accepted_at`), each
 //! node's peak RSS (`VmHWM`) and the verification ceiling cores / (nodes x verify time).
 
-use crate::http_client::Connection;
+use crate::http_client::{Connection, BINARY};
 use crate::latency::Latencies;
 use crate::process_usage::{proc_cpu_secs, proc_kib, proc_written};
-use base64::engine::general_purpose::STANDARD as B64;
-use base64::Engine;
-use cretoai_consensus::{Limits, Transaction};
+use cretoai_consensus::{tx_frames, Limits, Transaction};
 use cretoai_crypto::ml_dsa::{MlDsaLevel, SigningKey};
 use serde_json::Value;
 use std::net::{TcpListener, UdpSocket};
@@ -224,13 +222,7 @@ pub async fn run(plan: Plan) -> Result<()> {
     let bodies: Vec<(usize, Vec<u8>)> = txs
         .chunks(plan.batch.max(1))
         .enumerate()
-        .map(|(i, chunk)| {
-            let items: Vec<Value> = chunk
-                .iter()
-                .map(|t| serde_json::json!({ "transaction": B64.encode(t.encode()) }))
-                .collect();
-            (i, serde_json::to_vec(&items).expect("json"))
-        })
+        .map(|(i, chunk)| (i, tx_frames::encode(chunk)))
         .collect();
     let bodies = Arc::new(bodies);
     let stamps = || {
@@ -279,7 +271,9 @@ pub async fn run(plan: Plan) -> Result<()> {
                 first[i].store(now_ms(), std::sync::atomic::Ordering::Relaxed);
                 loop {
                     stamps[i].store(now_ms(), std::sync::atomic::Ordering::Relaxed);
-                    let r = c.request("POST", path, Some(&token), Some(body)).await?;
+                    let r = c
+                        .request_as("POST", path, Some(&token), BINARY, Some(body))
+                        .await?;
                     if r.status == 429 {
                         // Admission control: nothing was stored; try again shortly (sooner
                         // than Retry-After, so the backlog bound, not the client, sets the pace).

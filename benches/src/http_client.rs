@@ -46,6 +46,18 @@ impl Connection {
         token: Option<&str>,
         body: Option<&[u8]>,
     ) -> Vec<u8> {
+        self.encode_as(method, path, token, JSON, body)
+    }
+
+    /// [`Connection::encode`] with a body of another media type.
+    pub fn encode_as(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: Option<&[u8]>,
+    ) -> Vec<u8> {
         let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\n", self.host);
         if let Some(t) = token {
             head.push_str(&format!("Authorization: Bearer {t}\r\n"));
@@ -53,7 +65,7 @@ impl Connection {
         let body = body.unwrap_or_default();
         if !body.is_empty() || method == "POST" || method == "PUT" {
             head.push_str(&format!(
-                "Content-Type: application/json\r\nContent-Length: {}\r\n",
+                "Content-Type: {content_type}\r\nContent-Length: {}\r\n",
                 body.len()
             ));
         }
@@ -72,7 +84,19 @@ impl Connection {
         token: Option<&str>,
         body: Option<&[u8]>,
     ) -> io::Result<Response> {
-        let raw = self.encode(method, path, token, body);
+        self.request_as(method, path, token, JSON, body).await
+    }
+
+    /// [`Connection::request`] with a body of another media type.
+    pub async fn request_as(
+        &mut self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: Option<&[u8]>,
+    ) -> io::Result<Response> {
+        let raw = self.encode_as(method, path, token, content_type, body);
         let (status, body) = self.exchange(&raw).await?;
         Ok(Response {
             status,
@@ -129,6 +153,10 @@ impl Connection {
 
 /// Spare room kept for each read; holds a whole signature response (about 4.5 KB).
 const READ_CHUNK: usize = 16 * 1024;
+/// Media type of JSON bodies.
+pub const JSON: &str = "application/json";
+/// Media type of binary bodies (the node's binary batch of transactions).
+pub const BINARY: &str = "application/octet-stream";
 
 fn content_length(head: &str) -> Option<usize> {
     head.lines().find_map(|l| {

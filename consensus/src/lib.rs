@@ -27,6 +27,7 @@ mod message;
 mod node;
 mod params;
 mod transaction;
+pub mod tx_frames;
 mod validator;
 mod vertex;
 

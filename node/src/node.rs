@@ -116,6 +116,7 @@ impl Node {
                     .content_type_required(false)
                     .error_handler(json_error),
             )
+            .app_data(web::PayloadConfig::new(self.max_body_bytes))
             .app_data(web::PathConfig::default().error_handler(path_error))
             .configure(api::routes)
             .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", ApiDoc::openapi()))

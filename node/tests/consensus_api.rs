@@ -8,9 +8,11 @@ mod harness;
 use actix_http::Request;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
+use cretoai_consensus::tx_frames;
 use cretoai_consensus::{Limits, Transaction};
 use cretoai_crypto::ml_dsa::{MlDsaLevel, SigningKey};
-use harness::{assert_error, b64, start, Api};
+use cretoai_node::api::tx_frames::MEDIA_TYPE;
+use harness::{assert_error, b64, start, start_with, Api};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -202,5 +204,79 @@ async fn bad_requests_get_stable_errors() {
         &api.get("/v1/consensus/vertices?limit=0").await,
         400,
         "invalid_request",
+    );
+}
+
+/// `POST` of a binary batch (`application/octet-stream`) with `token`.
+async fn post_binary<S, B>(api: &Api<S>, token: &str, body: Vec<u8>) -> (u16, Value)
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    api.send(
+        actix_web::test::TestRequest::post()
+            .uri("/v1/consensus/transactions/batch")
+            .insert_header(("authorization", format!("Bearer {token}")))
+            .insert_header(("content-type", MEDIA_TYPE))
+            .set_payload(body),
+    )
+    .await
+}
+
+#[actix_rt::test]
+async fn a_binary_batch_is_accepted_per_item_and_bad_framing_is_refused() {
+    let api = start_with(|c| c.max_body_bytes = 12_000).await;
+    let root = api.root.clone();
+    let sender = SigningKey::generate(MlDsaLevel::MlDsa44).unwrap();
+    let (a, b) = (signed(&sender, 1, b"one"), signed(&sender, 2, b"two"));
+    let mut forged = signed(&sender, 3, b"three").encode();
+    let last = forged.len() - 1;
+    forged[last] ^= 1;
+    let mut body = tx_frames::encode([&a, &b]);
+    body.extend_from_slice(&(forged.len() as u32).to_be_bytes());
+    body.extend_from_slice(&forged);
+    body.extend_from_slice(&[0, 0, 0, 3, 1, 2, 3]);
+    let (code, out) = post_binary(&api, &root, body).await;
+    assert_eq!(code, 202, "{out}");
+    let items = out.as_array().unwrap();
+    assert_eq!(items.len(), 4);
+    assert_eq!(items[0]["tx_id"], hex::encode(a.id().0));
+    assert_eq!(items[1]["tx_id"], hex::encode(b.id().0));
+    assert_eq!(items[2]["error"]["code"], "invalid_request", "{out}");
+    assert_eq!(items[3]["error"]["code"], "invalid_request", "{out}");
+    for item in &items[..2] {
+        let status = decided(&api, item["tx_id"].as_str().unwrap()).await;
+        assert_eq!(status["status"], "accepted");
+    }
+
+    // A cut frame fails the request; nothing in it is stored.
+    let c = signed(&sender, 4, b"four");
+    let whole = tx_frames::encode([&c]);
+    let cut = whole[..whole.len() - 1].to_vec();
+    assert_error(&post_binary(&api, &root, cut).await, 400, "invalid_request");
+    let (code, _) = api
+        .get(&format!(
+            "/v1/consensus/transactions/{}",
+            hex::encode(c.id().0)
+        ))
+        .await;
+    assert_eq!(code, 404);
+    // Same token rules and body limit as the JSON form.
+    let reader = api.token(&["consensus:read"]).await;
+    assert_error(
+        &post_binary(&api, &reader, whole.clone()).await,
+        403,
+        "forbidden",
+    );
+    assert_error(
+        &post_binary(&api, "nope-token-that-is-long", whole).await,
+        401,
+        "unauthorized",
+    );
+    let four = [&c, &a, &b, &c];
+    assert_error(
+        &post_binary(&api, &root, tx_frames::encode(four)).await,
+        413,
+        "payload_too_large",
     );
 }

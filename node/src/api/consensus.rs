@@ -4,7 +4,7 @@
 
 use super::batch::BatchItem;
 use super::error::ErrorBody;
-use super::{blocking, decode_field, parse_id, AppState};
+use super::{blocking, decode_field, parse_id, tx_frames, AppState};
 use crate::auth::scope::Need;
 use crate::auth::Principal;
 use crate::consensus::{now_ms, tx_hex};
@@ -162,14 +162,20 @@ pub async fn submit(
     state: web::Data<AppState>,
     body: web::Json<SubmitRequest>,
 ) -> Result<HttpResponse> {
-    let mut out = submit_many(&auth, &state, vec![Ok(body.into_inner())]).await?;
+    let mut out = submit_many(&auth, &state, vec![Ok(Intake::Request(body.into_inner()))]).await?;
     let tx_id = out.pop().ok_or(NodeError::Internal("empty submission"))??;
     Ok(HttpResponse::Accepted().json(SubmitResponse { tx_id }))
 }
 
 /// Submit many transactions; each result is a `SubmitResponse` or an error object.
+///
+/// With `Content-Type: application/octet-stream` the body is pre-signed transactions in binary
+/// (`TxFrames`: no JSON, no base64); a malformed frame fails the request, an invalid
+/// transaction only its item.
 #[utoipa::path(post, path = "/v1/consensus/transactions/batch", tag = "consensus",
-    security(("bearer" = [])), request_body = Vec<SubmitRequest>,
+    security(("bearer" = [])),
+    request_body(content((Vec<SubmitRequest> = "application/json"),
+        (tx_frames::TxFrames = "application/octet-stream"))),
     responses((status = 202, body = Vec<SubmitBatchItem>),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
@@ -192,11 +198,38 @@ pub async fn submit_batch(
         .enumerate()
         .map(|(i, item)| {
             serde_json::from_value::<SubmitRequest>(item)
+                .map(Intake::Request)
                 .map_err(|e| NodeError::InvalidJson(format!("item {i}: {e}")))
         })
         .collect();
-    let out: Vec<BatchItem<SubmitResponse>> = submit_many(&auth, &state, parsed)
-        .await?
+    batch_response(submit_many(&auth, &state, parsed).await?)
+}
+
+/// The batch form with `Content-Type: application/octet-stream`: pre-signed transactions,
+/// each its canonical bytes after a 4-byte big-endian length ([`super::tx_frames`]). Answers
+/// as the JSON form does (documented there: one OpenAPI operation per path and method).
+pub async fn submit_batch_binary(
+    auth: Principal,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse> {
+    let items = tx_frames::decode(&body, state.max_batch_items, &state.consensus.limits)?;
+    let intake = items
+        .into_iter()
+        .map(|r| r.map(Intake::Presigned))
+        .collect();
+    batch_response(submit_many(&auth, &state, intake).await?)
+}
+
+/// What a batch item asks for: a request as in the JSON forms, or a transaction already decoded
+/// from the binary form.
+enum Intake {
+    Request(SubmitRequest),
+    Presigned(Transaction),
+}
+
+fn batch_response(results: Vec<Result<String>>) -> Result<HttpResponse> {
+    let out: Vec<BatchItem<SubmitResponse>> = results
         .into_iter()
         .map(|r| match r {
             Ok(tx_id) => BatchItem::Ok(SubmitResponse { tx_id }),
@@ -211,15 +244,15 @@ pub async fn submit_batch(
 async fn submit_many(
     auth: &Principal,
     state: &AppState,
-    requests: Vec<Result<SubmitRequest>>,
+    requests: Vec<Result<Intake>>,
 ) -> Result<Vec<Result<String>>> {
     auth.require(Need::any("consensus", "submit"))?;
     // Before any signature work: a refused request should cost the node next to nothing.
     state.consensus.admit()?;
     let prepared = join_all(requests.into_iter().map(|r| async move {
-        match r {
-            Ok(req) => prepare(auth, state, req).await,
-            Err(e) => Err(e),
+        match r? {
+            Intake::Request(req) => prepare(auth, state, req).await,
+            Intake::Presigned(tx) => Ok((tx, false)),
         }
     }))
     .await;

@@ -11,6 +11,7 @@ pub mod events;
 pub mod health;
 pub mod keys;
 pub mod openapi;
+pub mod tx_frames;
 pub mod vault;
 pub mod vertices;
 
@@ -22,7 +23,7 @@ use crate::keys::KeyRing;
 use crate::metrics::Metrics;
 use crate::store::Store;
 use crate::vault::Vault;
-use actix_web::web;
+use actix_web::{guard, web};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use std::sync::Arc;
@@ -56,9 +57,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             web::scope("/v1")
                 .route("/consensus/transactions", web::post().to(consensus::submit))
-                .route(
-                    "/consensus/transactions/batch",
-                    web::post().to(consensus::submit_batch),
+                .service(
+                    web::resource("/consensus/transactions/batch")
+                        .route(
+                            web::post()
+                                .guard(guard::Header("content-type", tx_frames::MEDIA_TYPE))
+                                .to(consensus::submit_batch_binary),
+                        )
+                        .route(web::post().to(consensus::submit_batch)),
                 )
                 .route(
                     "/consensus/transactions/{id}",

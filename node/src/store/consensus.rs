@@ -14,7 +14,7 @@ pub use super::tx_row::TxRow;
 use super::tx_row::{status_code, stored_row};
 use super::Store;
 use crate::error::{NodeError, Result};
-use cretoai_consensus::{Limits, Record, TxId, TxStatus, Vertex, VertexId};
+use cretoai_consensus::{tx_frames, Limits, Record, TxId, TxStatus, Vertex, VertexId};
 use redb::{
     ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction,
 };
@@ -284,8 +284,7 @@ fn append_in<'a>(
         let mut bytes = Vec::new();
         match record {
             Record::Submitted(tx) => {
-                run.extend_from_slice(&(tx.encoded_len() as u32).to_be_bytes());
-                run.extend_from_slice(tx.as_bytes());
+                tx_frames::push(&mut run, tx);
                 if current_row(&changes, pending, &txs, &tx.id())?.is_none() {
                     changes.keep(tx.id(), first_sight(now_ms, None));
                 }

@@ -10,7 +10,7 @@ use super::pending::Rebuild;
 use super::tx_row::stored_row;
 use super::Store;
 use crate::error::Result;
-use cretoai_consensus::{Equivocation, Limits, Record, Transaction, TxId, VertexId};
+use cretoai_consensus::{tx_frames, Equivocation, Limits, Record, Transaction, TxId, VertexId};
 use redb::ReadableDatabase;
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -76,9 +76,10 @@ impl Store {
                     let bytes = blobs
                         .resolve(run)?
                         .ok_or_else(|| corrupt("submitted run"))?;
-                    for tx in split_run(&bytes) {
+                    for tx in tx_frames::split(&bytes) {
+                        let tx = tx.map_err(|_| corrupt("submitted run"))?;
                         out.push(Logged::Record(
-                            Record::Submitted(decode_tx(tx?, limits)?),
+                            Record::Submitted(decode_tx(tx, limits)?),
                             at,
                         ));
                     }
@@ -205,27 +206,6 @@ impl Iterator for LogStream {
         }
         self.buffer.pop_front().map(Ok)
     }
-}
-
-/// The transactions of a submitted run, in order.
-fn split_run(mut bytes: &[u8]) -> impl Iterator<Item = Result<&[u8]>> {
-    std::iter::from_fn(move || {
-        if bytes.is_empty() {
-            return None;
-        }
-        let Some((len, rest)) = bytes.split_first_chunk::<4>() else {
-            bytes = &[];
-            return Some(Err(corrupt("submitted run")));
-        };
-        let len = u32::from_be_bytes(*len) as usize;
-        if rest.len() < len {
-            bytes = &[];
-            return Some(Err(corrupt("submitted run")));
-        }
-        let (tx, rest) = rest.split_at(len);
-        bytes = rest;
-        Some(Ok(tx))
-    })
 }
 
 fn decode_tx(bytes: &[u8], limits: &Limits) -> Result<Transaction> {

@@ -3,8 +3,8 @@
 //! preceded by its length as a 4-byte big-endian integer.
 //!
 //! It exists for clients that submit at high rates: the JSON form costs the node a base64
-//! decode and a JSON parse per transaction (~4 % of a node's CPU under load, session 10), and
-//! the client a third more bytes.
+//! decode and a JSON parse per transaction (1.9 % of the machine in a profile of a loaded
+//! 3-node cluster, docs/benchmarks/cluster.md "Session 10"), and the client a third more bytes.
 
 use crate::error::{NodeError, Result};
 use cretoai_consensus::{tx_frames, Limits, Transaction};

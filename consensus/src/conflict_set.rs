@@ -3,6 +3,7 @@
 
 use crate::decided_nonces::DecidedNonces;
 use crate::id_map::IdMap;
+use crate::outcome_window::OutcomeWindow;
 use crate::transaction::{ConflictKey, TxId};
 
 /// Where a transaction stands at this node.
@@ -59,13 +60,14 @@ pub(crate) struct PollEffect {
 /// final, so at that moment the counters are dropped and only what conflict detection and
 /// status queries still need is kept, compactly: the outcome per transaction id and the
 /// decided (sender, nonce) pairs. That keeps this table's memory proportional to the undecided
-/// load plus about a hundred bytes per decided transaction.
+/// load plus about a hundred bytes per decided transaction (or per recent one, with an
+/// archive: see [`OutcomeWindow`]).
 #[derive(Default)]
 pub(crate) struct TxTable {
     pub(crate) records: IdMap<TxId, TxRecord>,
     pub(crate) sets: IdMap<ConflictKey, ConflictSet>,
-    /// Outcome of every decided transaction (accepted or rejected).
-    pub(crate) decided: IdMap<TxId, TxStatus>,
+    /// Outcomes of decided transactions (accepted or rejected).
+    pub(crate) decided: OutcomeWindow,
     /// Every decided conflict set: a member not already in `decided` (a newcomer) is rejected.
     /// The winner itself is the set's `Accepted` entry in `decided`, so it is not kept twice.
     pub(crate) decided_sets: DecidedNonces,
@@ -74,11 +76,36 @@ pub(crate) struct TxTable {
 }
 
 impl TxTable {
+    /// A table whose decided outcomes are kept as `decided` says.
+    pub(crate) fn new(decided: OutcomeWindow) -> Self {
+        Self {
+            decided,
+            ..Self::default()
+        }
+    }
+
+    /// The status of a transaction the core met before (an outcome that left memory comes
+    /// back from the archive).
     pub(crate) fn status(&self, id: &TxId) -> Option<TxStatus> {
         match self.records.get(id) {
             Some(_) => Some(TxStatus::Pending),
-            None => self.decided.get(id).copied(),
+            None => self.decided.get(id),
         }
+    }
+
+    /// The status of a transaction that may be new: the archive is asked only when its
+    /// conflict set is decided (otherwise it cannot have been decided either).
+    pub(crate) fn lookup(&self, id: &TxId, key: &ConflictKey) -> Option<TxStatus> {
+        if self.records.contains_key(id) {
+            return Some(TxStatus::Pending);
+        }
+        if let Some(status) = self.decided.in_memory(id) {
+            return Some(status);
+        }
+        if self.decided_sets.contains(key) {
+            return self.decided.recall(id);
+        }
+        None
     }
 
     pub(crate) fn is_decided(&self, id: &TxId) -> bool {
@@ -93,19 +120,20 @@ impl TxTable {
         match self.records.get(id) {
             Some(r) if !r.contested => true,
             Some(r) => self.sets.get(&r.key).is_some_and(|s| s.pref == *id),
-            None => self.decided.get(id) == Some(&TxStatus::Accepted),
+            None => self.decided.get(id) == Some(TxStatus::Accepted),
         }
     }
 
-    /// Adds a transaction. A newcomer to an already decided set is rejected at once.
+    /// Adds a transaction. A newcomer to an already decided set is rejected at once; a member
+    /// decided before whose outcome left memory gets it back from the archive, unchanged.
     /// Returns the effect (a rejection, or a preference change on a tie-break).
     pub(crate) fn insert(&mut self, id: TxId, key: ConflictKey) -> PollEffect {
         let mut effect = PollEffect::default();
-        if self.records.contains_key(&id) || self.decided.contains_key(&id) {
+        if self.lookup(&id, &key).is_some() {
             return effect;
         }
         if self.decided_sets.contains(&key) {
-            self.decided.insert(id, TxStatus::Rejected);
+            self.decided.decide(id, TxStatus::Rejected);
             effect.rejected.push(id);
             return effect;
         }
@@ -252,10 +280,10 @@ impl TxTable {
                 continue;
             }
             if m == winner {
-                self.decided.insert(m, TxStatus::Accepted);
+                self.decided.decide(m, TxStatus::Accepted);
                 effect.accepted.push(m);
             } else {
-                self.decided.insert(m, TxStatus::Rejected);
+                self.decided.decide(m, TxStatus::Rejected);
                 effect.rejected.push(m);
             }
         }

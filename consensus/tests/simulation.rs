@@ -18,18 +18,24 @@ fn faulty_net() -> NetConfig {
 }
 
 /// 3 nodes, lossy reordering network, a partition that heals, a crash and restart, plain and
-/// conflicting transactions: safety always; after healing, agreement, every plain transaction
-/// accepted, exactly one per conflict set.
-fn chaos_run(seed: u64) -> Result<(), String> {
+/// conflicting transactions, every one submitted again once decided: safety always; after
+/// healing, agreement, every plain transaction accepted, exactly one per conflict set.
+/// `remember`: how many decided outcomes each core keeps in memory (`None`: all).
+fn chaos_run(seed: u64, remember: Option<usize>) -> Result<(), String> {
     let params = Params::default();
     let mut sim = Sim::trusted(3, &params, faulty_net(), seed);
+    if let Some(keep) = remember {
+        sim.remember_only(keep);
+    }
     let mut clients = Clients::new(4, &params);
     let mut plain = Vec::new();
     let mut pairs = Vec::new();
+    let mut sent = Vec::new();
     for step in 0..12u64 {
         let at = sim.rng.random_range(0..3);
         let tx = clients.tx(step as usize % 4, b"transfer");
         let id = tx.id();
+        sent.push(tx.clone());
         if sim.submit(at, tx) {
             plain.push(id);
         }
@@ -37,9 +43,16 @@ fn chaos_run(seed: u64) -> Result<(), String> {
             let (a, b) = clients.conflicting_pair(3);
             let x = sim.rng.random_range(0..3);
             let (ida, idb) = (a.id(), b.id());
+            sent.extend([a.clone(), b.clone()]);
             if sim.submit(x, a) | sim.submit((x + 1) % 3, b) {
                 pairs.push((ida, idb));
             }
+        }
+        if step >= 8 {
+            // A client retries an earlier transaction: once decided, its outcome stands.
+            let old = sent[sim.rng.random_range(0..sent.len() / 2)].clone();
+            let at = sim.rng.random_range(0..3);
+            sim.submit(at, old);
         }
         match step {
             3 => {
@@ -66,6 +79,21 @@ fn chaos_run(seed: u64) -> Result<(), String> {
         let t = sim.now + 2_000;
         sim.run_until(t);
         sim.check_safety()?;
+        if let Some(keep) = remember {
+            for i in sim.live_honest() {
+                let held = sim.machines[i]
+                    .node
+                    .as_ref()
+                    .unwrap()
+                    .footprint()
+                    .decided_txs;
+                if held > keep {
+                    return Err(format!(
+                        "node {i} holds {held} decided outcomes, keeps {keep}"
+                    ));
+                }
+            }
+        }
         if settled(&sim, &plain, &pairs) {
             break;
         }
@@ -111,7 +139,20 @@ fn settled(
 
 #[test]
 fn safety_agreement_liveness_under_faults() {
-    for_each_seed("safety_agreement_liveness_under_faults", 200, chaos_run);
+    for_each_seed("safety_agreement_liveness_under_faults", 200, |seed| {
+        chaos_run(seed, None)
+    });
+}
+
+/// The same with cores that keep only 3 decided outcomes in memory and ask their archive
+/// (what they persisted) about the rest: nothing changes but memory.
+#[test]
+fn safety_agreement_liveness_with_few_outcomes_in_memory() {
+    for_each_seed(
+        "safety_agreement_liveness_with_few_outcomes_in_memory",
+        100,
+        |seed| chaos_run(seed, Some(3)),
+    );
 }
 
 /// With one of three nodes down from the start, the other two accept every transaction within

@@ -280,3 +280,60 @@ async fn a_binary_batch_is_accepted_per_item_and_bad_framing_is_refused() {
         "payload_too_large",
     );
 }
+
+/// Reads a metric's value from `/metrics`.
+async fn metric<S, B>(api: &Api<S>, name: &str) -> f64
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let (_, metrics) = api.get("/metrics").await;
+    let text = metrics.as_str().unwrap().to_string();
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name} ")))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("{name} missing from {text}"))
+}
+
+/// A core that keeps one decided outcome in memory reads older ones back from the store: a
+/// retried transaction stays accepted, a late conflicting one is rejected.
+#[actix_rt::test]
+async fn outcomes_that_left_memory_are_read_back_from_the_store() {
+    let api = start_with(|c| c.consensus.remembered_decisions = Some(1)).await;
+    let sender = SigningKey::generate(MlDsaLevel::MlDsa44).unwrap();
+    let submit = |tx: &Transaction| json!({"transaction": b64(tx.encode())});
+    let first = signed(&sender, 1, b"first");
+    let id = hex::encode(first.id().0);
+    let (code, body) = api.post("/v1/consensus/transactions", submit(&first)).await;
+    assert_eq!(code, 202, "{body}");
+    assert_eq!(decided(&api, &id).await["status"], "accepted");
+    for nonce in 2..5 {
+        let tx = signed(&sender, nonce, b"later");
+        let (code, body) = api.post("/v1/consensus/transactions", submit(&tx)).await;
+        assert_eq!(code, 202, "{body}");
+        let later = body["tx_id"].as_str().unwrap().to_string();
+        assert_eq!(decided(&api, &later).await["status"], "accepted");
+    }
+    // Let the actor take a turn after the last commit, so the core hears it is durable.
+    actix_rt::time::sleep(Duration::from_millis(200)).await;
+    assert!(metric(&api, "cretoai_consensus_decided_in_memory").await <= 1.0);
+
+    // The first one again: it comes back accepted, not as a newcomer to a decided nonce.
+    let (code, body) = api.post("/v1/consensus/transactions", submit(&first)).await;
+    assert_eq!(
+        (code, body["tx_id"].as_str()),
+        (202, Some(id.as_str())),
+        "{body}"
+    );
+    let conflicting = signed(&sender, 1, b"first, spent again");
+    let (code, body) = api
+        .post("/v1/consensus/transactions", submit(&conflicting))
+        .await;
+    assert_eq!(code, 202, "{body}");
+    let other = body["tx_id"].as_str().unwrap().to_string();
+    assert_eq!(decided(&api, &other).await["status"], "rejected");
+    actix_rt::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(decided(&api, &id).await["status"], "accepted");
+    assert_eq!(metric(&api, "cretoai_consensus_accepted_total").await, 4.0);
+    assert_eq!(metric(&api, "cretoai_consensus_rejected_total").await, 1.0);
+}

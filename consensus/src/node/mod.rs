@@ -8,6 +8,7 @@ use crate::conflict_set::{PollEffect, TxStatus, TxTable};
 use crate::dag::Dag;
 use crate::error::{ConsensusError, Result};
 use crate::message::{Action, Equivocation, Event, Record};
+use crate::outcome_window::{DecisionArchive, OutcomeWindow};
 use crate::params::Params;
 use crate::transaction::{Transaction, TxId};
 use crate::validator::{NodeId, SignatureCheck, ValidatorSet};
@@ -31,6 +32,11 @@ pub struct Config {
     pub signature_check: SignatureCheck,
     /// How often the node gossips its DAG tips to one random peer.
     pub sync_interval_ms: u64,
+    /// The node's durable record of its decisions. With one, decided outcomes leave memory
+    /// once durable and beyond the most recent `remembered_decisions`; without, all stay.
+    pub archive: Option<Arc<dyn DecisionArchive>>,
+    /// Decided outcomes kept in memory when there is an archive.
+    pub remembered_decisions: usize,
 }
 
 impl Config {
@@ -41,6 +47,8 @@ impl Config {
             validators,
             signature_check: SignatureCheck::Full,
             sync_interval_ms: 1_000,
+            archive: None,
+            remembered_decisions: DEFAULT_REMEMBERED_DECISIONS,
         }
     }
 }
@@ -87,6 +95,10 @@ pub struct Footprint {
     pub polls: usize,
 }
 
+/// Decided outcomes a node with an archive keeps in memory by default: a few seconds of
+/// decisions at full load (~90 bytes each), so that the archive is asked only about
+/// transactions that come back late.
+pub const DEFAULT_REMEMBERED_DECISIONS: usize = 50_000;
 /// During a restore, settled vertices are pruned every this many records.
 const REPLAY_PRUNE_EVERY: usize = 1_024;
 /// Equivocation evidence the core keeps in memory (the newest).
@@ -159,7 +171,10 @@ impl Node {
             me,
             rng: ChaCha20Rng::from_seed(seed),
             dag: Dag::default(),
-            txs: TxTable::default(),
+            txs: TxTable::new(OutcomeWindow::new(
+                config.archive,
+                config.remembered_decisions,
+            )),
             pending: Vec::new(),
             own_last_round: None,
             own_in_flight: None,
@@ -190,6 +205,9 @@ impl Node {
     ) -> Result<Self> {
         let mut node = Self::new(config, key, seed)?;
         node.replaying = true;
+        // Every decision replayed was made, and made durable, before: outcomes may leave
+        // memory as the replay goes.
+        node.txs.decided.persisted(u64::MAX);
         let mut sink = Vec::new();
         let mut polled = HashSet::new();
         for (n, record) in records.into_iter().enumerate() {
@@ -224,6 +242,7 @@ impl Node {
             }
         }
         node.replaying = false;
+        node.txs.decided.restart_counts();
         node.dag.prune();
         let mut unpolled: Vec<VertexId> = node
             .dag
@@ -300,6 +319,13 @@ impl Node {
         self.validators.learn_key(key)
     }
 
+    /// The shell made the first `count` `Record::Status` records this node emitted (since it
+    /// was created or restored) durable: their outcomes may leave memory now (see
+    /// [`Config::archive`]).
+    pub fn decisions_persisted(&mut self, count: u64) {
+        self.txs.decided.persisted(count);
+    }
+
     /// This node's id.
     pub fn id(&self) -> NodeId {
         self.me
@@ -312,7 +338,7 @@ impl Node {
     /// Decided transactions keep only their outcome (their counters read as zero).
     pub fn tx_info(&self, tx: &TxId) -> Option<TxInfo> {
         let Some(r) = self.txs.records.get(tx) else {
-            let status = *self.txs.decided.get(tx)?;
+            let status = self.txs.decided.get(tx)?;
             return Some(TxInfo {
                 status,
                 chits: 0,
@@ -373,6 +399,10 @@ impl Node {
             polls: self.polls.len(),
         }
     }
+    /// Decided outcomes held in memory (all of them without an archive).
+    pub fn decided_in_memory(&self) -> usize {
+        self.txs.decided.len()
+    }
     /// Submitted transactions still waiting for a vertex.
     pub fn pending_len(&self) -> usize {
         self.pending.len()
@@ -407,6 +437,10 @@ impl Node {
                 out.push(Action::Persist(Record::Status { tx: *tx, status }));
             }
         }
+        let statuses = effect.accepted.len() + effect.rejected.len();
+        if statuses > 0 {
+            self.txs.decided.emitted(statuses as u64);
+        }
         if !effect.rejected.is_empty() || !effect.accepted.is_empty() {
             // A pending transaction can be decided through another node's vertex.
             let decided: crate::id_map::IdSet<TxId> = effect
@@ -435,7 +469,7 @@ impl Node {
         if self.check == SignatureCheck::Full {
             tx.verify_signature()?;
         }
-        if self.txs.status(&tx.id()).is_some() {
+        if self.txs.lookup(&tx.id(), &tx.conflict_key()).is_some() {
             return Ok(());
         }
         out.push(Action::Persist(Record::Submitted(tx.clone())));
@@ -444,13 +478,13 @@ impl Node {
     }
 
     fn admit_submitted(&mut self, tx: Transaction, out: &mut Vec<Action>) {
-        if self.txs.status(&tx.id()).is_some() {
+        if self.txs.lookup(&tx.id(), &tx.conflict_key()).is_some() {
             return;
         }
         let effect = self.txs.insert(tx.id(), tx.conflict_key());
-        let rejected = effect.rejected.contains(&tx.id());
         self.emit_effect(effect, out);
-        if !rejected {
+        // A newcomer to a decided set was rejected at once; the rest waits for a vertex.
+        if self.txs.lookup(&tx.id(), &tx.conflict_key()) == Some(TxStatus::Pending) {
             self.pending.push(tx);
         }
     }

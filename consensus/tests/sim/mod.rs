@@ -4,10 +4,12 @@
 //! Shared by the property tests, the `sim_report` example and the criterion bench.
 #![allow(dead_code)]
 
+mod archive;
 mod byzantine;
 mod checks;
 mod workload;
 
+pub use archive::SimArchive;
 pub use byzantine::Byzantine;
 use cretoai_consensus::{
     Action, Config, ConflictKey, Event, Node, NodeId, Params, Record, SignatureCheck, Transaction,
@@ -75,6 +77,10 @@ pub struct Machine {
     pub accepted: HashMap<TxId, u64>,
     pub rejected: HashSet<TxId>,
     pub restarts: u32,
+    /// Every decision the machine persisted, for a core that keeps only recent outcomes.
+    pub archive: Arc<SimArchive>,
+    /// Status records persisted since the node last started (reported to it).
+    statuses: u64,
 }
 
 /// The simulator.
@@ -103,6 +109,8 @@ pub struct Sim {
     pub equivocations: Vec<(usize, NodeId, u64)>,
     pub violations: Vec<String>,
     accepted_by_key: HashMap<ConflictKey, TxId>,
+    /// Whether nodes keep only recent outcomes (see [`Sim::remember_only`]).
+    archived: bool,
 }
 
 fn seed32(seed: u64, salt: u64) -> [u8; 32] {
@@ -167,6 +175,8 @@ impl Sim {
                 accepted: HashMap::new(),
                 rejected: HashSet::new(),
                 restarts: 0,
+                archive: Arc::default(),
+                statuses: 0,
             });
         }
         let mut sim = Self {
@@ -189,6 +199,7 @@ impl Sim {
             equivocations: Vec::new(),
             violations: Vec::new(),
             accepted_by_key: HashMap::new(),
+            archived: false,
         };
         for i in 0..n {
             let first = sim.rng.random_range(0..sim.net.tick_ms.max(1));
@@ -321,11 +332,56 @@ impl Sim {
     }
 
     fn apply(&mut self, i: usize, actions: Vec<Action>) {
+        self.carry_out(i, actions);
+        // Persisting is synchronous here: every status record just handed out is durable.
+        let m = &mut self.machines[i];
+        if let Some(node) = m.node.as_mut() {
+            node.decisions_persisted(m.statuses);
+        }
+    }
+
+    /// The machine's node keeps only the `keep` most recent decided outcomes in memory and
+    /// asks the machine's archive about older ones. Call before anything happens.
+    pub fn remember_only(&mut self, keep: usize) {
+        self.config.remembered_decisions = keep;
+        self.archived = true;
+        for i in 0..self.n() {
+            if self.machines[i].node.is_some() {
+                let key = SigningKey::from_seed(MlDsaLevel::MlDsa65, &node_key_seed(i)).unwrap();
+                let config = self.machine_config(i);
+                let node = Node::new(config, key, seed32(self.seed, i as u64)).unwrap();
+                self.machines[i].node = Some(node);
+            }
+        }
+    }
+
+    /// The core configuration of machine `i` (with its archive when outcomes are bounded).
+    fn machine_config(&self, i: usize) -> Config {
+        let mut config = self.config.clone();
+        if self.archived {
+            let archive: Arc<dyn cretoai_consensus::DecisionArchive> =
+                self.machines[i].archive.clone();
+            config.archive = Some(archive);
+        }
+        config
+    }
+
+    fn carry_out(&mut self, i: usize, actions: Vec<Action>) {
         for a in actions {
             match a {
                 Action::Persist(r) => {
-                    if let Record::Vertex(v) = &r {
-                        self.machines[i].vertex_store.insert(v.id(), v.clone());
+                    match &r {
+                        Record::Vertex(v) => {
+                            self.machines[i].vertex_store.insert(v.id(), v.clone());
+                        }
+                        Record::Status { tx, status } => {
+                            let m = &mut self.machines[i];
+                            m.statuses += 1;
+                            if let Some(v) = m.archive.record(*tx, *status) {
+                                self.violations.push(v);
+                            }
+                        }
+                        _ => {}
                     }
                     self.machines[i].store.push(r)
                 }
@@ -459,10 +515,12 @@ impl Sim {
             return;
         }
         m.restarts += 1;
+        m.statuses = 0;
         let key = SigningKey::from_seed(MlDsaLevel::MlDsa65, &m.key_seed).unwrap();
         let seed = seed32(self.seed, 1000 + i as u64 * 31 + m.restarts as u64);
-        let node = Node::restore(self.config.clone(), key, seed, m.store.clone()).expect("restore");
-        m.node = Some(node);
+        let records = m.store.clone();
+        let node = Node::restore(self.machine_config(i), key, seed, records).expect("restore");
+        self.machines[i].node = Some(node);
     }
 
     /// Splits the network: machine `i` goes to group `groups[i]`.

@@ -5,6 +5,7 @@
 //! Actions are buffered and flushed once per mailbox turn, so a burst of submissions and
 //! peer messages becomes one durable commit (group commit) rather than one fsync each.
 
+use super::decision_archive::StoreArchive;
 use super::journal::{Commit, Journal, SubmitOutcome, SubmitReply};
 use super::{now_ms, CoreView};
 use crate::error::{NodeError, Result};
@@ -53,6 +54,8 @@ pub struct ConsensusActor {
     store: Store,
     journal: Journal,
     view: Arc<Mutex<CoreView>>,
+    /// Decided outcomes the core keeps in memory (older ones are read from the store).
+    remembered_decisions: usize,
     out: Vec<Action>,
     replies: Vec<SubmitReply>,
     flush_scheduled: bool,
@@ -67,6 +70,7 @@ impl ConsensusActor {
         store: Store,
         journal: Journal,
         view: Arc<Mutex<CoreView>>,
+        remembered_decisions: usize,
     ) -> Self {
         ConsensusActor {
             core: None,
@@ -76,6 +80,7 @@ impl ConsensusActor {
             store,
             journal,
             view,
+            remembered_decisions,
             out: Vec::new(),
             replies: Vec::new(),
             flush_scheduled: false,
@@ -90,6 +95,8 @@ impl ConsensusActor {
         let mut config = CoreConfig::new(self.params.clone(), validators);
         config.signature_check = SignatureCheck::Trusted;
         config.sync_interval_ms = 500;
+        config.archive = Some(Arc::new(StoreArchive(self.store.clone())));
+        config.remembered_decisions = self.remembered_decisions;
         // Streamed: the core prunes as it replays, so a long log never sits in memory whole.
         let mut failure = None;
         let mut replayed = 0usize;
@@ -130,12 +137,14 @@ impl ConsensusActor {
 
     fn flush(&mut self) {
         self.flush_scheduled = false;
-        if let Some(core) = &self.core {
+        if let Some(core) = &mut self.core {
+            core.decisions_persisted(self.journal.durable_statuses());
             let mut view = self.view.lock().unwrap_or_else(|e| e.into_inner());
             view.active = true;
             view.round = core.round();
             view.dag_len = core.dag_len();
             view.pending_len = core.pending_len();
+            view.decided_in_memory = core.decided_in_memory();
         }
         if self.out.is_empty() && self.replies.is_empty() {
             return;

@@ -13,7 +13,7 @@ use crate::error::{NodeError, Result};
 use crate::store::Store;
 use actix::prelude::*;
 use cretoai_consensus::{Action, Record, TxId, TxStatus};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, OnceLock};
 use tokio::sync::oneshot;
@@ -49,6 +49,7 @@ pub struct Commit {
 #[derive(Clone)]
 pub struct Journal {
     queue: mpsc::Sender<Commit>,
+    durable_statuses: Arc<AtomicU64>,
 }
 
 impl Journal {
@@ -60,17 +61,30 @@ impl Journal {
         network: Arc<OnceLock<Recipient<Outgoing>>>,
     ) -> Result<Journal> {
         let (queue, inbox) = mpsc::channel();
+        let durable_statuses = Arc::new(AtomicU64::new(0));
         let writer = Writer {
             store,
             stats,
             events,
             network,
+            durable_statuses: durable_statuses.clone(),
+            failed: false,
         };
         std::thread::Builder::new()
             .name("consensus-journal".into())
             .spawn(move || writer.run(inbox))
             .map_err(|_| NodeError::Internal("cannot start the journal thread"))?;
-        Ok(Journal { queue })
+        Ok(Journal {
+            queue,
+            durable_statuses,
+        })
+    }
+
+    /// How many of the core's `Record::Status` records (counted in the order the core emitted
+    /// them, since this process started) are durable: all those before the first failed
+    /// commit, if one failed. The core lets the outcomes go from memory only up to here.
+    pub fn durable_statuses(&self) -> u64 {
+        self.durable_statuses.load(Ordering::Acquire)
     }
 
     /// Queues a batch; it is committed (merged with whatever else is queued) in order.
@@ -87,10 +101,13 @@ struct Writer {
     stats: Arc<ConsensusStats>,
     events: EventBus,
     network: Arc<OnceLock<Recipient<Outgoing>>>,
+    durable_statuses: Arc<AtomicU64>,
+    /// A commit failed: the records after it are no longer a prefix of what the core emitted.
+    failed: bool,
 }
 
 impl Writer {
-    fn run(self, inbox: mpsc::Receiver<Commit>) {
+    fn run(mut self, inbox: mpsc::Receiver<Commit>) {
         while let Ok(first) = inbox.recv() {
             let mut batch = vec![first];
             while batch.len() < MAX_MERGED {
@@ -103,7 +120,7 @@ impl Writer {
         }
     }
 
-    fn commit(&self, batch: &[Commit], now_ms: u64) -> Result<()> {
+    fn commit(&self, batch: &[Commit], now_ms: u64) -> Result<u64> {
         let records: Vec<&Record> = batch
             .iter()
             .flat_map(|c| &c.actions)
@@ -113,7 +130,7 @@ impl Writer {
             })
             .collect();
         if records.is_empty() {
-            return Ok(());
+            return Ok(0);
         }
         let decisions = self
             .store
@@ -129,19 +146,33 @@ impl Writer {
             }
         }
         self.stats.record_accepted(now_ms, &finality);
+        let mut statuses = 0;
         for r in &records {
             match r {
                 Record::Vertex(_) => self.stats.vertices.fetch_add(1, Ordering::Relaxed),
                 Record::Equivocation(_) => self.stats.equivocations.fetch_add(1, Ordering::Relaxed),
+                Record::Status { .. } => {
+                    statuses += 1;
+                    0
+                }
                 _ => 0,
             };
         }
-        Ok(())
+        Ok(statuses)
     }
 
-    fn handle(&self, batch: Vec<Commit>) {
+    fn handle(&mut self, batch: Vec<Commit>) {
         let now_ms = super::now_ms();
-        if let Err(e) = self.commit(&batch, now_ms) {
+        let committed = self.commit(&batch, now_ms);
+        match &committed {
+            Ok(statuses) if !self.failed => {
+                self.durable_statuses
+                    .fetch_add(*statuses, Ordering::Release);
+            }
+            Ok(_) => {}
+            Err(_) => self.failed = true,
+        }
+        if let Err(e) = committed {
             // Nothing after an unwritten record may leave this node (it could contradict what
             // a restart replays), so the batch's messages are dropped and the clients told.
             tracing::error!(error = %e, "consensus commit failed");

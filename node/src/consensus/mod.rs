@@ -8,6 +8,7 @@
 
 pub mod actor;
 pub mod admission;
+mod decision_archive;
 pub mod events;
 pub mod journal;
 mod sender_keys;
@@ -52,6 +53,8 @@ pub struct CoreView {
     pub dag_len: usize,
     /// Submitted transactions waiting for a vertex.
     pub pending_len: usize,
+    /// Decided outcomes the core holds in memory.
+    pub decided_in_memory: usize,
 }
 
 /// Handle to the node's consensus; cheap to clone.
@@ -109,6 +112,7 @@ impl ConsensusHandle {
             store.clone(),
             journal,
             view.clone(),
+            config.consensus.remembered_decisions(),
         );
         let arbiter = Arbiter::new();
         let actor = ConsensusActor::start_in_arbiter(&arbiter.handle(), move |_| actor);
@@ -246,6 +250,7 @@ impl ConsensusHandle {
             round: view.round,
             dag_len: view.dag_len,
             pending_submissions: view.pending_len,
+            decided_in_memory: view.decided_in_memory,
             undecided: self.store.undecided_len(),
             max_undecided: self.max_undecided(),
             peers: self.network().map(Network::peers).unwrap_or_default(),

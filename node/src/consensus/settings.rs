@@ -2,7 +2,7 @@
 //! defaults (`Params::for_validators`, see docs/consensus.md).
 
 use crate::error::{NodeError, Result};
-use cretoai_consensus::Params;
+use cretoai_consensus::{Params, DEFAULT_REMEMBERED_DECISIONS};
 use serde::Deserialize;
 
 /// Consensus overrides as given on the command line or in the `[consensus]` TOML table.
@@ -64,6 +64,14 @@ pub struct ConsensusFlags {
         value_name = "N"
     )]
     pub max_undecided: Option<usize>,
+    /// Decided outcomes the core keeps in memory, the most recent; older ones are read back
+    /// from the store when a transaction comes again [default: 50000].
+    #[arg(
+        long = "consensus-remembered-decisions",
+        env = "CRETOAI_CONSENSUS_REMEMBERED_DECISIONS",
+        value_name = "N"
+    )]
+    pub remembered_decisions: Option<usize>,
 }
 
 /// Default of [`ConsensusFlags::max_undecided`], the cap of the bound that follows the
@@ -84,6 +92,7 @@ impl ConsensusFlags {
             max_txs_per_vertex: over.max_txs_per_vertex.or(self.max_txs_per_vertex),
             tick_ms: over.tick_ms.or(self.tick_ms),
             max_undecided: over.max_undecided.or(self.max_undecided),
+            remembered_decisions: over.remembered_decisions.or(self.remembered_decisions),
         }
     }
 
@@ -118,6 +127,12 @@ impl ConsensusFlags {
         self.tick_ms.unwrap_or(50).max(1)
     }
 
+    /// Decided outcomes the core keeps in memory.
+    pub fn remembered_decisions(&self) -> usize {
+        self.remembered_decisions
+            .unwrap_or(DEFAULT_REMEMBERED_DECISIONS)
+    }
+
     /// The cap of the admission bound on undecided transactions (at least 1).
     pub fn max_undecided(&self) -> usize {
         self.max_undecided.unwrap_or(DEFAULT_MAX_UNDECIDED).max(1)
@@ -144,6 +159,7 @@ mod tests {
         assert_eq!((p.k, p.beta), (3, 7));
         assert_eq!(merged.tick_ms(), 50);
         assert_eq!(merged.max_undecided(), DEFAULT_MAX_UNDECIDED);
+        assert_eq!(merged.remembered_decisions(), DEFAULT_REMEMBERED_DECISIONS);
         let bad = ConsensusFlags {
             k: Some(1),
             ..Default::default()

@@ -24,6 +24,8 @@ pub struct Gauges {
     pub dag_len: usize,
     /// Submitted transactions waiting for a vertex.
     pub pending_submissions: usize,
+    /// Decided outcomes the core holds in memory.
+    pub decided_in_memory: usize,
     /// Undecided transactions known here.
     pub undecided: usize,
     /// The admission bound on `undecided`.
@@ -215,6 +217,11 @@ impl ConsensusStats {
                 "pending_transactions",
                 Some(gauges.pending_submissions as f64),
                 "Submitted transactions waiting for a vertex.",
+            ),
+            (
+                "decided_in_memory",
+                Some(gauges.decided_in_memory as f64),
+                "Decided outcomes the core holds in memory (older ones are read from the store).",
             ),
             (
                 "undecided_transactions",

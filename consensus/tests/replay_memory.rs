@@ -6,12 +6,14 @@
 //! This file holds one test: the allocator counts every thread of the test binary.
 
 use cretoai_consensus::{
-    Action, Config, Limits, Node, Params, Record, Transaction, Validator, ValidatorSet, Vertex,
-    VertexId,
+    Action, Config, DecisionArchive, Limits, Node, Params, Record, Transaction, TxId, TxStatus,
+    Validator, ValidatorSet, Vertex, VertexId,
 };
 use cretoai_crypto::ml_dsa::{MlDsaLevel, SigningKey};
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 /// The system allocator, counting live bytes and their peak.
 struct Counting;
@@ -38,6 +40,15 @@ unsafe impl GlobalAlloc for Counting {
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
+
+/// The decisions the node persisted, as its store would answer for them.
+struct Decisions(HashMap<TxId, TxStatus>);
+
+impl DecisionArchive for Decisions {
+    fn decision(&self, tx: &TxId) -> Option<TxStatus> {
+        self.0.get(tx).copied()
+    }
+}
 
 /// A persisted record kept encoded, as the store keeps it; decoded when the replay asks.
 enum Stored {
@@ -72,10 +83,17 @@ fn replaying_a_long_log_holds_a_bounded_part_of_it() {
     let mut node = Node::new(config.clone(), restart_key(), [0; 32]).unwrap();
     let mut log = Vec::new();
     let mut log_bytes = 0usize;
+    let mut decisions = HashMap::new();
+    let mut first = None;
     for nonce in 0..3_000u64 {
         let tx = Transaction::sign(&sender, nonce, vec![7; 1_000], &limits).unwrap();
+        first.get_or_insert(tx.id());
         for action in node.submit(nonce, tx).unwrap() {
             let stored = match action {
+                Action::Persist(Record::Status { tx, status }) => {
+                    decisions.insert(tx, status);
+                    continue;
+                }
                 Action::Persist(Record::Submitted(t)) => Stored::Submitted(t.encode()),
                 Action::Persist(Record::Vertex(v)) => Stored::Vertex(v.encode()),
                 Action::Persist(Record::PollResult { vertex, yes }) => Stored::Poll(vertex, yes),
@@ -96,7 +114,7 @@ fn replaying_a_long_log_holds_a_bounded_part_of_it() {
     let before = LIVE.load(Ordering::Relaxed);
     PEAK.store(before, Ordering::Relaxed);
     let restored = Node::restore(
-        config,
+        config.clone(),
         restart_key(),
         [0; 32],
         log.iter().map(|s| decode(s, &limits)),
@@ -108,4 +126,20 @@ fn replaying_a_long_log_holds_a_bounded_part_of_it() {
         held < log_bytes / 4,
         "the replay held {held} bytes at its peak for a log of {log_bytes}"
     );
+    drop(restored);
+
+    // With the node's decisions as an archive, the replay keeps only the latest outcomes and
+    // reads older ones back when asked.
+    let mut bounded = config;
+    bounded.archive = Some(Arc::new(Decisions(decisions)));
+    bounded.remembered_decisions = 100;
+    let restored = Node::restore(
+        bounded,
+        restart_key(),
+        [0; 32],
+        log.iter().map(|s| decode(s, &limits)),
+    )
+    .unwrap();
+    assert_eq!(restored.footprint().decided_txs, 100);
+    assert_eq!(restored.status(&first.unwrap()), Some(TxStatus::Accepted));
 }

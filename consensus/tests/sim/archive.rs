@@ -1,9 +1,11 @@
 //! A machine's durable record of its own decisions, as a node's store keeps it: what a core
 //! with a bounded outcome window asks about the outcomes it let go of.
 
-use cretoai_consensus::{DecisionArchive, TxId, TxStatus};
+use super::{node_key_seed, seed32, Sim};
+use cretoai_consensus::{Config, DecisionArchive, Node, TxId, TxStatus};
+use cretoai_crypto::ml_dsa::{MlDsaLevel, SigningKey};
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// The decisions a machine persisted (its `Record::Status` records), across restarts.
 #[derive(Default)]
@@ -29,5 +31,33 @@ impl SimArchive {
 impl DecisionArchive for SimArchive {
     fn decision(&self, tx: &TxId) -> Option<TxStatus> {
         self.decisions.lock().unwrap().get(tx).copied()
+    }
+}
+
+impl Sim {
+    /// The machine's node keeps only the `keep` most recent decided outcomes in memory and
+    /// asks the machine's archive about older ones. Call before anything happens.
+    pub fn remember_only(&mut self, keep: usize) {
+        self.config.remembered_decisions = keep;
+        self.archived = true;
+        for i in 0..self.n() {
+            if self.machines[i].node.is_some() {
+                let key = SigningKey::from_seed(MlDsaLevel::MlDsa65, &node_key_seed(i)).unwrap();
+                let config = self.machine_config(i);
+                let node = Node::new(config, key, seed32(self.seed, i as u64)).unwrap();
+                self.machines[i].node = Some(node);
+            }
+        }
+    }
+
+    /// The core configuration of machine `i` (with its archive when outcomes are bounded).
+    pub(super) fn machine_config(&self, i: usize) -> Config {
+        let mut config = self.config.clone();
+        if self.archived {
+            let archive: Arc<dyn cretoai_consensus::DecisionArchive> =
+                self.machines[i].archive.clone();
+            config.archive = Some(archive);
+        }
+        config
     }
 }

@@ -340,32 +340,6 @@ impl Sim {
         }
     }
 
-    /// The machine's node keeps only the `keep` most recent decided outcomes in memory and
-    /// asks the machine's archive about older ones. Call before anything happens.
-    pub fn remember_only(&mut self, keep: usize) {
-        self.config.remembered_decisions = keep;
-        self.archived = true;
-        for i in 0..self.n() {
-            if self.machines[i].node.is_some() {
-                let key = SigningKey::from_seed(MlDsaLevel::MlDsa65, &node_key_seed(i)).unwrap();
-                let config = self.machine_config(i);
-                let node = Node::new(config, key, seed32(self.seed, i as u64)).unwrap();
-                self.machines[i].node = Some(node);
-            }
-        }
-    }
-
-    /// The core configuration of machine `i` (with its archive when outcomes are bounded).
-    fn machine_config(&self, i: usize) -> Config {
-        let mut config = self.config.clone();
-        if self.archived {
-            let archive: Arc<dyn cretoai_consensus::DecisionArchive> =
-                self.machines[i].archive.clone();
-            config.archive = Some(archive);
-        }
-        config
-    }
-
     fn carry_out(&mut self, i: usize, actions: Vec<Action>) {
         for a in actions {
             match a {

@@ -168,7 +168,9 @@ impl OutcomeWindow {
             let Some(&(id, stamp)) = state.order.front() else {
                 break;
             };
-            if stamp > state.persisted {
+            // A restore reports everything durable (`u64::MAX`): an outcome whose record was
+            // not even emitted still stays.
+            if stamp == UNEMITTED || stamp > state.persisted {
                 break;
             }
             state.order.pop_front();

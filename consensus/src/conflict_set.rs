@@ -129,10 +129,13 @@ impl TxTable {
     /// Returns the effect (a rejection, or a preference change on a tie-break).
     pub(crate) fn insert(&mut self, id: TxId, key: ConflictKey) -> PollEffect {
         let mut effect = PollEffect::default();
-        if self.lookup(&id, &key).is_some() {
+        if self.records.contains_key(&id) || self.decided.in_memory(&id).is_some() {
             return effect;
         }
         if self.decided_sets.contains(&key) {
+            if self.decided.recall(&id).is_some() {
+                return effect;
+            }
             self.decided.decide(id, TxStatus::Rejected);
             effect.rejected.push(id);
             return effect;

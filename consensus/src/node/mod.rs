@@ -484,7 +484,7 @@ impl Node {
         let effect = self.txs.insert(tx.id(), tx.conflict_key());
         self.emit_effect(effect, out);
         // A newcomer to a decided set was rejected at once; the rest waits for a vertex.
-        if self.txs.lookup(&tx.id(), &tx.conflict_key()) == Some(TxStatus::Pending) {
+        if self.txs.status(&tx.id()) == Some(TxStatus::Pending) {
             self.pending.push(tx);
         }
     }

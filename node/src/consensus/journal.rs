@@ -149,42 +149,41 @@ impl Writer {
         let mut statuses = 0;
         for r in &records {
             match r {
-                Record::Vertex(_) => self.stats.vertices.fetch_add(1, Ordering::Relaxed),
-                Record::Equivocation(_) => self.stats.equivocations.fetch_add(1, Ordering::Relaxed),
-                Record::Status { .. } => {
-                    statuses += 1;
-                    0
+                Record::Vertex(_) => {
+                    self.stats.vertices.fetch_add(1, Ordering::Relaxed);
                 }
-                _ => 0,
-            };
+                Record::Equivocation(_) => {
+                    self.stats.equivocations.fetch_add(1, Ordering::Relaxed);
+                }
+                Record::Status { .. } => statuses += 1,
+                _ => {}
+            }
         }
         Ok(statuses)
     }
 
     fn handle(&mut self, batch: Vec<Commit>) {
         let now_ms = super::now_ms();
-        let committed = self.commit(&batch, now_ms);
-        match &committed {
-            Ok(statuses) if !self.failed => {
-                self.durable_statuses
-                    .fetch_add(*statuses, Ordering::Release);
+        let statuses = match self.commit(&batch, now_ms) {
+            Ok(statuses) => statuses,
+            Err(e) => {
+                self.failed = true;
+                // Nothing after an unwritten record may leave this node (it could contradict what
+                // a restart replays), so the batch's messages are dropped and the clients told.
+                tracing::error!(error = %e, "consensus commit failed");
+                for reply in batch.into_iter().flat_map(|c| c.replies) {
+                    let failed = reply
+                        .outcome
+                        .into_iter()
+                        .map(|o| o.and(Err(NodeError::Storage(e.to_string()))))
+                        .collect();
+                    let _ = reply.sender.send(failed);
+                }
+                return;
             }
-            Ok(_) => {}
-            Err(_) => self.failed = true,
-        }
-        if let Err(e) = committed {
-            // Nothing after an unwritten record may leave this node (it could contradict what
-            // a restart replays), so the batch's messages are dropped and the clients told.
-            tracing::error!(error = %e, "consensus commit failed");
-            for reply in batch.into_iter().flat_map(|c| c.replies) {
-                let failed = reply
-                    .outcome
-                    .into_iter()
-                    .map(|o| o.and(Err(NodeError::Storage(e.to_string()))))
-                    .collect();
-                let _ = reply.sender.send(failed);
-            }
-            return;
+        };
+        if !self.failed {
+            self.durable_statuses.fetch_add(statuses, Ordering::Release);
         }
         let mut network = Vec::new();
         for commit in batch {

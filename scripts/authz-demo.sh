@@ -22,7 +22,7 @@ CHECK='{"principal":{"id":"agent-7","roles":["payments-agent"],"attributes":{"tr
         "resource":{"kind":"Payment","id":"p-42","attributes":{"amount":120,"currency":"EUR","destination_country":"DE"}},
         "action":"payments:initiate","context":{}}'
 
-check() { curl -fsS -X POST "$BASE/v1/authorization/check" -H "$JSON" -d "$CHECK"; }
+check() { curl -fsS -X POST "$BASE/v1/authorization/check" -H "$AUTH" -H "$JSON" -d "$CHECK"; }
 verify() { curl -sS -X POST "$BASE/v1/tokens/verify" -H "$JSON" -d "{\"token\":\"$1\"}"; }
 set_mode() {
   curl -fsS -X PUT "$BASE/v1/admin/mode" -H "$AUTH" -H "$JSON" -d "{\"mode\":\"$1\"}" \
@@ -57,7 +57,7 @@ verify "$h.$forged_payload.$s" | jq -c .
 
 step "Every algorithm on the same decision (\"compare\": true)"
 echo "$CHECK" | jq '. + {compare: true}' \
-  | curl -fsS -X POST "$BASE/v1/authorization/check" -H "$JSON" -d @- \
+  | curl -fsS -X POST "$BASE/v1/authorization/check" -H "$AUTH" -H "$JSON" -d @- \
   | jq -r '["algorithm","backend","sign µs","verify µs","token B","signature B"],
            (.compare[] | [.alg, .backend, (.sign_us*10|round/10), (.verify_us*10|round/10), .token_bytes, .signature_bytes])
            | @tsv' | column -t -s $'\t'

@@ -97,7 +97,7 @@ for mode in classical hybrid pqc; do
   decision=$(req POST "$SIDECAR/v1/authorization/check" "$check")
   token=$(jq -r .decision_token <<<"$decision")
   valid=$(req POST "$SIDECAR/v1/tokens/verify" "{\"token\":\"$token\"}" | jq -r .valid)
-  anchored=$(jq -r '.metadata.anchor_tx_id // .metadata.anchor.tx_id // "-"' <<<"$decision")
+  anchored=$(jq -r '.sidecar.anchor_tx_id // "-"' <<<"$decision")
   printf '  %-10s %-20s %10s %12s %12s  %s\n' "$mode" "$(jq -r .signature.alg <<<"$decision")" \
     "$(jq -r '.signature.sign_us | floor' <<<"$decision")" "${#token}" "$valid" "${anchored:0:16}"
 done

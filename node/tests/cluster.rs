@@ -351,7 +351,11 @@ fn transactions_stranded_by_a_partition_are_decided_everywhere_once_it_heals() {
             let (code, v) = node.get(&format!("/v1/consensus/vertices/{vertex}"));
             assert_eq!(code, 200, "{v}");
             assert!(
-                v["transactions"].as_array().unwrap().iter().any(|t| t == id),
+                v["transactions"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|t| t == id),
                 "{v}"
             );
         }

@@ -5,7 +5,7 @@
 
 mod sim;
 
-use cretoai_consensus::{Params, TxId, TxStatus, DECISION_BOUND_MS};
+use cretoai_consensus::{Params, TxId, DECISION_BOUND_MS};
 use rand::Rng;
 use sim::{for_each_seed, Clients, NetConfig, Sim};
 
@@ -70,18 +70,7 @@ fn stranded_run(seed: u64) -> Result<u64, String> {
     sim.check_agreement()?;
     for i in sim.live_honest() {
         sim.expect_accepted(i, &virtuous)?;
-        let node = sim.machines[i].node.as_ref().unwrap();
-        for (a, b) in &pairs {
-            let accepted = [a, b]
-                .iter()
-                .filter(|t| node.status(t) == Some(TxStatus::Accepted))
-                .count();
-            if accepted != 1 {
-                return Err(format!(
-                    "conflict set at node {i}: {accepted} of 2 accepted within the bound"
-                ));
-            }
-        }
+        sim.expect_one_winner(i, &pairs)?;
     }
     let last = sim
         .machines

@@ -30,6 +30,16 @@ impl Principal {
     pub fn token_id(&self) -> &str {
         &self.0.id
     }
+
+    /// The token's scopes.
+    pub fn scopes(&self) -> &[scope::Scope] {
+        &self.0.scopes
+    }
+
+    /// Whether one of the token's scopes covers `need`.
+    pub fn allows(&self, need: Need<'_>) -> bool {
+        self.require(need).is_ok()
+    }
 }
 
 impl FromRequest for Principal {

@@ -60,7 +60,7 @@ const Authz = (() => {
     if (res.status !== 200) { showResult($("authz-result"), new ApiError(res.status, res.data).message, "bad"); return; }
     const d = res.data, sig = d.signature;
     const [header, claims] = d.decision_token.split(".").slice(0, 2).map(decodePart);
-    showResult($("authz-result"), `${d.allowed ? "ALLOW" : "DENY"} (${d.policy || d.rule || d.effect}), signed ${sig.alg} in ${sig.mode} mode`, d.allowed ? "good" : "warn", res.serverMs);
+    showResult($("authz-result"), `${d.allowed ? "ALLOW" : "DENY"} by rule ${d.rule || "—"}, signed ${sig.alg} in ${sig.mode} mode`, d.allowed ? "good" : "warn", res.serverMs);
     const row = (k, v) => [el("dt", {}, k), el("dd", { "data-field": k }, v)];
     $("authz-decision").replaceChildren(...row("decision", d.effect), ...row("rule", d.rule || "—"), ...row("mode", sig.mode),
       ...row("algorithm", sig.alg), ...row("sign time", `${number(sig.sign_us, 1)} µs`), ...row("key id", short(sig.kid)));

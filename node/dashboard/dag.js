@@ -92,6 +92,9 @@ const Dag = (() => {
       g.beginPath(); g.moveTo(LEFT, TOP + (i + 1) * laneH); g.lineTo(width, TOP + (i + 1) * laneH); g.stroke();
     });
     const visible = [...vertices.values()].filter((v) => v.round >= leftRound - 1 && v.round <= rightRound);
+    // Edges to parents scrolled out of view end at the lane labels, not over them.
+    g.save();
+    g.beginPath(); g.rect(LEFT, 0, width - LEFT, height); g.clip();
     g.strokeStyle = cssColor("--muted");
     g.globalAlpha = 0.35;
     g.lineWidth = 1;
@@ -116,6 +119,7 @@ const Dag = (() => {
       if (v.txs) { g.fillStyle = "#fff"; g.textAlign = "center"; g.fillText(String(v.txs), x, y); g.textAlign = "left"; }
       layout.push({ v, x, y, r });
     }
+    g.restore();
     $("dag-info").textContent = `${number(vertices.size)} vertices kept (rounds ${number(Math.max(0, maxRound - KEEP_ROUNDS))}–${number(maxRound)}); showing rounds ${number(Math.max(0, leftRound))}–${number(rightRound)}` +
       (paused ? " · paused" : "") + (lagged ? ` · ${number(lagged)} events skipped while this tab fell behind` : "");
     $("dag-lanes").replaceChildren(...authors.map((a, i) => {

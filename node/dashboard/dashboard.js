@@ -141,6 +141,13 @@ function showLogin(message) {
   $("token").focus();
 }
 
+// Stops what runs for the current token (polls, the event stream), keeping the stored one.
+function signOutQuietly() {
+  token = null;
+  for (const p of panels) if (p.stop) p.stop();
+  if (socket) { socket.onclose = null; socket.close(); socket = null; }
+}
+
 function signOut(message) {
   sessionStorage.removeItem(TOKEN_KEY);
   token = null;
@@ -212,6 +219,13 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   $("sign-out").addEventListener("click", () => signOut(""));
   for (const button of $("tabs").querySelectorAll("button")) button.addEventListener("click", () => showPanel(button.dataset.panel));
+  // A sign-in link opened in a tab that already shows the page changes only the fragment.
+  window.addEventListener("hashchange", () => {
+    if (!/^#token=/.test(location.hash)) return;
+    takeFragmentToken();
+    signOutQuietly();
+    signIn(sessionStorage.getItem(TOKEN_KEY)).catch((err) => showLogin(err.message));
+  });
   const stored = sessionStorage.getItem(TOKEN_KEY);
   if (stored) signIn(stored).catch((err) => showLogin(err.message));
   else showLogin("");

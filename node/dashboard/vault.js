@@ -23,7 +23,8 @@ const Vault = (() => {
       records = records.concat(res.data.records).slice(-40);
       after = res.data.next_after;
     }
-    const rows = records.map((r) => el("tr", { class: r.outcome === "ok" ? "" : "warn" },
+    // The panel's own refreshes of the version list are records too; they are shown dimmed.
+    const rows = records.map((r) => el("tr", { class: r.operation === "vault.metadata.read" ? "dim" : r.outcome === "ok" ? "" : "warn" },
       el("td", { class: "num" }, number(r.seq)), el("td", {}, r.operation), el("td", {}, el("code", {}, r.target)),
       el("td", {}, r.outcome), el("td", {}, idCell(r.hash)), el("td", {}, idCell(r.prev_hash))));
     $("vault-audit").replaceChildren(...rows.reverse());
@@ -64,7 +65,8 @@ const Vault = (() => {
   function read() {
     step(async () => {
       const res = await api("GET", API.secret, { path: secretPath() }, undefined, { version: version() });
-      return [outcome(res, `version ${res.data && res.data.version}: api_key = ${res.data && res.data.data.api_key}`), res];
+      const ok = res.status < 300;
+      return [ok ? `version ${res.data.version}: api_key = ${res.data.data.api_key}` : outcome(res), res];
     });
   }
 

@@ -23,7 +23,7 @@ import urllib.parse
 import urllib.request
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
@@ -64,7 +64,9 @@ class Console:
 
     def wait(self, what, cond, timeout=WAIT):
         try:
-            return WebDriverWait(self.d, timeout, poll_frequency=0.2).until(lambda _: cond())
+            # Tables are redrawn every second: an element can go stale between two reads.
+            return WebDriverWait(self.d, timeout, poll_frequency=0.2,
+                                 ignored_exceptions=(StaleElementReferenceException, NoSuchElementException)).until(lambda _: cond())
         except TimeoutException:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}") from None
 
@@ -89,8 +91,8 @@ class Console:
         self.click(f'#tabs button[data-panel="{name}"]')
         self.wait(f"the {name} panel", lambda: self.q(f"#panel-{name}").is_displayed())
 
-    def result(self, css, *needles):
-        self.wait(f"{css} to show {needles}", lambda: all(n in self.text(css) for n in needles))
+    def result(self, css, *needles, timeout=WAIT):
+        self.wait(f"{css} to show {needles}", lambda: all(n in self.text(css) for n in needles), timeout)
         return self.text(css)
 
     def shot(self, name, css):
@@ -118,7 +120,7 @@ class Console:
         def listed():
             rows = self.qs("#cluster-nodes tr.node.up")
             shown = sorted(r.find_element(By.CSS_SELECTOR, "code.node-id").text for r in rows)
-            figures = all(r.find_elements(By.CSS_SELECTOR, "td.num")[0].text != "—" for r in rows)
+            figures = all(r.find_elements(By.CSS_SELECTOR, "td.num")[1].text != "—" for r in rows)
             return len(rows) == 3 and shown == sorted(i[:16] for i in ids) and figures
         self.wait("three nodes listed, up, with their ids and figures", listed)
         assert "3 of 3 up" in self.text("#cluster-note"), self.text("#cluster-note")
@@ -199,7 +201,7 @@ class Console:
 
     def vault(self):
         self.tab("vault")
-        self.fill("#vault-path", "agents/browser/stripe")
+        self.fill("#vault-path", f"agents/browser-{int(time.time())}/stripe")
         self.fill("#vault-value", "sk_demo_1")
         self.click("#vault-form button[type=submit]")
         self.result("#vault-result", "wrote version 1")

@@ -42,12 +42,12 @@ function drawLines(canvas, series, now, spanMs) {
     g.fillText(number((max * i) / 4, max < 10 ? 2 : max < 100 ? 1 : 0), pad.left - 6, y);
   }
   g.textBaseline = "top";
-  const minutes = Math.round(spanMs / 60000);
-  const step = minutes > 5 ? 5 : 1;
-  for (let m = 0; m <= minutes; m += step) {
-    const x = pad.left + w - (w * m * 60000) / spanMs;
-    g.textAlign = m === 0 ? "right" : "center";
-    g.fillText(m === 0 ? "now" : `-${m} min`, x, pad.top + h + 5);
+  // Ticks every 15 s up to two minutes, then every minute, then every five.
+  const tick = spanMs <= 120000 ? 15000 : spanMs <= 300000 ? 60000 : 300000;
+  for (let t = 0; t <= spanMs; t += tick) {
+    const x = pad.left + w - (w * t) / spanMs;
+    g.textAlign = t === 0 ? "right" : "center";
+    g.fillText(t === 0 ? "now" : tick < 60000 ? `-${t / 1000} s` : `-${t / 60000} min`, x, pad.top + h + 5);
   }
   const x = (t) => pad.left + w - ((now - t) / spanMs) * w;
   const y = (v) => pad.top + h - (v / max) * h;

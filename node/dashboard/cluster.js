@@ -97,12 +97,22 @@ const Cluster = (() => {
     }));
   }
 
+  // The charts span the history the nodes hold: from one minute (a fresh cluster) up to 15.
+  function span() {
+    let oldest = now;
+    for (const samples of history.values()) if (samples.length) oldest = Math.min(oldest, samples[0].t_ms);
+    const minutes = Math.ceil((now - oldest) / 60000);
+    return Math.min(SPAN_MS, Math.max(1, minutes) * 60000);
+  }
+
   function draw() {
     if ($("panel-cluster").hidden) return;
-    drawLines($("chart-tps"), series("accepted_tps"), now, SPAN_MS);
-    drawLines($("chart-finality"), [...series("p50_ms"), ...series("p99_ms", null, true)], now, SPAN_MS);
-    drawLines($("chart-rss"), series("rss_bytes", mib), now, SPAN_MS);
-    drawLines($("chart-cpu"), series("cpu_percent"), now, SPAN_MS);
+    const spanMs = span();
+    for (const node of document.querySelectorAll(".span")) node.textContent = `last ${spanMs / 60000} min`;
+    drawLines($("chart-tps"), series("accepted_tps"), now, spanMs);
+    drawLines($("chart-finality"), [...series("p50_ms"), ...series("p99_ms", null, true)], now, spanMs);
+    drawLines($("chart-rss"), series("rss_bytes", mib), now, spanMs);
+    drawLines($("chart-cpu"), series("cpu_percent"), now, spanMs);
   }
 
   return {

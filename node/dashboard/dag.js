@@ -96,7 +96,7 @@ const Dag = (() => {
     g.save();
     g.beginPath(); g.rect(LEFT, 0, width - LEFT, height); g.clip();
     g.strokeStyle = cssColor("--muted");
-    g.globalAlpha = 0.35;
+    g.globalAlpha = visible.length > 100 ? 0.15 : 0.35;
     g.lineWidth = 1;
     for (const v of visible) {
       const a = pos(v);

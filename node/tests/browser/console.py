@@ -319,6 +319,9 @@ class Console:
                 setTimeout(() => done([Math.round(gap), tasks.length, Math.round(Math.max(0, ...tasks))]), 10000);""")
             print(f"responsiveness under load, DAG panel open for 10 s: longest frame gap {gap} ms, "
                   f"{tasks} main-thread tasks over 50 ms (longest {longest} ms); {self.text('#dag-info')}")
+            self.shot("dag-under-load", "#panel-dag")
+            self.tab("cluster")
+            self.shot("cluster-under-load", "#panel-cluster")
         finally:
             load.kill()
             load.wait()

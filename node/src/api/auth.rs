@@ -58,40 +58,14 @@ pub struct OwnToken {
     pub allowed: Vec<String>,
 }
 
-/// Operations a console may offer, in the order listed in [`OwnToken::allowed`].
-const OPERATIONS: &[(&str, &str)] = &[
-    ("consensus", "read"),
-    ("consensus", "submit"),
-    ("keys", "read"),
-    ("keys", "admin"),
-    ("crypto", "encrypt"),
-    ("crypto", "decrypt"),
-    ("crypto", "sign"),
-    ("crypto", "verify"),
-    ("vault", "read"),
-    ("vault", "write"),
-    ("authz", "read"),
-    ("authz", "check"),
-    ("authz", "admin"),
-    ("admin", ""),
-];
-
 /// The calling token's id, scopes and the operations they allow (any valid token).
 #[utoipa::path(get, path = "/v1/auth/tokens/self", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = OwnToken), (status = 401, body = ErrorBody)))]
 pub async fn own_token(auth: Principal) -> web::Json<OwnToken> {
-    let allowed = OPERATIONS
-        .iter()
-        .filter(|(area, action)| auth.allows(Need::any(area, action)))
-        .map(|(area, action)| match *action {
-            "" => area.to_string(),
-            _ => format!("{area}:{action}"),
-        })
-        .collect();
     web::Json(OwnToken {
         id: auth.token_id().to_string(),
         scopes: auth.scopes().iter().map(ToString::to_string).collect(),
-        allowed,
+        allowed: auth.allowed_operations(),
     })
 }
 

@@ -133,12 +133,13 @@ class Console:
         return ids
 
     def dag(self, ids):
-        # A transaction, so that the DAG has a vertex that carries one and is accepted.
-        http("POST", self.nodes[1] + "/v1/keys", self.token, {"name": "browser-dag", "type": "ml-dsa-65"})
-        status, body = http("POST", self.nodes[1] + "/v1/consensus/transactions", self.token,
-                            {"key": "browser-dag", "payload": "aGVsbG8="})
-        assert status == 202, body
+        # A transaction submitted to each node, so that each of them authors a vertex carrying it.
         self.tab("dag")
+        for node in self.nodes:
+            http("POST", node + "/v1/keys", self.token, {"name": "browser-dag", "type": "ml-dsa-65"})
+            status, body = http("POST", node + "/v1/consensus/transactions", self.token,
+                                {"key": "browser-dag", "payload": "aGVsbG8="})
+            assert status == 202, body
 
         def lanes():
             rows = self.qs("#dag-lanes tr")

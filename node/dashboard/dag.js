@@ -30,7 +30,10 @@ const Dag = (() => {
       evict();
     } else if (e.type === "accepted" || e.type === "rejected") {
       for (const id of e.tx_ids) { decided.add(id); decidedOrder.push(id); }
-      while (decidedOrder.length > MAX_DECIDED) decided.delete(decidedOrder.shift());
+      // Forgotten in chunks: one shift per id would copy the whole list each time.
+      if (decidedOrder.length > MAX_DECIDED + 20000) {
+        for (const id of decidedOrder.splice(0, decidedOrder.length - MAX_DECIDED)) decided.delete(id);
+      }
     } else if (e.type === "lagged") {
       lagged += e.missed;
     } else {

@@ -38,6 +38,8 @@ function onEvent(event) {
       return;
   }
   feedQueue.push({ type: event.type, detail, isMine, at: new Date() });
+  // A tab in the background gets no animation frames: keep only what the feed can show.
+  if (feedQueue.length > FEED_ROWS) feedQueue.splice(0, feedQueue.length - FEED_ROWS);
   if (feedQueue.length === 1) requestAnimationFrame(flushFeed);
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Walks the CretoAI story against a running docker-compose cluster, with curl, and narrates it:
 # keys, encryption, signatures, the vault, a transaction accepted by all three nodes, and an
-# authorization decision signed classical -> hybrid -> pqc with the numbers side by side.
+# authorization decision signed classical -> hybrid -> pqc with the numbers side by side; at
+# the end it prints sign-in links to the console (/dashboard).
 #
 # Usage: docker-compose up -d && scripts/demo.sh
 #   CRETOAI_ROOT_TOKEN   the cluster's root token (default: the compose demo token)
@@ -109,5 +110,14 @@ req POST "$SIDECAR/v1/authorization/check" "${check%\}},\"compare\":true}" |
     { printf "  %-20s %-10s %10s %10s %10s %12s\n", $1, $2, $3, $4, $5, $6 }'
 req PUT "$SIDECAR/v1/admin/mode" "{\"mode\":\"$original_mode\"}" >/dev/null
 show "${dim}Mode restored to $original_mode. Live statistics: $SIDECAR/v1/compare${off}"
+
+say "8. The console: open one of these links in a browser"
+# The token travels in the URL fragment, which browsers never send to a server; the page moves it
+# to the tab's session storage and removes it from the address bar.
+urlencode() { jq -rn --arg v "$1" '$v | @uri'; }
+viewer=$(req POST "$N1/v1/auth/tokens" '{"scopes":["viewer"],"ttl_seconds":86400}' | jq -r .token)
+show "operator (root token, every panel usable): ${NODES[0]}/dashboard#token=$(urlencode "$TOKEN")"
+show "demo screen (viewer token, read-only, valid 24 h on node1 only): ${NODES[0]}/dashboard#token=$(urlencode "$viewer")"
+show "${dim}Tokens are per node for now: the viewer link works on node1 (:8081); the root token works on all three.${off}"
 
 say "Done. Swagger UI: ${NODES[0]}/docs/   metrics: ${NODES[0]}/metrics"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the project on a fresh machine: installs what the tests need, checks
 # formatting and lints, runs the Rust test suites (unit, property, KAT, interop, API and
-# multi-process tests) and the README's curl examples against the real binary.
+# multi-process tests), the README's curl examples against the real binary and the console in
+# a real browser (scripts/console-test.sh, which installs Chromium and Selenium itself).
 #
 # Usage: scripts/test.sh                  (everything)
 #        SKIP_LINT=1 scripts/test.sh        (no fmt/clippy)
@@ -55,6 +56,9 @@ if ls scripts/*-examples.sh >/dev/null 2>&1; then
   step "README curl examples against the real binary"
   scripts/readme-check.sh
 fi
+
+step "the console in a real browser (headless Chromium, three nodes and the AuthZ sidecar)"
+scripts/console-test.sh
 
 if [ -z "${SKIP_CONTAINERS:-}" ] && docker info >/dev/null 2>&1; then
   scripts/test-containers.sh

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
     name = "cretoai-node",
     version,
     about = "CretoAI node: post-quantum encryption and signatures (ML-KEM-768, ML-DSA-44/65/87) over a REST API.",
-    after_help = "Secrets are read from the environment only:\n  CRETOAI_ROOT_TOKEN   root bearer token (else one is generated at first start and printed once)\n  CRETOAI_MASTER_KEY   base64 of 32 bytes sealing private keys at rest (else <data-dir>/master.key, created 0600)"
+    after_help = "Secrets are read from the environment only:\n  CRETOAI_ROOT_TOKEN   root bearer token (else one is generated at first start and printed once)\n  CRETOAI_MASTER_KEY   base64 of 32 bytes sealing private keys at rest (else <data-dir>/master.key, created 0600)\n  CRETOAI_AUTHZ_SIDECAR_TOKEN   the AuthZ sidecar's admin token (the console switches its mode with it)"
 )]
 pub struct Cli {
     /// TOML file with any of the settings below (keys: listen, data_dir, max_body_bytes,
@@ -79,6 +79,10 @@ pub struct Cli {
     /// [default: <data-dir>/node.key].
     #[arg(long, env = "CRETOAI_NODE_KEY", value_name = "FILE")]
     pub node_key: Option<PathBuf>,
+    /// Base URL of the AuthZ sidecar whose demo routes this node relays for the console, e.g.
+    /// `http://127.0.0.1:8090` (its admin token comes from CRETOAI_AUTHZ_SIDECAR_TOKEN).
+    #[arg(long, env = "CRETOAI_AUTHZ_SIDECAR_URL", value_name = "URL")]
+    pub authz_sidecar_url: Option<String>,
     /// Consensus parameters (TOML: a `[consensus]` table with the same names).
     #[command(flatten)]
     pub consensus: ConsensusFlags,
@@ -122,6 +126,7 @@ struct FileConfig {
     quic_listen: Option<SocketAddr>,
     peers: Option<Vec<String>>,
     node_key: Option<PathBuf>,
+    authz_sidecar_url: Option<String>,
     consensus: Option<ConsensusFlags>,
 }
 
@@ -164,6 +169,10 @@ pub struct Config {
     pub node_key: Option<PathBuf>,
     /// Consensus parameter overrides.
     pub consensus: ConsensusFlags,
+    /// Base URL of the AuthZ sidecar the console's AuthZ panel reaches through this node.
+    pub authz_sidecar_url: Option<String>,
+    /// The sidecar's admin token from `CRETOAI_AUTHZ_SIDECAR_TOKEN` (switching its mode).
+    pub authz_sidecar_token: Option<Secret>,
 }
 
 /// Number of cores available to the process (at least 1).
@@ -192,6 +201,8 @@ impl Config {
             peers: Vec::new(),
             node_key: None,
             consensus: ConsensusFlags::default(),
+            authz_sidecar_url: None,
+            authz_sidecar_token: None,
         }
     }
 
@@ -231,6 +242,7 @@ impl Config {
             quic_listen
         );
         config.node_key = cli.node_key.or(file.node_key);
+        config.authz_sidecar_url = cli.authz_sidecar_url.or(file.authz_sidecar_url);
         if let Some(peers) = file.peers {
             config.peers = peers
                 .iter()
@@ -245,6 +257,7 @@ impl Config {
         config.consensus.params(config.peers.len() + 1)?;
         config.root_token = secret_env("CRETOAI_ROOT_TOKEN");
         config.master_key = secret_env("CRETOAI_MASTER_KEY");
+        config.authz_sidecar_token = secret_env("CRETOAI_AUTHZ_SIDECAR_TOKEN");
         config.validate()?;
         Ok(config)
     }
@@ -267,6 +280,15 @@ impl Config {
             return Err(NodeError::Config(
                 "default_token_ttl_seconds must be at least 1".into(),
             ));
+        }
+        if let Some(url) = &self.authz_sidecar_url {
+            // The sidecar runs beside the node (same host or compose network) and serves plain
+            // HTTP; the relay has no TLS client.
+            if !url.starts_with("http://") {
+                return Err(NodeError::Config(format!(
+                    "authz_sidecar_url must start with http://, got `{url}`"
+                )));
+            }
         }
         if matches!(&self.root_token, Some(t) if t.expose().len() < 16) {
             return Err(NodeError::Config(

@@ -169,6 +169,12 @@ pub enum NodeError {
     /// No vertex with this id at this node.
     #[error("vertex `{0}` not found")]
     VertexNotFound(String),
+    /// The node was started without an AuthZ sidecar URL.
+    #[error("no AuthZ sidecar is configured for this node (CRETOAI_AUTHZ_SIDECAR_URL)")]
+    SidecarNotConfigured,
+    /// The AuthZ sidecar could not be reached or did not answer as expected.
+    #[error("AuthZ sidecar: {0}")]
+    SidecarFailed(String),
 }
 
 impl NodeError {
@@ -210,6 +216,8 @@ impl NodeError {
             NodeError::Internal(_) => "internal_error",
             NodeError::TransactionNotFound(_) => "transaction_not_found",
             NodeError::VertexNotFound(_) => "vertex_not_found",
+            NodeError::SidecarNotConfigured => "sidecar_not_configured",
+            NodeError::SidecarFailed(_) => "sidecar_failed",
         }
     }
 
@@ -244,7 +252,8 @@ impl NodeError {
             | NodeError::InvalidJson(_)
             | NodeError::InvalidPath(_) => 400,
             NodeError::Overloaded { .. } => 429,
-            NodeError::Unavailable(_) => 503,
+            NodeError::Unavailable(_) | NodeError::SidecarNotConfigured => 503,
+            NodeError::SidecarFailed(_) => 502,
             NodeError::Storage(_) | NodeError::Config(_) | NodeError::Internal(_) => 500,
         }
     }

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod ciphertext;
 pub mod clock;
+pub mod cluster;
 pub mod config;
 pub mod consensus;
 pub mod crypto_pool;
@@ -15,6 +16,7 @@ pub mod master_key;
 pub mod metrics;
 pub mod network;
 pub mod node;
+pub mod sidecar;
 pub mod store;
 pub mod vault;
 

@@ -7,6 +7,7 @@ use crate::api::{self, AppState};
 use crate::audit::AuditLog;
 use crate::auth::tokens::TokenRegistry;
 use crate::clock::SharedClock;
+use crate::cluster::ClusterView;
 use crate::config::{Config, Secret};
 use crate::consensus::ConsensusHandle;
 use crate::crypto_pool::CryptoPool;
@@ -14,6 +15,7 @@ use crate::error::Result;
 use crate::keys::KeyRing;
 use crate::master_key::MasterKey;
 use crate::metrics::Metrics;
+use crate::sidecar::Sidecar;
 use crate::store::Store;
 use crate::vault::{Vault, VaultLimits};
 use actix_web::body::MessageBody;
@@ -63,6 +65,10 @@ impl Node {
             clock,
             vault_limits,
         )?;
+        let cluster = ClusterView::new(
+            hex::encode(consensus.node_id().0),
+            config.peers.iter().map(|p| p.node_id.to_string()),
+        );
         let state = AppState {
             keys,
             pool,
@@ -72,6 +78,11 @@ impl Node {
             vault,
             audit,
             consensus,
+            cluster,
+            sidecar: Sidecar::new(
+                config.authz_sidecar_url.clone(),
+                config.authz_sidecar_token.clone(),
+            ),
         };
         Ok(Node {
             state: web::Data::new(state),
@@ -136,8 +147,19 @@ impl Node {
                 let call = srv.call(req);
                 let metrics = metrics.clone();
                 async move {
-                    let res = call.await?;
+                    let mut res = call.await?;
                     let elapsed = start.elapsed();
+                    // The console shows how long the node took for an operation, without the
+                    // network: Server-Timing is readable by same-origin scripts.
+                    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&format!(
+                        "app;dur={:.3}",
+                        elapsed.as_secs_f64() * 1000.0
+                    )) {
+                        res.headers_mut().insert(
+                            actix_web::http::header::HeaderName::from_static("server-timing"),
+                            value,
+                        );
+                    }
                     let route = res
                         .request()
                         .match_pattern()
@@ -165,9 +187,14 @@ pub async fn run(config: Config) -> Result<()> {
             root.expose()
         );
     }
+    let state = node.state();
     if !config.peers.is_empty() {
-        crate::network::start(&node.state().consensus, &config).await?;
+        crate::network::start(&state.consensus, &config, state.cluster.clone()).await?;
     }
+    actix::spawn(crate::cluster::sampler::run(
+        state.consensus.clone(),
+        state.cluster.clone(),
+    ));
     tracing::info!(listen = %config.listen, data_dir = %config.data_dir.display(), "serving");
     let factory_node = node.clone();
     actix_web::HttpServer::new(move || factory_node.app())

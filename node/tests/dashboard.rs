@@ -8,13 +8,22 @@ mod harness;
 
 use actix_web::http::header;
 use actix_web::test::{self, TestRequest};
-use cretoai_node::api::dashboard::CONTENT_SECURITY_POLICY;
+use cretoai_node::api::dashboard::{ASSETS, CONTENT_SECURITY_POLICY};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
 const HTML: &str = include_str!("../dashboard/index.html");
-const SCRIPT: &str = include_str!("../dashboard/dashboard.js");
-const STYLE: &str = include_str!("../dashboard/dashboard.css");
+
+/// Every script of the page, one after the other (`apiOk(...)` is `api(...)` that insists on
+/// success: the same method and path).
+fn script() -> String {
+    ASSETS
+        .iter()
+        .filter(|(name, _, _)| name.ends_with(".js"))
+        .map(|(_, _, body)| body.replace("apiOk(\"", "api(\""))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
 
 fn spec() -> Value {
     let text = include_str!("../../openapi/openapi.json");
@@ -57,11 +66,13 @@ fn api_calls(script: &str) -> Vec<(String, String)> {
 #[actix_rt::test]
 async fn the_page_and_its_assets_are_served_without_a_token_under_a_strict_csp() {
     let api = harness::start().await;
-    for (path, content_type, body) in [
-        ("/dashboard", "text/html", HTML),
-        ("/dashboard/dashboard.js", "text/javascript", SCRIPT),
-        ("/dashboard/dashboard.css", "text/css", STYLE),
-    ] {
+    let mut pages = vec![("/dashboard".to_string(), "text/html", HTML)];
+    for (name, content_type, body) in ASSETS {
+        pages.push((format!("/dashboard/{name}"), content_type, body));
+    }
+    for (path, content_type, body) in pages {
+        let content_type = content_type.split(';').next().unwrap();
+        let path = path.as_str();
         let res = test::call_service(&api.app, TestRequest::get().uri(path).to_request()).await;
         assert_eq!(res.status(), 200, "{path}");
         let headers = res.headers().clone();
@@ -96,11 +107,15 @@ async fn the_page_and_its_assets_are_served_without_a_token_under_a_strict_csp()
 fn the_script_only_calls_paths_and_methods_of_the_committed_spec() {
     let spec = spec();
     let paths = spec["paths"].as_object().expect("paths");
-    let literals = api_literals(SCRIPT);
+    let script = script();
+    let literals = api_literals(&script);
     for needed in [
-        "/v1/consensus/status",
+        "/v1/cluster/status",
+        "/v1/cluster/history",
+        "/v1/auth/tokens/self",
         "/v1/events",
         "/v1/consensus/transactions",
+        "/v1/authz/check",
     ] {
         assert!(literals.contains(needed), "the script uses {needed}");
     }
@@ -110,8 +125,8 @@ fn the_script_only_calls_paths_and_methods_of_the_committed_spec() {
             "{path} is not in openapi/openapi.json"
         );
     }
-    let calls = api_calls(SCRIPT);
-    assert!(calls.len() >= 5, "{calls:?}");
+    let calls = api_calls(&script);
+    assert!(calls.len() >= 20, "{calls:?}");
     for (method, path) in &calls {
         assert!(
             paths[path.as_str()].get(method.as_str()).is_some(),
@@ -124,7 +139,9 @@ fn the_script_only_calls_paths_and_methods_of_the_committed_spec() {
 
 #[test]
 fn the_assets_load_nothing_from_elsewhere_and_inline_nothing() {
-    for (name, text) in [("html", HTML), ("js", SCRIPT), ("css", STYLE)] {
+    let mut texts = vec![("index.html", HTML)];
+    texts.extend(ASSETS.iter().map(|(name, _, body)| (*name, *body)));
+    for (name, text) in texts {
         for external in ["http://", "https://", "@import", "url("] {
             assert!(!text.contains(external), "{name} contains {external}");
         }
@@ -139,16 +156,28 @@ fn the_assets_load_nothing_from_elsewhere_and_inline_nothing() {
             "{attribute}"
         );
     }
-    // CSP forbids inline code: every script has a src, no inline handlers or styles.
-    assert_eq!(HTML.matches("<script").count(), 1);
-    assert!(HTML.contains("<script src=\"/dashboard/dashboard.js\" defer></script>"));
+    // CSP forbids inline code: every script is one of the served assets, none inline, no
+    // inline handlers or styles.
+    let scripts: Vec<&str> = ASSETS
+        .iter()
+        .filter(|(name, _, _)| name.ends_with(".js"))
+        .map(|(name, _, _)| *name)
+        .collect();
+    assert_eq!(HTML.matches("<script").count(), scripts.len());
+    for name in scripts {
+        let tag = format!("<script src=\"/dashboard/{name}\" defer></script>");
+        assert!(HTML.contains(&tag), "{tag}");
+    }
     for inline in [" style=", " onclick=", " onload=", "<style"] {
         assert!(!HTML.contains(inline), "{inline}");
     }
-    // The token is kept for the tab only and never put in a URL.
-    assert!(SCRIPT.contains("sessionStorage"));
-    assert!(!SCRIPT.contains("localStorage"));
-    assert!(!SCRIPT.contains("?token") && !SCRIPT.contains("access_token"));
+    // The token is kept for the tab only, taken from the fragment of a demo link (which
+    // browsers never send) and removed from the address bar, never put in a query string.
+    let script = script();
+    assert!(script.contains("sessionStorage"));
+    assert!(!script.contains("localStorage"));
+    assert!(!script.contains("?token") && !script.contains("access_token"));
+    assert!(script.contains("#token=") && script.contains("history.replaceState"));
 }
 
 #[test]

@@ -278,6 +278,11 @@ async fn a_submitted_transaction_streams_transaction_vertex_and_accepted_events(
         stored["transactions"].as_array().unwrap().len() as u64,
         vertex["txs"].as_u64().unwrap()
     );
+    // What a DAG drawing needs: the same edges and transactions as the stored vertex, and the
+    // signature algorithm.
+    assert_eq!(vertex["parents"], stored["parents"], "{vertex}");
+    assert_eq!(vertex["tx_ids"], stored["transactions"], "{vertex}");
+    assert_eq!(vertex["signature_algorithm"], "ML-DSA-65");
     socket.send(Message::Close(None)).await.unwrap();
 }
 

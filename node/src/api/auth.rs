@@ -43,6 +43,32 @@ pub struct CreatedToken {
     pub expires_at: u64,
 }
 
+/// The calling token, as `GET /v1/auth/tokens/self` shows it.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct OwnToken {
+    /// Public id (`root` for the root token).
+    pub id: String,
+    /// Scopes granted.
+    #[schema(example = json!(["viewer"]))]
+    pub scopes: Vec<String>,
+    /// Which of the node's operations the token may call on every resource, as
+    /// `area:action` (a grant limited to some key or path names is not listed): what a
+    /// console shows controls for. The API checks every call regardless.
+    #[schema(example = json!(["consensus:read", "authz:read"]))]
+    pub allowed: Vec<String>,
+}
+
+/// The calling token's id, scopes and the operations they allow (any valid token).
+#[utoipa::path(get, path = "/v1/auth/tokens/self", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = OwnToken), (status = 401, body = ErrorBody)))]
+pub async fn own_token(auth: Principal) -> web::Json<OwnToken> {
+    web::Json(OwnToken {
+        id: auth.token_id().to_string(),
+        scopes: auth.scopes().iter().map(ToString::to_string).collect(),
+        allowed: auth.allowed_operations(),
+    })
+}
+
 /// Create a token.
 #[utoipa::path(post, path = "/v1/auth/tokens", tag = "auth", security(("bearer" = [])),
     request_body = CreateTokenRequest,

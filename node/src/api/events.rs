@@ -22,7 +22,7 @@ use tokio::sync::broadcast::error::RecvError;
 /// a WebSocket) by offering the subprotocols `cretoai.v1` and `cretoai.bearer.<base64url of the
 /// token, no padding>`; the server then answers `Sec-WebSocket-Protocol: cretoai.v1` and never
 /// echoes the token. Tokens in the query string are not accepted. Needs `consensus:read`.
-/// Messages: `{"type":"transaction","tx_id"}`, `{"type":"vertex","id","author","round","txs"}`,
+/// Messages: `{"type":"transaction","tx_id"}`, `{"type":"vertex","id","author","round","txs","tx_ids","parents","signature_algorithm"}`,
 /// `{"type":"accepted"|"rejected","tx_ids","at"}`, `{"type":"equivocation","author","round"}`,
 /// and `{"type":"lagged","missed"}` when this subscriber fell behind and events were skipped.
 #[utoipa::path(get, path = "/v1/events", tag = "consensus", security(("bearer" = [])),

@@ -2,7 +2,9 @@
 
 pub mod audit;
 pub mod auth;
+pub mod authz;
 pub mod batch;
+pub mod cluster;
 pub mod consensus;
 pub mod crypto;
 pub mod dashboard;
@@ -16,11 +18,13 @@ pub mod vault;
 pub mod vertices;
 
 use crate::audit::AuditLog;
+use crate::cluster::ClusterView;
 use crate::consensus::ConsensusHandle;
 use crate::crypto_pool::CryptoPool;
 use crate::error::{NodeError, Result};
 use crate::keys::KeyRing;
 use crate::metrics::Metrics;
+use crate::sidecar::Sidecar;
 use crate::store::Store;
 use crate::vault::Vault;
 use actix_web::{guard, web};
@@ -46,6 +50,10 @@ pub struct AppState {
     pub audit: AuditLog,
     /// Consensus: submissions, status, events.
     pub consensus: ConsensusHandle,
+    /// What this node knows of every member of the cluster.
+    pub cluster: ClusterView,
+    /// The AuthZ sidecar whose demo routes this node relays.
+    pub sidecar: Sidecar,
 }
 
 /// Registers every route.
@@ -73,6 +81,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/consensus/vertices", web::get().to(vertices::vertices))
                 .route("/consensus/vertices/{id}", web::get().to(vertices::vertex))
                 .route("/consensus/status", web::get().to(consensus::status))
+                .route("/cluster/status", web::get().to(cluster::status))
+                .route("/cluster/history", web::get().to(cluster::history))
                 .route("/events", web::get().to(events::events))
                 .route("/keys", web::post().to(keys::create))
                 .route("/keys", web::get().to(keys::list))
@@ -89,7 +99,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/verify", web::post().to(crypto::verify))
                 .route("/verify/batch", web::post().to(crypto::verify_batch))
                 .route("/auth/tokens", web::post().to(auth::create_token))
+                .route("/auth/tokens/self", web::get().to(auth::own_token))
                 .route("/auth/tokens/{id}", web::delete().to(auth::revoke_token))
+                .route("/authz/mode", web::get().to(authz::mode))
+                .route("/authz/mode", web::put().to(authz::set_mode))
+                .route("/authz/check", web::post().to(authz::check))
+                .route("/authz/verify", web::post().to(authz::verify))
+                .route("/authz/compare", web::get().to(authz::compare))
+                .route("/authz/anchor", web::get().to(authz::anchor))
                 .configure(vault::routes)
                 .configure(audit::routes),
         );

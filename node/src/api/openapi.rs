@@ -1,7 +1,10 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations. It is served at
 //! `/openapi.json` and committed as `openapi/openapi.json` (a test fails on drift).
 
-use super::{audit, auth, consensus, crypto, dashboard, events, health, keys, vault, vertices};
+use super::{
+    audit, auth, authz, cluster, consensus, crypto, dashboard, events, health, keys, vault,
+    vertices,
+};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -17,9 +20,11 @@ use utoipa::{Modify, OpenApi};
         keys::create, keys::list, keys::read, keys::rotate, keys::configure, keys::delete,
         crypto::encrypt, crypto::decrypt, crypto::sign, crypto::verify,
         crypto::encrypt_batch, crypto::decrypt_batch, crypto::sign_batch, crypto::verify_batch,
-        auth::create_token, auth::revoke_token,
+        auth::create_token, auth::revoke_token, auth::own_token,
         consensus::submit, consensus::submit_batch, consensus::transaction,
         vertices::vertices, vertices::vertex, consensus::status, events::events,
+        cluster::status, cluster::history,
+        authz::mode, authz::set_mode, authz::check, authz::verify, authz::compare, authz::anchor,
         vault::write, vault::read, vault::delete, vault::undelete, vault::destroy,
         vault::read_metadata, vault::update_metadata, vault::delete_metadata, vault::list,
         vault::rewrap, audit::list, audit::verify, dashboard::dashboard,
@@ -31,6 +36,7 @@ use utoipa::{Modify, OpenApi};
         (name = "auth", description = "API tokens"),
         (name = "consensus", description = "QR-Avalanche cluster: transactions, vertices, status, events"),
         (name = "vault", description = "Versioned secrets, encrypted at rest (ML-KEM-768 wrapped data keys)"),
+        (name = "authz", description = "The AuthZ sidecar's demo routes, relayed by this node: decisions signed classical, hybrid or post-quantum"),
         (name = "audit", description = "Hash-chained audit log of vault and key operations"),
         (name = "health", description = "Liveness, readiness, metrics"),
         (name = "dashboard", description = "The live dashboard page (no token needed for the page; it asks for one)"),

@@ -10,6 +10,24 @@ use scope::Need;
 use std::future::{ready, Ready};
 use tokens::{Grant, TokenRegistry};
 
+/// The operations a client may ask about (`GET /v1/auth/tokens/self`), in the order listed.
+pub const OPERATIONS: &[(&str, &str)] = &[
+    ("consensus", "read"),
+    ("consensus", "submit"),
+    ("keys", "read"),
+    ("keys", "admin"),
+    ("crypto", "encrypt"),
+    ("crypto", "decrypt"),
+    ("crypto", "sign"),
+    ("crypto", "verify"),
+    ("vault", "read"),
+    ("vault", "write"),
+    ("authz", "read"),
+    ("authz", "check"),
+    ("authz", "admin"),
+    ("admin", ""),
+];
+
 /// The authenticated caller of a request. Taking it as a handler argument makes the route
 /// require `Authorization: Bearer <token>` (401 otherwise); [`Principal::require`] checks scopes
 /// (403).
@@ -29,6 +47,24 @@ impl Principal {
     /// The token id (safe to log).
     pub fn token_id(&self) -> &str {
         &self.0.id
+    }
+
+    /// The token's scopes.
+    pub fn scopes(&self) -> &[scope::Scope] {
+        &self.0.scopes
+    }
+
+    /// Which of [`OPERATIONS`] the token may use on every resource, as `area:action` (`admin`
+    /// alone for the admin area): what a console shows controls for.
+    pub fn allowed_operations(&self) -> Vec<String> {
+        OPERATIONS
+            .iter()
+            .filter(|(area, action)| self.require(Need::any(area, action)).is_ok())
+            .map(|(area, action)| match *action {
+                "" => area.to_string(),
+                _ => format!("{area}:{action}"),
+            })
+            .collect()
     }
 }
 

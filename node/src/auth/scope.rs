@@ -11,11 +11,17 @@ use std::fmt;
 /// Known areas and the actions each accepts. `admin` takes none and covers everything.
 pub const AREAS: &[(&str, &[&str])] = &[
     ("admin", &[]),
+    ("viewer", &[]),
     ("keys", &["admin", "read"]),
     ("crypto", &["encrypt", "decrypt", "sign", "verify"]),
     ("consensus", &["submit", "read"]),
     ("vault", &["read", "write"]),
+    ("authz", &["read", "check", "admin"]),
 ];
+
+/// What the `viewer` scope reads, for a demo screen: status, events, the DAG, the cluster
+/// view and the authorization comparison. It changes nothing.
+const VIEWER_READS: &[&str] = &["consensus", "authz"];
 
 /// Actions that imply another action in the same area (`keys:admin` may also read).
 const IMPLIES: &[(&str, &str, &str)] = &[("keys", "admin", "read")];
@@ -85,14 +91,16 @@ impl Scope {
         let (_, actions) = AREAS
             .iter()
             .find(|(name, _)| *name == area)
-            .ok_or_else(|| invalid("unknown area (admin, keys, crypto, vault)"))?;
+            .ok_or_else(|| {
+                invalid("unknown area (admin, viewer, keys, crypto, consensus, vault, authz)")
+            })?;
         if let Some(action) = action {
             if !actions.contains(&action) {
                 return Err(invalid("unknown action for this area"));
             }
         }
-        if area == "admin" && text != "admin" {
-            return Err(invalid("`admin` takes no action or pattern"));
+        if (area == "admin" || area == "viewer") && text != area {
+            return Err(invalid("`admin` and `viewer` take no action or pattern"));
         }
         if let Some(p) = pattern {
             let body = p.strip_suffix('*').unwrap_or(p);
@@ -113,6 +121,9 @@ impl Scope {
     pub fn covers(&self, need: &Need<'_>) -> bool {
         if self.area == "admin" {
             return true;
+        }
+        if self.area == "viewer" {
+            return need.action == "read" && VIEWER_READS.contains(&need.area);
         }
         if self.area != need.area {
             return false;
@@ -161,6 +172,24 @@ mod tests {
     fn admin_covers_everything() {
         assert!(covers("admin", Need::any("keys", "admin")));
         assert!(covers("admin", Need::on("crypto", "sign", "k")));
+    }
+
+    #[test]
+    fn a_viewer_reads_consensus_and_authz_and_changes_nothing() {
+        assert!(covers("viewer", Need::any("consensus", "read")));
+        assert!(covers("viewer", Need::any("authz", "read")));
+        for need in [
+            Need::any("consensus", "submit"),
+            Need::any("authz", "check"),
+            Need::any("authz", "admin"),
+            Need::any("keys", "read"),
+            Need::on("crypto", "encrypt", "k"),
+            Need::on("vault", "read", "a/b"),
+            Need::any("admin", ""),
+        ] {
+            assert!(!covers("viewer", need), "{need}");
+        }
+        assert!(Scope::parse("viewer:read").is_err());
     }
 
     #[test]

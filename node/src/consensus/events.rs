@@ -7,6 +7,9 @@ use serde::Serialize;
 use std::sync::Arc;
 use tokio::sync::broadcast;
 
+/// Vertices are always signed with ML-DSA-65 (the core refuses other levels).
+const VERTEX_SIGNATURE: &str = "ML-DSA-65";
+
 /// Events buffered per subscriber before it starts missing some.
 const CAPACITY: usize = 4096;
 
@@ -29,6 +32,13 @@ pub enum ConsensusEvent {
         round: u64,
         /// Transactions it carries.
         txs: usize,
+        /// Hex ids of the transactions it carries (a viewer marks the vertex accepted once
+        /// every one of them is decided).
+        tx_ids: Vec<String>,
+        /// Hex ids of its parents (the DAG's edges).
+        parents: Vec<String>,
+        /// The author's signature algorithm.
+        signature_algorithm: &'static str,
     },
     /// Transactions were accepted.
     Accepted {
@@ -88,6 +98,9 @@ impl EventBus {
                     author: hex::encode(v.author().0),
                     round: v.round(),
                     txs: v.txs().len(),
+                    tx_ids: v.txs().iter().map(|t| hex_tx(&t.id())).collect(),
+                    parents: v.parents().iter().map(|p| hex::encode(p.0)).collect(),
+                    signature_algorithm: VERTEX_SIGNATURE,
                 },
                 Action::Persist(Record::Status { tx, status }) => {
                     if let Some((_, ids)) = decided.iter_mut().find(|(s, _)| s == status) {

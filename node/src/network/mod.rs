@@ -7,10 +7,12 @@ pub mod identity;
 pub mod keys;
 pub mod wire;
 
+use crate::cluster::gossip::StatusReport;
+use crate::cluster::ClusterView;
 use crate::config::Config;
 use crate::consensus::actor::PeerEvent;
 use crate::consensus::journal::Outgoing;
-use crate::consensus::ConsensusHandle;
+use crate::consensus::{now_ms, ConsensusHandle};
 use crate::error::{NodeError, Result};
 use actix::prelude::*;
 use cretoai_consensus::{Action, ConsensusError, Event, NodeId, Vertex};
@@ -20,7 +22,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
-use wire::{Message, HELLO};
+use wire::{Message, CLUSTER_STATUS, HELLO};
 
 /// How long after a failed query send the peer counts as having answered "no".
 const UNREACHABLE_ANSWER_DELAY: Duration = Duration::from_millis(200);
@@ -109,9 +111,13 @@ impl Handler<Outgoing> for NetworkActor {
     }
 }
 
-/// Starts the transport and the networking actor (cluster mode). Must run inside the actix
-/// system; returns once the QUIC endpoint listens.
-pub async fn start(consensus: &ConsensusHandle, config: &Config) -> Result<Network> {
+/// Starts the transport and the networking actor (cluster mode); peers' status reports go to
+/// `cluster`. Must run inside the actix system; returns once the QUIC endpoint listens.
+pub async fn start(
+    consensus: &ConsensusHandle,
+    config: &Config,
+    cluster: ClusterView,
+) -> Result<Network> {
     let identity = consensus.node_key().network_identity()?;
     let mut net_config = NetworkConfig::new(config.quic_listen);
     net_config.peers = config.peers.clone();
@@ -125,7 +131,12 @@ pub async fn start(consensus: &ConsensusHandle, config: &Config) -> Result<Netwo
     .start();
     let validators = SharedValidators::from_config(consensus, &net)?;
     consensus.attach_network(net.clone(), actor.recipient(), validators.clone());
-    actix::spawn(receive(inbound, consensus.clone(), validators.clone()));
+    actix::spawn(receive(
+        inbound,
+        consensus.clone(),
+        validators.clone(),
+        cluster,
+    ));
     actix::spawn(keys::learn_keys(net.clone(), consensus.clone(), validators));
     tracing::info!(quic = %net.local_addr(), peers = config.peers.len(), "cluster transport up");
     Ok(net)
@@ -137,6 +148,7 @@ async fn receive(
     mut inbound: mpsc::Receiver<Inbound>,
     consensus: ConsensusHandle,
     validators: SharedValidators,
+    cluster: ClusterView,
 ) {
     let own_key = consensus
         .node_key()
@@ -148,6 +160,21 @@ async fn receive(
         let (from, frame) = match item {
             Inbound::Request { frame, reply, .. } if frame.kind == HELLO => {
                 let _ = reply.reply(Frame::new(HELLO, own_key.clone()));
+                continue;
+            }
+            Inbound::Message { from, frame } if frame.kind == CLUSTER_STATUS => {
+                match StatusReport::from_payload(&frame.payload) {
+                    Some(r) => {
+                        cluster.record(&from.to_string(), r.summary, &r.samples, now_ms());
+                    }
+                    None => {
+                        consensus
+                            .stats
+                            .refused_frames
+                            .fetch_add(1, Ordering::Relaxed);
+                        tracing::warn!(peer = %from, "malformed status frame");
+                    }
+                }
                 continue;
             }
             Inbound::Message { from, frame } => (core_id(&from), frame),

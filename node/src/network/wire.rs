@@ -13,6 +13,9 @@ const CHITS: FrameKind = FrameKind(4);
 const FETCH: FrameKind = FrameKind(5);
 const VERTICES: FrameKind = FrameKind(6);
 const FRONTIER: FrameKind = FrameKind(7);
+/// A node's status summary for the cluster view (not a consensus message; see
+/// [`crate::cluster::gossip`]).
+pub const CLUSTER_STATUS: FrameKind = FrameKind(8);
 
 /// Most vertex ids in one fetch or frontier message.
 const MAX_IDS: usize = 4096;

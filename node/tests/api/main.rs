@@ -3,6 +3,7 @@
 mod harness;
 
 mod auth_routes;
+mod console_routes;
 mod crypto_routes;
 mod hostile_input;
 mod key_routes;

@@ -1,0 +1,187 @@
+// DAG panel: vertices from the event stream, one lane per author, rounds left to right, edges
+// to parents. A vertex is accepted once every transaction it carries is decided; an empty one
+// once its parents are (as the consensus core settles it). Only a bounded window is kept and
+// it is redrawn at most a few times a second, so a cluster running flat out cannot stall
+// the page.
+"use strict";
+
+const Dag = (() => {
+  const KEEP_ROUNDS = 240;      // rounds kept for scrolling back
+  const MAX_VERTICES = 3000;    // hard bound on what the page holds
+  const MAX_DECIDED = 200000;   // decided transaction ids remembered
+  const COL = 36, LEFT = 120, TOP = 10, REDRAW_MS = 250;
+  const vertices = new Map();
+  const decided = new Set();
+  const decidedOrder = [];
+  let maxRound = 0;
+  let paused = false;
+  let right = null;             // round at the right edge when paused or scrolled back
+  let dirty = false;
+  let lagged = 0;
+  let timer = null;
+  let layout = [];              // [{v, x, y, r}] of the last drawing, for clicks
+  let selected = null;
+
+  function ingest(e) {
+    if (e.type === "vertex") {
+      vertices.set(e.id, { id: e.id, author: e.author, round: e.round, parents: e.parents || [],
+        txIds: e.tx_ids || [], txs: e.txs, sig: e.signature_algorithm });
+      maxRound = Math.max(maxRound, e.round);
+      evict();
+    } else if (e.type === "accepted" || e.type === "rejected") {
+      for (const id of e.tx_ids) { decided.add(id); decidedOrder.push(id); }
+      // Forgotten in chunks: one shift per id would copy the whole list each time.
+      if (decidedOrder.length > MAX_DECIDED + 20000) {
+        for (const id of decidedOrder.splice(0, decidedOrder.length - MAX_DECIDED)) decided.delete(id);
+      }
+    } else if (e.type === "lagged") {
+      lagged += e.missed;
+    } else {
+      return;
+    }
+    dirty = true;
+  }
+
+  function evict() {
+    if (vertices.size <= MAX_VERTICES && ![...vertices.values()].some((v) => v.round < maxRound - KEEP_ROUNDS)) return;
+    const sorted = [...vertices.values()].sort((a, b) => a.round - b.round);
+    let drop = Math.max(0, sorted.length - MAX_VERTICES);
+    for (const v of sorted) {
+      if (drop <= 0 && v.round >= maxRound - KEEP_ROUNDS) break;
+      vertices.delete(v.id);
+      drop--;
+    }
+  }
+
+  function states() {
+    const memo = new Map();
+    const accepted = (v, depth) => {
+      if (memo.has(v.id)) return memo.get(v.id);
+      let ok = v.txIds.every((id) => decided.has(id));
+      if (ok && v.txIds.length === 0 && depth < 400) {
+        ok = v.parents.every((p) => !vertices.has(p) || accepted(vertices.get(p), depth + 1));
+      }
+      memo.set(v.id, ok);
+      return ok;
+    };
+    for (const v of [...vertices.values()].sort((a, b) => a.round - b.round)) accepted(v, 0);
+    return memo;
+  }
+
+  function draw() {
+    dirty = false;
+    const canvas = $("dag-canvas");
+    const dpr = window.devicePixelRatio || 1;
+    const width = canvas.clientWidth, height = canvas.clientHeight;
+    if (!width || !height) return;
+    canvas.width = Math.round(width * dpr);
+    canvas.height = Math.round(height * dpr);
+    const g = canvas.getContext("2d");
+    g.setTransform(dpr, 0, 0, dpr, 0, 0);
+    g.clearRect(0, 0, width, height);
+    const authors = [...new Set([...vertices.values()].map((v) => v.author))].sort();
+    const accepted = states();
+    const columns = Math.max(1, Math.floor((width - LEFT) / COL));
+    const rightRound = right === null ? maxRound : right;
+    const leftRound = rightRound - columns + 1;
+    const laneH = authors.length ? (height - TOP * 2) / authors.length : 0;
+    const pos = (v) => ({ x: LEFT + (v.round - leftRound) * COL + COL / 2, y: TOP + authors.indexOf(v.author) * laneH + laneH / 2 });
+    g.font = "11px system-ui, sans-serif";
+    g.textBaseline = "middle";
+    authors.forEach((a, i) => {
+      g.fillStyle = cssColor(nodeColor(i));
+      g.fillText(a.slice(0, 12) + "…", 8, TOP + i * laneH + laneH / 2);
+      g.strokeStyle = cssColor("--line");
+      g.beginPath(); g.moveTo(LEFT, TOP + (i + 1) * laneH); g.lineTo(width, TOP + (i + 1) * laneH); g.stroke();
+    });
+    const visible = [...vertices.values()].filter((v) => v.round >= leftRound - 1 && v.round <= rightRound);
+    // Edges to parents scrolled out of view end at the lane labels, not over them.
+    g.save();
+    g.beginPath(); g.rect(LEFT, 0, width - LEFT, height); g.clip();
+    g.strokeStyle = cssColor("--muted");
+    g.globalAlpha = visible.length > 100 ? 0.15 : 0.35;
+    g.lineWidth = 1;
+    for (const v of visible) {
+      const a = pos(v);
+      for (const p of v.parents) {
+        const parent = vertices.get(p);
+        if (!parent) continue;
+        const b = pos(parent);
+        g.beginPath(); g.moveTo(a.x, a.y); g.lineTo(b.x, b.y); g.stroke();
+      }
+    }
+    g.globalAlpha = 1;
+    layout = [];
+    for (const v of visible) {
+      if (v.round < leftRound) continue;
+      const { x, y } = pos(v);
+      const r = 6 + Math.min(7, Math.log2(1 + v.txs));
+      g.fillStyle = cssColor(accepted.get(v.id) ? "--good" : "--warn");
+      g.beginPath(); g.arc(x, y, r, 0, 2 * Math.PI); g.fill();
+      if (selected === v.id) { g.strokeStyle = cssColor("--text"); g.lineWidth = 2; g.stroke(); g.lineWidth = 1; }
+      if (v.txs) { g.fillStyle = "#fff"; g.textAlign = "center"; g.fillText(String(v.txs), x, y); g.textAlign = "left"; }
+      layout.push({ v, x, y, r });
+    }
+    g.restore();
+    $("dag-info").textContent = `${number(vertices.size)} vertices kept (rounds ${number(Math.max(0, maxRound - KEEP_ROUNDS))}–${number(maxRound)}); showing rounds ${number(Math.max(0, leftRound))}–${number(rightRound)}` +
+      (paused ? " · paused" : "") + (lagged ? ` · ${number(lagged)} events skipped while this tab fell behind` : "");
+    $("dag-lanes").replaceChildren(...authors.map((a, i) => {
+      const mine = [...vertices.values()].filter((v) => v.author === a);
+      const ok = mine.filter((v) => accepted.get(v.id)).length;
+      return el("tr", { "data-author": a }, el("td", {}, el("i", { class: "swatch c" + (i % 6) }), el("code", { title: a }, a.slice(0, 16))),
+        el("td", { class: "num" }, number(mine.length)), el("td", { class: "num accepted" }, number(ok)),
+        el("td", { class: "num" }, number(mine.length - ok)), el("td", { class: "num" }, number(Math.max(...mine.map((v) => v.round)))));
+    }));
+    if (selected && vertices.has(selected)) detail(vertices.get(selected), accepted.get(selected));
+  }
+
+  function detail(v, ok) {
+    const dl = $("dag-detail");
+    const row = (k, ...value) => [el("dt", {}, k), el("dd", {}, ...value)];
+    dl.replaceChildren(
+      ...row("vertex", el("code", {}, v.id)), ...row("author", el("code", {}, v.author)), ...row("round", number(v.round)),
+      ...row("state", ok ? "accepted" : "pending"), ...row("transactions", number(v.txs)), ...row("signature", v.sig || "—"),
+      ...row("parents", ...(v.parents.length ? v.parents.flatMap((p) => [idCell(p), " "]) : ["none"])));
+    dl.hidden = false;
+  }
+
+  function click(e) {
+    const box = $("dag-canvas").getBoundingClientRect();
+    const x = e.clientX - box.left, y = e.clientY - box.top;
+    const hit = layout.find((h) => (h.x - x) ** 2 + (h.y - y) ** 2 <= (h.r + 3) ** 2);
+    selected = hit ? hit.v.id : null;
+    if (!hit) $("dag-detail").hidden = true;
+    draw();
+  }
+
+  function scroll(by) {
+    const columns = Math.max(1, Math.floor(($("dag-canvas").clientWidth - LEFT) / COL));
+    const oldest = Math.max(0, maxRound - KEEP_ROUNDS) + columns - 1;
+    const next = Math.max(oldest, Math.min(maxRound, (right === null ? maxRound : right) + by * Math.floor(columns / 2)));
+    right = next >= maxRound && !paused ? null : next;
+    draw();
+  }
+
+  return {
+    init() {
+      $("dag-canvas").addEventListener("click", click);
+      $("dag-pause").addEventListener("click", () => {
+        paused = !paused;
+        $("dag-pause").textContent = paused ? "Resume" : "Pause";
+        right = paused ? (right === null ? maxRound : right) : null;
+        draw();
+      });
+      $("dag-older").addEventListener("click", () => scroll(-1));
+      $("dag-newer").addEventListener("click", () => scroll(1));
+    },
+    start() {
+      clearInterval(timer);
+      timer = setInterval(() => { if (dirty && !$("panel-dag").hidden) draw(); }, REDRAW_MS);
+    },
+    stop() { clearInterval(timer); },
+    onEvent: ingest,
+    show(name) { if (name === "dag") draw(); },
+    accepted: (txId) => decided.has(txId),
+  };
+})();
+panels.push(Dag);

@@ -1,0 +1,105 @@
+//! The AuthZ sidecar as the console reaches it: this node relays a fixed set of the sidecar's
+//! routes, so the page never talks to another origin and its CSP stays `connect-src 'self'`.
+//! Only these routes can be reached; the sidecar's admin token stays on the node.
+
+use crate::config::Secret;
+use crate::error::{NodeError, Result};
+use awc::http::Method;
+use serde_json::Value;
+use std::time::Duration;
+
+/// Budget for one relayed call (signing with every algorithm for a comparison takes a few ms).
+const TIMEOUT: Duration = Duration::from_secs(10);
+/// Largest sidecar answer relayed (a comparison carries a token per algorithm).
+const MAX_ANSWER: usize = 2 * 1024 * 1024;
+
+/// The sidecar routes the console may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SidecarRoute {
+    /// `GET /v1/mode`: mode, signing algorithm, accepted algorithms.
+    Mode,
+    /// `GET /v1/compare`: per-algorithm sign/verify time and sizes over recent checks.
+    Compare,
+    /// `GET /v1/anchor`: where decisions are anchored.
+    Anchor,
+    /// `POST /v1/authorization/check`: decide and sign.
+    Check,
+    /// `POST /v1/tokens/verify`: verify a decision token under the current mode.
+    Verify,
+    /// `PUT /v1/admin/mode`: switch mode (with the sidecar's admin token).
+    SetMode,
+}
+
+impl SidecarRoute {
+    fn target(self) -> (Method, &'static str) {
+        match self {
+            SidecarRoute::Mode => (Method::GET, "/v1/mode"),
+            SidecarRoute::Compare => (Method::GET, "/v1/compare"),
+            SidecarRoute::Anchor => (Method::GET, "/v1/anchor"),
+            SidecarRoute::Check => (Method::POST, "/v1/authorization/check"),
+            SidecarRoute::Verify => (Method::POST, "/v1/tokens/verify"),
+            SidecarRoute::SetMode => (Method::PUT, "/v1/admin/mode"),
+        }
+    }
+}
+
+/// The sidecar's answer: its status and JSON body, relayed as they are (its errors carry
+/// stable codes of their own, e.g. `alg_not_accepted`).
+#[derive(Debug)]
+pub struct SidecarAnswer {
+    /// HTTP status.
+    pub status: u16,
+    /// JSON body.
+    pub body: Value,
+}
+
+/// Where the sidecar is, if anywhere.
+#[derive(Debug, Clone, Default)]
+pub struct Sidecar {
+    base: Option<String>,
+    admin_token: Option<Secret>,
+}
+
+impl Sidecar {
+    /// A sidecar at `base` (e.g. `http://127.0.0.1:8090`), or none.
+    pub fn new(base: Option<String>, admin_token: Option<Secret>) -> Self {
+        Sidecar {
+            base: base.map(|b| b.trim_end_matches('/').to_string()),
+            admin_token,
+        }
+    }
+
+    /// Calls `route` with `body` (JSON) and relays the answer.
+    pub async fn call(&self, route: SidecarRoute, body: Option<&Value>) -> Result<SidecarAnswer> {
+        let base = self.base.as_ref().ok_or(NodeError::SidecarNotConfigured)?;
+        let (method, path) = route.target();
+        let client = awc::Client::builder().timeout(TIMEOUT).finish();
+        let mut request = client.request(method, format!("{base}{path}"));
+        if route == SidecarRoute::SetMode {
+            let token = self.admin_token.as_ref().ok_or_else(|| {
+                NodeError::SidecarFailed(
+                    "this node has no sidecar admin token (CRETOAI_AUTHZ_SIDECAR_TOKEN)".into(),
+                )
+            })?;
+            request = request.bearer_auth(token.expose());
+        }
+        let sent = match body {
+            Some(b) => request.send_json(b).await,
+            None => request.send().await,
+        };
+        let mut response = sent.map_err(|e| NodeError::SidecarFailed(format!("{path}: {e}")))?;
+        let status = response.status().as_u16();
+        if status == 401 {
+            // The node's admin token, not the caller's: a 401 here would sign the console out.
+            return Err(NodeError::SidecarFailed(
+                "the sidecar refused this node's admin token".into(),
+            ));
+        }
+        let body = response
+            .json::<Value>()
+            .limit(MAX_ANSWER)
+            .await
+            .map_err(|e| NodeError::SidecarFailed(format!("{path}: {e}")))?;
+        Ok(SidecarAnswer { status, body })
+    }
+}

@@ -1,0 +1,68 @@
+//! The console in a real browser: three real `cretoai-node` processes and a real
+//! `cretoai-authz-sidecar` (started here with the cluster test harness), and a WebDriver script
+//! (`tests/browser/console.py`, Selenium and headless Chromium) that asserts what a person sees
+//! and saves a screenshot of each panel.
+//!
+//! It runs only when `CRETOAI_BROWSER_PYTHON` names a Python with Selenium (scripts/console-test.sh
+//! sets one up, with Chromium and its driver); in a plain `cargo test` it returns at once.
+//! `CRETOAI_CONSOLE_SCREENSHOTS` is where the screenshots go (default: a temporary directory);
+//! `CRETOAI_CONSOLE_LOAD_BENCH` names a `cretoai-bench` binary to also measure the time to a
+//! fully rendered page while it loads the cluster.
+
+#[path = "cluster/harness.rs"]
+mod harness;
+#[path = "console/sidecar.rs"]
+mod sidecar;
+
+use harness::{serial, Cluster, TOKEN};
+use sidecar::start_sidecar;
+use std::path::PathBuf;
+use std::process::Command;
+
+#[test]
+fn the_console_in_a_real_browser() {
+    let Ok(python) = std::env::var("CRETOAI_BROWSER_PYTHON") else {
+        eprintln!("skipped: CRETOAI_BROWSER_PYTHON is not set (scripts/console-test.sh sets it)");
+        return;
+    };
+    let _guard = serial();
+    // The nodes inherit this: it is the sidecar's admin token, for switching its mode.
+    std::env::set_var("CRETOAI_AUTHZ_SIDECAR_TOKEN", TOKEN);
+    let mut cluster = Cluster::configure(3);
+    let anchor_node = format!("http://{}", cluster.nodes[0].http);
+    let sidecar = start_sidecar(&anchor_node);
+    for node in &mut cluster.nodes {
+        node.args = vec!["--authz-sidecar-url".into(), sidecar.url.clone()];
+        node.start();
+    }
+    for i in 0..3 {
+        cluster.wait_ready(i);
+    }
+    let screenshots = std::env::var("CRETOAI_CONSOLE_SCREENSHOTS").map_or_else(
+        |_| std::env::temp_dir().join("cretoai-console-screenshots"),
+        PathBuf::from,
+    );
+    let urls: Vec<String> = cluster
+        .nodes
+        .iter()
+        .map(|n| format!("http://{}", n.http))
+        .collect();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser/console.py");
+    let mut cmd = Command::new(python);
+    cmd.arg(script)
+        .args(["--nodes", &urls.join(",")])
+        .args(["--token", TOKEN])
+        .args(["--screenshots", screenshots.to_str().unwrap()]);
+    if let Ok(bench) = std::env::var("CRETOAI_CONSOLE_LOAD_BENCH") {
+        cmd.args(["--load-bench", &bench]);
+    }
+    let status = cmd.status().expect("python runs");
+    if !status.success() {
+        let logs: Vec<String> = cluster
+            .nodes
+            .iter()
+            .map(|n| format!("--- node {} ---\n{}", &n.id[..8], n.log_tail()))
+            .collect();
+        panic!("the browser suite failed ({status})\n{}", logs.join("\n"));
+    }
+}

@@ -36,7 +36,7 @@ req() {
   [[ "$code" == 2* ]] || { echo "$method $url -> $code $out" >&2; exit 1; }
   printf '%s\n' "$out"
 }
-b64() { printf '%s' "$1" | base64 -w0; }
+b64() { printf '%s' "$1" | base64 | tr -d '\n'; }
 
 say "1. Three nodes and the AuthZ sidecar"
 for i in 0 1 2; do
@@ -67,15 +67,11 @@ show "verify tampered: $(req POST "$N1/v1/verify" "{\"key\":\"signer-$RUN\",\"me
 
 say "5. Vault: a versioned secret on node2"
 N2=${NODES[1]}
-if curl -sS -o /dev/null -w '%{http_code}' -H "$AUTH" "$N2/v1/vault/secrets" | grep -q '^2'; then
-  req PUT "$N2/v1/vault/secrets/agents/$RUN/stripe" '{"data":{"api_key":"sk_demo_1"}}' >/dev/null
-  req PUT "$N2/v1/vault/secrets/agents/$RUN/stripe" '{"data":{"api_key":"sk_demo_2"}}' | jq -r '"  wrote version \(.version)"'
-  req GET "$N2/v1/vault/secrets/agents/$RUN/stripe" | jq -r '"  read back version \(.version): \(.data.api_key)"'
-  req GET "$N2/v1/vault/secrets/agents/$RUN/stripe?version=1" | jq -r '"  version 1 still readable: \(.data.api_key)"'
-  show "${dim}Values are encrypted at rest in the node's volume and survive restarts.${off}"
-else
-  show "(this node build has no vault endpoints; skipped)"
-fi
+req PUT "$N2/v1/vault/secrets/agents/$RUN/stripe" '{"data":{"api_key":"sk_demo_1"}}' >/dev/null
+req PUT "$N2/v1/vault/secrets/agents/$RUN/stripe" '{"data":{"api_key":"sk_demo_2"}}' | jq -r '"  wrote version \(.version)"'
+req GET "$N2/v1/vault/secrets/agents/$RUN/stripe" | jq -r '"  read back version \(.version): \(.data.api_key)"'
+req GET "$N2/v1/vault/secrets/agents/$RUN/stripe?version=1" | jq -r '"  version 1 still readable: \(.data.api_key)"'
+show "${dim}Values are encrypted at rest in the node's volume and survive restarts.${off}"
 
 say "6. A transaction through QR-Avalanche consensus: submitted to node1, accepted by all three"
 tx=$(req POST "$N1/v1/consensus/transactions" "{\"key\":\"signer-$RUN\",\"payload\":\"$(b64 "$message")\"}" | jq -r .tx_id)

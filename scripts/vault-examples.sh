@@ -21,7 +21,7 @@ expect() {
   body=$(mktemp)
   got=$(curl -sS -o "$body" -w '%{http_code}' "$@")
   if [ "$got" != "$status" ] || [ "$(jq -r .error.code "$body")" != "$code" ]; then
-    echo "expected $status $code, got $got: $(cat "$body")" >&2; rm -f "$body"; exit 1
+    echo "expected $status $code, got $got: $(cat "$body")" >&2; rm -f "$body"; return 1
   fi
   jq -c .error "$body"; rm -f "$body"
 }

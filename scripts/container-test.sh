@@ -9,6 +9,7 @@
 #     that conflicts with what they accepted; reconnected: all three agree on every status;
 #   - a vault secret written on node2 survives `compose restart` (named volumes);
 #   - the sidecar signs a decision in pqc mode, and its anchoring transaction is accepted;
+#   - the customer use cases (scripts/use-cases/*.sh) pass against the cluster (full mode);
 #   - `compose down -v` leaves no container, network or volume of the project.
 # Prints image sizes, time from `up` to all healthy, and the total time. The same script drives
 # compose v1 (`docker-compose`) and v2 (`docker compose`, see install-compose-v2.sh).
@@ -314,6 +315,18 @@ if grep -qi anchor <<<"$sidecar_help"; then
   ok "the decision is anchored: sidecar.anchor_tx_id ${anchor:0:12} accepted on all three"
 else
   echo "    SKIP: the sidecar has no anchoring configuration yet (no 'anchor' in its --help)"
+fi
+
+if [ "$test_mode" = full ]; then
+  step "customer use cases: scripts/use-cases/{fintech,healthcare,government}.sh"
+  use_case_log=$(mktemp)
+  for use_case in fintech healthcare government; do
+    BASE1=http://127.0.0.1:8081 BASE2=http://127.0.0.1:8082 BASE3=http://127.0.0.1:8083 \
+      SIDECAR=http://127.0.0.1:8090 TOKEN="$CRETOAI_ROOT_TOKEN" SIDECAR_TOKEN="$CRETOAI_ROOT_TOKEN" \
+      "scripts/use-cases/$use_case.sh" >"$use_case_log" 2>&1 || { cat "$use_case_log" >&2; rm -f "$use_case_log"; fail "use case $use_case"; }
+    ok "$(tail -n 1 "$use_case_log")"
+  done
+  rm -f "$use_case_log"
 fi
 
 if [ -n "${KEEP_UP:-}" ]; then

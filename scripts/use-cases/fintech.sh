@@ -68,8 +68,10 @@ decide() {
 agent7='{"id":"agent-7","roles":["payments-agent"],"attributes":{"transfer_limit":5000,"currency":"EUR"}}'
 treasury='{"id":"treasury-1","roles":["treasury-agent"],"attributes":{"transfer_limit":50000,"currency":"EUR"}}'
 payment() { # payment <principal> <id> <amount> <country> [context]
+  local context=${5:-}
+  [ -n "$context" ] || context='{}'
   printf '{"principal":%s,"resource":{"kind":"Payment","id":"%s","attributes":{"amount":%s,"currency":"EUR","destination_country":"%s"}},"action":"payments:initiate","context":%s}' \
-    "$1" "$2-$RUN" "$3" "$4" "${5:-{\}}"
+    "$1" "$2-$RUN" "$3" "$4" "$context"
 }
 ledger_read="{\"principal\":$agent7,\"resource\":{\"kind\":\"Ledger\",\"id\":\"acme-main\",\"attributes\":{}},\"action\":\"payments:read\",\"context\":{}}"
 

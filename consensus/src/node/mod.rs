@@ -485,29 +485,6 @@ impl Node {
         }
     }
 
-    /// Each of `accepted` with the newest vertex of `region` that carries it (the polled
-    /// vertex itself, the newest of the region, if none would: every accepted transaction is
-    /// in the region, as only polls accept).
-    fn carriers(&self, accepted: &[TxId], region: &[VertexId]) -> Vec<(TxId, VertexId)> {
-        let mut open: crate::id_map::IdSet<TxId> = accepted.iter().copied().collect();
-        let mut found: crate::id_map::IdMap<TxId, VertexId> = crate::id_map::IdMap::default();
-        for id in region.iter().rev() {
-            if open.is_empty() {
-                break;
-            }
-            for tx in self.dag.entries[id].vertex.txs() {
-                if open.remove(&tx.id()) {
-                    found.insert(tx.id(), *id);
-                }
-            }
-        }
-        let fallback = region.last().copied().unwrap_or(VertexId([0; 32]));
-        accepted
-            .iter()
-            .map(|t| (*t, found.get(t).copied().unwrap_or(fallback)))
-            .collect()
-    }
-
     /// Checks and admits a client transaction (persisted first) without issuing a vertex.
     fn admit_client(&mut self, tx: Transaction, out: &mut Vec<Action>) -> Result<()> {
         crate::encoding::bounded(

@@ -291,13 +291,15 @@ class Console:
 
     def load_time(self, bench, rounds=5):
         hosts = [urllib.parse.urlparse(n).netloc for n in self.nodes]
-        cmd = [bench, "cluster", "--token", self.token, "--transactions", "150000", "--level", "ml-dsa-44"]
+        cmd = [bench, "cluster", "--token", self.token, "--transactions", "250000", "--level", "ml-dsa-44"]
         for h in hosts:
             cmd += ["--url", h]
         load = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             self.wait("the cluster under load", lambda: sum(
                 (http("GET", n + "/v1/consensus/status", self.token)[1]["accepted_tps"] or 0) for n in self.nodes) > 300, timeout=120)
+            # Once the nodes' 10-second rate window is full of load, not while it ramps up.
+            time.sleep(12)
             times = []
             for _ in range(rounds):
                 self.d.get(self.nodes[0] + "/dashboard")

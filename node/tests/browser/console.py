@@ -17,6 +17,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -355,9 +356,10 @@ def main():
         if args.load_bench:
             console.load_time(args.load_bench)
     except Exception:
-        if args.screenshots:
-            os.makedirs(args.screenshots, exist_ok=True)
-            driver.save_screenshot(os.path.join(args.screenshots, "failure.png"))
+        # Next to the others would put it among the committed screenshots.
+        failure = os.path.join(tempfile.gettempdir(), "cretoai-console-failure.png")
+        driver.save_screenshot(failure)
+        print("screenshot of the failure:", failure, file=sys.stderr)
         logs = driver.get_log("browser") if hasattr(driver, "get_log") else []
         for entry in logs:
             print("browser console:", entry, file=sys.stderr)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One curl example for every endpoint of the CretoAI node, run in order against a live node.
-# The README shows the same commands. Needs curl, jq and base64.
+# docs/api.md shows the same commands. Needs curl, jq and base64.
 #
 #   BASE=http://127.0.0.1:8080 TOKEN=<root token> scripts/api-examples.sh
 #

@@ -22,7 +22,7 @@ CHECK='{"principal":{"id":"agent-7","roles":["payments-agent"],"attributes":{"tr
         "resource":{"kind":"Payment","id":"p-42","attributes":{"amount":120,"currency":"EUR","destination_country":"DE"}},
         "action":"payments:initiate","context":{}}'
 
-check() { curl -fsS -X POST "$BASE/v1/authorization/check" -H "$JSON" -d "$CHECK"; }
+check() { curl -fsS -X POST "$BASE/v1/authorization/check" -H "$AUTH" -H "$JSON" -d "$CHECK"; }
 verify() { curl -sS -X POST "$BASE/v1/tokens/verify" -H "$JSON" -d "{\"token\":\"$1\"}"; }
 set_mode() {
   curl -fsS -X PUT "$BASE/v1/admin/mode" -H "$AUTH" -H "$JSON" -d "{\"mode\":\"$1\"}" \
@@ -33,31 +33,32 @@ step "GET /healthz and the published keys"
 curl -fsS "$BASE/healthz"; echo
 curl -fsS "$BASE/.well-known/jwks.json" | jq -r '.keys[] | "  \(.alg)\t\(.kty)\tkid \(.kid[0:16])..."'
 
-declare -A TOKENS
+# One variable per phase (bash 3.2, as macOS ships it, has no associative arrays).
 for mode in classical hybrid pqc; do
   step "Phase: $mode"
   set_mode "$mode"
   answer=$(check)
   echo "$answer" | jq -c '{allowed, effect, policy, rule, signature: {alg: .signature.alg, sign_us: (.signature.sign_us*10|round/10)}, token_bytes: (.decision_token|length)}'
-  TOKENS[$mode]=$(echo "$answer" | jq -r .decision_token)
+  token=$(echo "$answer" | jq -r .decision_token)
+  eval "TOKEN_$mode=\$token"
   for _ in $(seq 2 "$ROUNDS"); do check >/dev/null; done
   echo "  verify this phase's token:"
-  verify "${TOKENS[$mode]}" | jq -c '{valid, alg, mode, sub: .claims.sub, effect: .claims.effect}'
+  verify "$token" | jq -c '{valid, alg, mode, sub: .claims.sub, effect: .claims.effect}'
 done
 
 step "Acceptance in pqc mode: the classical token is refused, with the reason"
-verify "${TOKENS[classical]}" | jq -c .
+verify "$TOKEN_classical" | jq -c .
 echo "  the hybrid (composite) token is still accepted:"
-verify "${TOKENS[hybrid]}" | jq -c '{valid, alg}'
+verify "$TOKEN_hybrid" | jq -c '{valid, alg}'
 
 step "A tampered token (payload changed, signature kept)"
-IFS=. read -r h _ s <<<"${TOKENS[pqc]}"
+IFS=. read -r h _ s <<<"$TOKEN_pqc"
 forged_payload=$(printf '{"effect":"allow","sub":"agent-evil"}' | base64 | tr '+/' '-_' | tr -d '=\n')
 verify "$h.$forged_payload.$s" | jq -c .
 
 step "Every algorithm on the same decision (\"compare\": true)"
 echo "$CHECK" | jq '. + {compare: true}' \
-  | curl -fsS -X POST "$BASE/v1/authorization/check" -H "$JSON" -d @- \
+  | curl -fsS -X POST "$BASE/v1/authorization/check" -H "$AUTH" -H "$JSON" -d @- \
   | jq -r '["algorithm","backend","sign µs","verify µs","token B","signature B"],
            (.compare[] | [.alg, .backend, (.sign_us*10|round/10), (.verify_us*10|round/10), .token_bytes, .signature_bytes])
            | @tsv' | column -t -s $'\t'

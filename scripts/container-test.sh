@@ -308,10 +308,10 @@ case "$verified" in 200*) ;; *) fail "verify -> $verified" ;; esac
 ok "allowed, signed $alg, verifies"
 sidecar_help=$(docker run --rm --network none "$CRETOAI_IMAGE" cretoai-authz-sidecar --help)
 if grep -qi anchor <<<"$sidecar_help"; then
-  anchor=$(jq -r '.metadata.anchor_tx_id // .metadata.anchor.tx_id // empty' <<<"$decision")
+  anchor=$(jq -r '.sidecar.anchor_tx_id // empty' <<<"$decision")
   [ -n "$anchor" ] || fail "the sidecar anchors, but the answer carries no transaction id: $decision"
   accepted_on "$anchor" 1 2 3
-  ok "the decision is anchored: metadata.anchor_tx_id ${anchor:0:12} accepted on all three"
+  ok "the decision is anchored: sidecar.anchor_tx_id ${anchor:0:12} accepted on all three"
 else
   echo "    SKIP: the sidecar has no anchoring configuration yet (no 'anchor' in its --help)"
 fi

@@ -36,7 +36,7 @@ req() {
   [[ "$code" == 2* ]] || { echo "$method $url -> $code $out" >&2; exit 1; }
   printf '%s\n' "$out"
 }
-b64() { printf '%s' "$1" | base64 -w0; }
+b64() { printf '%s' "$1" | base64 | tr -d '\n'; }
 
 say "1. Three nodes and the AuthZ sidecar"
 for i in 0 1 2; do
@@ -67,15 +67,11 @@ show "verify tampered: $(req POST "$N1/v1/verify" "{\"key\":\"signer-$RUN\",\"me
 
 say "5. Vault: a versioned secret on node2"
 N2=${NODES[1]}
-if curl -sS -o /dev/null -w '%{http_code}' -H "$AUTH" "$N2/v1/vault/secrets" | grep -q '^2'; then
-  req PUT "$N2/v1/vault/secrets/agents/$RUN/stripe" '{"data":{"api_key":"sk_demo_1"}}' >/dev/null
-  req PUT "$N2/v1/vault/secrets/agents/$RUN/stripe" '{"data":{"api_key":"sk_demo_2"}}' | jq -r '"  wrote version \(.version)"'
-  req GET "$N2/v1/vault/secrets/agents/$RUN/stripe" | jq -r '"  read back version \(.version): \(.data.api_key)"'
-  req GET "$N2/v1/vault/secrets/agents/$RUN/stripe?version=1" | jq -r '"  version 1 still readable: \(.data.api_key)"'
-  show "${dim}Values are encrypted at rest in the node's volume and survive restarts.${off}"
-else
-  show "(this node build has no vault endpoints; skipped)"
-fi
+req PUT "$N2/v1/vault/secrets/agents/$RUN/stripe" '{"data":{"api_key":"sk_demo_1"}}' >/dev/null
+req PUT "$N2/v1/vault/secrets/agents/$RUN/stripe" '{"data":{"api_key":"sk_demo_2"}}' | jq -r '"  wrote version \(.version)"'
+req GET "$N2/v1/vault/secrets/agents/$RUN/stripe" | jq -r '"  read back version \(.version): \(.data.api_key)"'
+req GET "$N2/v1/vault/secrets/agents/$RUN/stripe?version=1" | jq -r '"  version 1 still readable: \(.data.api_key)"'
+show "${dim}Values are encrypted at rest in the node's volume and survive restarts.${off}"
 
 say "6. A transaction through QR-Avalanche consensus: submitted to node1, accepted by all three"
 tx=$(req POST "$N1/v1/consensus/transactions" "{\"key\":\"signer-$RUN\",\"payload\":\"$(b64 "$message")\"}" | jq -r .tx_id)
@@ -98,7 +94,7 @@ for mode in classical hybrid pqc; do
   decision=$(req POST "$SIDECAR/v1/authorization/check" "$check")
   token=$(jq -r .decision_token <<<"$decision")
   valid=$(req POST "$SIDECAR/v1/tokens/verify" "{\"token\":\"$token\"}" | jq -r .valid)
-  anchored=$(jq -r '.metadata.anchor_tx_id // .metadata.anchor.tx_id // "-"' <<<"$decision")
+  anchored=$(jq -r '.sidecar.anchor_tx_id // "-"' <<<"$decision")
   printf '  %-10s %-20s %10s %12s %12s  %s\n' "$mode" "$(jq -r .signature.alg <<<"$decision")" \
     "$(jq -r '.signature.sign_us | floor' <<<"$decision")" "${#token}" "$valid" "${anchored:0:16}"
 done

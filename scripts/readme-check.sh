@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs the README's curl examples against the real node binary, so they cannot rot:
-# checks that README.md shows exactly the commands of scripts/*-examples.sh, starts a
+# Runs the curl examples of docs/api.md against the real node binary, so they cannot rot:
+# checks that docs/api.md shows exactly the commands of scripts/*-examples.sh, starts a
 # cretoai-node on a free port with a scratch data dir, and runs every example script.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -53,7 +53,7 @@ step "cargo test (workspace)"
 cargo test --workspace --no-fail-fast
 
 if ls scripts/*-examples.sh >/dev/null 2>&1; then
-  step "README curl examples against the real binary"
+  step "the curl examples of docs/api.md against the real binary"
   scripts/readme-check.sh
 fi
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One curl example for every vault and audit endpoint of the CretoAI node, run in order against
-# a live node. The README shows the same commands. Needs curl and jq.
+# a live node. docs/api.md shows the same commands. Needs curl and jq.
 #
 #   BASE=http://127.0.0.1:8080 TOKEN=<root token> scripts/vault-examples.sh
 #
@@ -21,7 +21,7 @@ expect() {
   body=$(mktemp)
   got=$(curl -sS -o "$body" -w '%{http_code}' "$@")
   if [ "$got" != "$status" ] || [ "$(jq -r .error.code "$body")" != "$code" ]; then
-    echo "expected $status $code, got $got: $(cat "$body")" >&2; rm -f "$body"; exit 1
+    echo "expected $status $code, got $got: $(cat "$body")" >&2; rm -f "$body"; return 1
   fi
   jq -c .error "$body"; rm -f "$body"
 }

@@ -2,7 +2,7 @@
 //!
 //! | route | auth | what |
 //! |---|---|---|
-//! | `POST /v1/authorization/check` | (passed upstream) | decide and sign |
+//! | `POST /v1/authorization/check` | `authz:check` bearer off loopback (passed upstream) | decide and sign |
 //! | `POST /v1/tokens/verify` | none | verify under the current mode |
 //! | `GET /.well-known/jwks.json` | none | every key that can verify |
 //! | `GET /v1/compare` | none | live per-algorithm statistics |
@@ -79,19 +79,27 @@ async fn check(
         .headers()
         .get("authorization")
         .and_then(|v| v.to_str().ok());
+    if !state.may_check(authorization.and_then(|v| v.strip_prefix("Bearer "))) {
+        return Err(SidecarError::Unauthorized);
+    }
+    let started = std::time::Instant::now();
     let decision = state.engine.decide(&body, authorization).await?;
+    let engine_us = started.elapsed().as_micros() as u64;
     let claims = state.claims_for(&body, &decision);
     let issued = state.issue(&claims)?;
-    let mut metadata = decision.metadata;
+    // The sidecar's own additions stay apart from the engine's metadata, which the
+    // caller gets exactly as the engine sent it (its digest is in the signed claims).
+    let mut sidecar = json!({"engine_us": engine_us, "sign_us": issued.sign_us});
     if let Some(receipt) = state.anchor_decision(&issued, &claims).await {
-        receipt.annotate(&mut metadata);
+        receipt.annotate(&mut sidecar);
     }
     let mut answer = json!({
         "allowed": decision.allowed,
         "effect": decision.effect,
         "policy": decision.policy,
         "rule": decision.rule,
-        "metadata": metadata,
+        "metadata": decision.metadata,
+        "sidecar": sidecar,
         "decision_token": issued.token,
         "signature": {"alg": issued.alg, "kid": issued.kid, "mode": state.mode(), "sign_us": issued.sign_us},
     });
@@ -185,12 +193,13 @@ async fn ready(state: web::Data<AppState>) -> Answer {
             "no active {alg} signing key"
         )));
     }
-    state.engine.ready().await?;
+    let health = state.engine.ready().await?;
     Ok(HttpResponse::Ok().json(json!({
         "status": "ready",
         "mode": state.mode(),
         "signing_alg": alg,
         "engine": state.engine.name(),
+        "engine_health": health,
     })))
 }
 

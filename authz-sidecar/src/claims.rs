@@ -31,6 +31,11 @@ pub struct DecisionClaims {
     pub jti: String,
     /// base64url(SHA-256(canonical JSON of the check request)).
     pub req_hash: String,
+    /// base64url(SHA-256(RFC 8785 canonical JSON of the engine's `metadata`, `null` when
+    /// it sent none)): ties the metadata the caller got to this decision. Absent only in
+    /// tokens issued before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta_hash: Option<String>,
 }
 
 impl DecisionClaims {
@@ -40,7 +45,8 @@ impl DecisionClaims {
     }
 }
 
-/// The hash that binds a token to the exact request it answers.
+/// The hash that binds a token to the exact request it answers (and, over the engine's
+/// metadata, to the details that came with the decision).
 pub fn request_hash(request: &Value) -> String {
     B64.encode(cretoai_crypto::hash::sha256(
         canonical_json::to_string(request).as_bytes(),

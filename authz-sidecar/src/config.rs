@@ -115,6 +115,30 @@ pub struct Config {
     pub engine: EngineConfig,
     /// Decision anchoring in a CretoAI cluster.
     pub anchor: AnchorConfig,
+    /// Who may ask for checks (each can write an anchor transaction to the DAG).
+    pub checks: CheckAccess,
+}
+
+/// Who may call `POST /v1/authorization/check`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CheckAccess {
+    /// Whether a check needs a bearer token with the `authz:check` scope (one of `tokens`,
+    /// or the root token). Default: only when the sidecar listens off loopback, so a
+    /// co-located application may call it without one.
+    pub require_token: Option<bool>,
+    /// Tokens with the `authz:check` scope. Prefer the environment variable
+    /// `CRETOAI_AUTHZ_CHECK_TOKENS` (comma-separated) to the file.
+    pub tokens: Vec<Secret>,
+}
+
+impl Config {
+    /// Whether checks need a token (see [`CheckAccess::require_token`]).
+    pub fn checks_need_token(&self) -> bool {
+        self.checks
+            .require_token
+            .unwrap_or(!self.listen.ip().is_loopback())
+    }
 }
 
 impl Default for Config {
@@ -134,6 +158,7 @@ impl Default for Config {
             stats_window: 1024,
             engine: EngineConfig::default(),
             anchor: AnchorConfig::default(),
+            checks: CheckAccess::default(),
         }
     }
 }
@@ -164,9 +189,26 @@ pub struct Flags {
     /// Upstream engine base URL.
     #[arg(long, env = "CRETOAI_AUTHZ_UPSTREAM_URL")]
     pub upstream_url: Option<String>,
+    /// Upstream engine time budget per check in milliseconds [default: 2000]. An engine
+    /// that does not answer within it gets the client a 503 `upstream_unavailable`.
+    #[arg(long, env = "CRETOAI_AUTHZ_UPSTREAM_TIMEOUT_MS", value_name = "MS")]
+    pub upstream_timeout_ms: Option<u64>,
     /// Cedar policy directory.
     #[arg(long, env = "CRETOAI_AUTHZ_POLICY_DIR")]
     pub policy_dir: Option<PathBuf>,
+    /// Whether checks need an `authz:check` bearer token [default: only off loopback].
+    #[arg(long, env = "CRETOAI_AUTHZ_CHECK_REQUIRE_TOKEN", value_name = "BOOL")]
+    pub check_require_token: Option<bool>,
+    /// Bearer tokens with the `authz:check` scope, comma-separated. Prefer the environment
+    /// variable: flags are visible in the process list.
+    #[arg(
+        long,
+        env = "CRETOAI_AUTHZ_CHECK_TOKENS",
+        hide_env_values = true,
+        value_name = "TOKENS",
+        value_delimiter = ','
+    )]
+    pub check_tokens: Vec<Secret>,
     /// Anchor each decision in a CretoAI cluster: base URL of the node that
     /// receives the decision-hash transactions. Setting it turns anchoring on.
     #[arg(long, env = "CRETOAI_AUTHZ_ANCHOR_NODE_URL", value_name = "URL")]
@@ -226,6 +268,18 @@ impl Config {
         if let Some(v) = flags.policy_dir {
             config.engine.policy_dir = Some(v);
         }
+        if let Some(v) = flags.upstream_timeout_ms {
+            config.engine.upstream_timeout_ms = v;
+        }
+        if let Some(v) = flags.check_require_token {
+            config.checks.require_token = Some(v);
+        }
+        config.checks.tokens.extend(
+            flags
+                .check_tokens
+                .into_iter()
+                .filter(|t| !t.expose().is_empty()),
+        );
         if let Some(v) = flags.anchor_node_url.filter(|u| !u.is_empty()) {
             config.anchor.node_url = Some(v);
         }

@@ -90,12 +90,22 @@ pub enum SidecarError {
     /// The policy engine could not evaluate the request (bad policy input).
     #[error("policy evaluation failed: {0}")]
     Policy(String),
-    /// The upstream engine answered with an error or an unreadable body.
+    /// The upstream engine answered with an error, an unreadable body or a contradictory
+    /// decision, or refused the sidecar itself (misconfiguration): retrying will not help.
     #[error("upstream engine error: {0}")]
     UpstreamError(String),
-    /// The upstream engine did not answer in time.
-    #[error("upstream engine timed out after {0} ms")]
-    UpstreamTimeout(u64),
+    /// The upstream engine refused the request as invalid (its 400 or 422), with its message.
+    #[error("upstream engine rejected the request: {0}")]
+    UpstreamRejected(String),
+    /// The upstream engine could not be reached, did not answer in time, or asked the
+    /// sidecar to slow down (its 429): worth retrying after `retry_after_secs`.
+    #[error("upstream engine unavailable: {detail}")]
+    UpstreamUnavailable {
+        /// What happened.
+        detail: String,
+        /// Seconds the client should wait before retrying.
+        retry_after_secs: u64,
+    },
     /// Configuration is invalid.
     #[error("configuration error: {0}")]
     Config(String),
@@ -131,7 +141,8 @@ impl SidecarError {
             SidecarError::TokenRejected { reason, .. } => reason.code(),
             SidecarError::Policy(_) => "policy_error",
             SidecarError::UpstreamError(_) => "upstream_error",
-            SidecarError::UpstreamTimeout(_) => "upstream_timeout",
+            SidecarError::UpstreamRejected(_) => "upstream_rejected",
+            SidecarError::UpstreamUnavailable { .. } => "upstream_unavailable",
             SidecarError::Config(_) => "config_error",
             SidecarError::KeyStore(_) => "key_store_error",
             SidecarError::Crypto(_) => "crypto_error",
@@ -150,13 +161,16 @@ impl From<cretoai_crypto::CryptoError> for SidecarError {
 impl ResponseError for SidecarError {
     fn status_code(&self) -> StatusCode {
         match self {
-            SidecarError::InvalidRequest(_) | SidecarError::Policy(_) => StatusCode::BAD_REQUEST,
+            SidecarError::InvalidRequest(_)
+            | SidecarError::Policy(_)
+            | SidecarError::UpstreamRejected(_) => StatusCode::BAD_REQUEST,
             SidecarError::Unauthorized => StatusCode::UNAUTHORIZED,
             SidecarError::NotFound => StatusCode::NOT_FOUND,
             SidecarError::TokenRejected { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             SidecarError::UpstreamError(_) => StatusCode::BAD_GATEWAY,
-            SidecarError::UpstreamTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
-            SidecarError::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
+            SidecarError::UpstreamUnavailable { .. } | SidecarError::NotReady(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             SidecarError::Config(_)
             | SidecarError::KeyStore(_)
             | SidecarError::Crypto(_)
@@ -165,7 +179,14 @@ impl ResponseError for SidecarError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status_code()).json(json!({
+        let mut answer = HttpResponse::build(self.status_code());
+        if let SidecarError::UpstreamUnavailable {
+            retry_after_secs, ..
+        } = self
+        {
+            answer.insert_header(("retry-after", retry_after_secs.to_string()));
+        }
+        answer.json(json!({
             "error": { "code": self.code(), "message": self.to_string() }
         }))
     }

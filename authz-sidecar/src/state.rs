@@ -168,6 +168,25 @@ impl AppState {
         self.root.matches(presented)
     }
 
+    /// Whether a check may go ahead with this bearer token: always when checks are open
+    /// (loopback by default), else with the root token or an `authz:check` token, compared
+    /// in constant time.
+    pub fn may_check(&self, presented: Option<&str>) -> bool {
+        if !self.config.checks_need_token() {
+            return true;
+        }
+        let Some(presented) = presented else {
+            return false;
+        };
+        let hash = cretoai_crypto::hash::sha256(presented.as_bytes());
+        let mut granted = self.is_admin(presented);
+        for token in &self.config.checks.tokens {
+            let candidate = cretoai_crypto::hash::sha256(token.expose().as_bytes());
+            granted |= bool::from(subtle::ConstantTimeEq::ct_eq(&candidate[..], &hash[..]));
+        }
+        granted
+    }
+
     /// Claims for `decision` on `req`, valid from now for the configured TTL.
     pub fn claims_for(&self, req: &CheckRequest, decision: &Decision) -> DecisionClaims {
         let now = unix_now();
@@ -183,6 +202,7 @@ impl AppState {
             exp: now + self.config.token_ttl_secs,
             jti: claims::new_jti(),
             req_hash: claims::request_hash(&req.engine_view()),
+            meta_hash: Some(claims::request_hash(&decision.metadata)),
         }
     }
 

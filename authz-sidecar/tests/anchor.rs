@@ -150,10 +150,13 @@ async fn pqc_decisions_are_anchored_accepted_and_bound_to_their_tokens() {
         let (s, answer) = check!(app, allowed_payment());
         assert_eq!(s, 200, "{answer}");
         assert_eq!(answer["signature"]["alg"], "ML-DSA-65");
-        let meta = &answer["metadata"];
+        let meta = &answer["sidecar"];
         assert!(meta.get("anchor_error").is_none(), "{meta}");
         assert_eq!(meta["anchor_node"], node.url());
-        assert_eq!(meta["engine"], "cedar", "engine metadata kept");
+        assert_eq!(
+            answer["metadata"]["engine"], "cedar",
+            "engine metadata kept apart"
+        );
         let tx_id = meta["anchor_tx_id"].as_str().unwrap();
         let nonce = meta["anchor_nonce"].as_u64().unwrap();
         let token = answer["decision_token"].as_str().unwrap();
@@ -174,7 +177,7 @@ async fn pqc_decisions_are_anchored_accepted_and_bound_to_their_tokens() {
     let state = state_in(&data, anchor_to(node.url(), NODE_TOKEN));
     let app = app!(state);
     let (_, answer) = check!(app, allowed_payment());
-    let meta = &answer["metadata"];
+    let meta = &answer["sidecar"];
     let nonce = meta["anchor_nonce"].as_u64().unwrap();
     assert!(nonce > *nonces.last().unwrap(), "{nonce} after {nonces:?}");
     let token = answer["decision_token"].as_str().unwrap();
@@ -187,9 +190,9 @@ async fn pqc_decisions_are_anchored_accepted_and_bound_to_their_tokens() {
     let app = app!(wrong);
     let (s, answer) = check!(app, allowed_payment());
     assert_eq!(s, 200, "{answer}");
-    assert_eq!(answer["metadata"]["anchor_error"], "node_refused");
-    assert_eq!(answer["metadata"]["anchor_error_detail"], "unauthorized");
-    assert!(answer["metadata"].get("anchor_tx_id").is_none());
+    assert_eq!(answer["sidecar"]["anchor_error"], "node_refused");
+    assert_eq!(answer["sidecar"]["anchor_error_detail"], "unauthorized");
+    assert!(answer["sidecar"].get("anchor_tx_id").is_none());
 }
 
 #[actix_web::test]
@@ -202,7 +205,7 @@ async fn node_down_still_signs_and_reports_anchor_error() {
         let (s, answer) = check!(app, allowed_payment());
         assert_eq!(s, 200, "{answer}");
         assert_eq!(answer["allowed"], true);
-        let meta = &answer["metadata"];
+        let meta = &answer["sidecar"];
         assert_eq!(meta["anchor_error"], "node_unreachable", "{meta}");
         assert!(meta.get("anchor_tx_id").is_none());
         let (s, v) = verify!(app, answer["decision_token"].as_str().unwrap());
@@ -238,7 +241,7 @@ fn binary_anchors_from_env_and_never_reuses_a_nonce_across_restarts() {
         )
         .unwrap();
         assert_eq!(s, 200, "{answer}");
-        let meta = &answer["metadata"];
+        let meta = &answer["sidecar"];
         let tx_id = meta["anchor_tx_id"]
             .as_str()
             .unwrap_or_else(|| panic!("{meta}"));
@@ -275,7 +278,7 @@ async fn anchoring_off_leaves_answers_unchanged() {
     let app = app!(state);
     let (s, answer) = check!(app, allowed_payment());
     assert_eq!(s, 200);
-    assert!(answer["metadata"].get("anchor_node").is_none(), "{answer}");
+    assert!(answer["sidecar"].get("anchor_node").is_none(), "{answer}");
     let (_, status) = call!(app, get, "/v1/anchor", None, None::<&str>);
     assert_eq!(status, json!({"enabled": false}));
 }

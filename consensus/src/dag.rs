@@ -42,6 +42,9 @@ pub(crate) struct Dag {
     /// First vertex seen for each (author, round); a second one is an equivocation.
     pub(crate) slots: BTreeMap<(NodeId, u64), VertexId>,
     pub(crate) tips: IdSet<VertexId>,
+    /// Vertices not settled yet (all held in full): the frontier that polls and the stranded
+    /// scan walk, without visiting the stubs of settled history.
+    pub(crate) unsettled: IdSet<VertexId>,
     orphans: IdMap<VertexId, (Arc<Vertex>, u64)>,
     orphan_seq: u64,
     /// Missing parent -> orphans waiting for it.
@@ -117,6 +120,8 @@ impl Dag {
         self.tips.insert(id);
         if settled {
             self.settled_full.push(id);
+        } else {
+            self.unsettled.insert(id);
         }
         self.entries.insert(
             id,
@@ -236,6 +241,7 @@ impl Dag {
                 e.settled = true;
                 e.final_preferred = Some(preferred);
                 self.settled_full.push(*id);
+                self.unsettled.remove(id);
             }
         }
     }

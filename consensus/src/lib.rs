@@ -35,7 +35,10 @@ mod vertex;
 pub use conflict_set::TxStatus;
 pub use error::{ConsensusError, Result};
 pub use message::{Action, Equivocation, Event, Record};
-pub use node::{Config, Footprint, Node, TxInfo, DEFAULT_REMEMBERED_DECISIONS, RECENT_EVIDENCE};
+pub use node::{
+    Config, Footprint, Node, TxInfo, DECISION_BOUND_MS, DEFAULT_REMEMBERED_DECISIONS,
+    DEFAULT_STRANDED_AFTER_MS, RECENT_EVIDENCE,
+};
 pub use outcome_window::DecisionArchive;
 pub use params::{Limits, Params};
 pub use transaction::{ConflictKey, Transaction, TxId, MAX_PAYLOAD, TX_CONTEXT, TX_VERSION};

@@ -101,8 +101,10 @@ pub enum Action {
         /// The tips.
         tips: Vec<VertexId>,
     },
-    /// These transactions are final: accepted.
-    Accepted(Vec<TxId>),
+    /// These transactions are final: accepted, each with the vertex it was decided through (the
+    /// newest vertex carrying it in the ancestry of the poll that decided it: the copy it was
+    /// re-issued in, if it was stranded beside a loser).
+    Accepted(Vec<(TxId, VertexId)>),
     /// These transactions are final: rejected (a conflicting one was accepted).
     Rejected(Vec<TxId>),
     /// An author signed two different vertices for one round.

@@ -102,18 +102,7 @@ fn chaos_run(seed: u64, remember: Option<usize>) -> Result<(), String> {
     sim.check_agreement()?;
     for i in sim.live_honest() {
         sim.expect_accepted(i, &plain)?;
-        let node = sim.machines[i].node.as_ref().unwrap();
-        for (a, b) in &pairs {
-            let accepted = [a, b]
-                .iter()
-                .filter(|t| node.status(t) == Some(TxStatus::Accepted))
-                .count();
-            if accepted != 1 {
-                return Err(format!(
-                    "conflict set at node {i}: {accepted} of 2 accepted"
-                ));
-            }
-        }
+        sim.expect_one_winner(i, &pairs)?;
     }
     Ok(())
 }

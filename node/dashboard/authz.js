@@ -69,7 +69,7 @@ const Authz = (() => {
     $("authz-claims").textContent = JSON.stringify(claims, null, 2);
     if (d.compare) showCompare(d.compare);
     if (sig.mode === "classical") { classicalToken = d.decision_token; $("authz-verify-classical").disabled = false; }
-    followAnchor(d.metadata || {});
+    followAnchor(d.sidecar || {});
   }
 
   // The decision's hash went into consensus as a transaction: show it until accepted.

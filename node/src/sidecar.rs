@@ -75,13 +75,16 @@ impl Sidecar {
         let (method, path) = route.target();
         let client = awc::Client::builder().timeout(TIMEOUT).finish();
         let mut request = client.request(method, format!("{base}{path}"));
-        if route == SidecarRoute::SetMode {
-            let token = self.admin_token.as_ref().ok_or_else(|| {
-                NodeError::SidecarFailed(
+        // Checks need the token too when the sidecar listens off loopback (each can write an
+        // anchor transaction); the admin token carries that right.
+        match (&self.admin_token, route) {
+            (Some(token), _) => request = request.bearer_auth(token.expose()),
+            (None, SidecarRoute::SetMode) => {
+                return Err(NodeError::SidecarFailed(
                     "this node has no sidecar admin token (CRETOAI_AUTHZ_SIDECAR_TOKEN)".into(),
-                )
-            })?;
-            request = request.bearer_auth(token.expose());
+                ))
+            }
+            (None, _) => {}
         }
         let sent = match body {
             Some(b) => request.send_json(b).await,
@@ -90,9 +93,9 @@ impl Sidecar {
         let mut response = sent.map_err(|e| NodeError::SidecarFailed(format!("{path}: {e}")))?;
         let status = response.status().as_u16();
         if status == 401 {
-            // The node's admin token, not the caller's: a 401 here would sign the console out.
+            // The node's token, not the caller's: a 401 here would sign the console out.
             return Err(NodeError::SidecarFailed(
-                "the sidecar refused this node's admin token".into(),
+                "the sidecar refused this node's token (CRETOAI_AUTHZ_SIDECAR_TOKEN)".into(),
             ));
         }
         let body = response

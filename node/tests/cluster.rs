@@ -1,13 +1,17 @@
 //! Three real `cretoai-node` processes on 127.0.0.1 forming a QR-Avalanche cluster over
 //! post-quantum QUIC: acceptance everywhere, double spends, `kill -9` and restart, loss of
-//! quorum (and admission control while it is lost), a fresh cluster whose third node starts late, and an unknown node trying to join.
+//! quorum (and admission control while it is lost), a fresh cluster whose third node starts late, an unknown node trying to join, and a node cut off from
+//! the others' QUIC traffic (through a UDP relay) while it takes one side of double spends.
 //! Waits poll with timeouts.
 
 #[path = "cluster/harness.rs"]
 mod harness;
+#[path = "cluster/relay.rs"]
+mod relay;
 
 use harness::{serial, Client, Cluster, NodeProc};
-use std::time::Duration;
+use relay::Relay;
+use std::time::{Duration, Instant};
 
 const DECIDE: Duration = Duration::from_secs(30);
 
@@ -282,4 +286,90 @@ fn an_unknown_node_cannot_join() {
         assert_eq!(peers.len(), 2);
         assert!(peers.iter().all(|p| p["node_id"] != stranger.id.as_str()));
     }
+}
+
+/// The liveness bug this guards against: a node cut off from the others keeps acknowledging
+/// transactions and putting them in its vertices beside one side of double spends that the
+/// others decide the other way. Once the partition heals those vertices carry losers and can
+/// never be accepted, so their ordinary transactions must be re-issued to be decided.
+#[test]
+fn transactions_stranded_by_a_partition_are_decided_everywhere_once_it_heals() {
+    let _guard = serial();
+    let mut cluster = Cluster::configure(3);
+    let relay = Relay::install(&mut cluster);
+    for node in &mut cluster.nodes {
+        node.start();
+    }
+    for i in 0..3 {
+        cluster.wait_ready(i);
+    }
+    let (client, spender) = (Client::new(), Client::new());
+    let (mut plain, mut pairs) = (Vec::new(), Vec::new());
+    relay.cut_off(2);
+    let cut = Instant::now();
+    let bound = cluster.nodes[2].status()["decision_bound_ms"]
+        .as_u64()
+        .unwrap();
+    // Longer than the liveness bound, so that the cut-off node reports overdue transactions.
+    while cut.elapsed() < Duration::from_millis(bound + 5_000) {
+        for node in &cluster.nodes {
+            let nonce = plain.len() as u64;
+            plain.push(node.submit(&client.tx(nonce, b"transfer")));
+        }
+        let nonce = pairs.len() as u64;
+        let lost = cluster.nodes[2].submit(&spender.tx(nonce, b"pay alice"));
+        let won = cluster.nodes[0].submit(&spender.tx(nonce, b"pay bob"));
+        pairs.push((won, lost));
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    let s = cluster.nodes[2].status();
+    assert!(s["overdue_transactions"].as_u64().unwrap() > 0, "{s}");
+    assert!(s["oldest_pending_ms"].as_u64().unwrap() > bound, "{s}");
+    let (_, metrics) = cluster.nodes[2].get("/metrics");
+    let text = metrics.as_str().unwrap_or_default();
+    assert!(
+        text.contains("cretoai_consensus_overdue_transactions ")
+            && !text.contains("cretoai_consensus_overdue_transactions 0\n"),
+        "{text}"
+    );
+
+    relay.heal();
+    let healed = Instant::now();
+    for id in &plain {
+        cluster.wait_status(id, "accepted", Duration::from_secs(180));
+    }
+    // The majority decided each double spend while node 2 was away: its side lost everywhere.
+    for (won, lost) in &pairs {
+        cluster.wait_status(won, "accepted", DECIDE);
+        cluster.wait_status(lost, "rejected", DECIDE);
+    }
+    // Each transaction reports the vertex it was decided through, which carries it.
+    for node in &cluster.nodes {
+        for id in plain.iter().skip(2).step_by(3) {
+            let (_, tx) = node.get(&format!("/v1/consensus/transactions/{id}"));
+            let vertex = tx["vertex"].as_str().unwrap();
+            let (code, v) = node.get(&format!("/v1/consensus/vertices/{vertex}"));
+            assert_eq!(code, 200, "{v}");
+            assert!(
+                v["transactions"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|t| t == id),
+                "{v}"
+            );
+        }
+    }
+    println!(
+        "{} transactions and {} double spends decided on every node {:.1} s after the partition healed",
+        plain.len(),
+        pairs.len(),
+        healed.elapsed().as_secs_f64()
+    );
+    cluster.wait(DECIDE, "no overdue transactions", || {
+        cluster
+            .nodes
+            .iter()
+            .all(|n| n.status()["overdue_transactions"] == 0)
+    });
 }

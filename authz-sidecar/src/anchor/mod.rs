@@ -13,7 +13,7 @@
 //!
 //! Anchoring never blocks a decision: when the node cannot be reached or
 //! refuses, the check still returns its signed decision, with
-//! `metadata.anchor_error` saying why (and a counter in `GET /v1/anchor`).
+//! `sidecar.anchor_error` saying why (and a counter in `GET /v1/anchor`).
 
 pub mod node_client;
 pub mod nonce;
@@ -63,20 +63,11 @@ pub struct AnchorReceipt {
 }
 
 impl AnchorReceipt {
-    /// Add the `anchor_*` members to a check answer's `metadata`. A metadata
-    /// value that is not an object (only an upstream engine can send one) is
-    /// kept under `engine_metadata`.
-    pub fn annotate(&self, metadata: &mut Value) {
-        let map = match metadata {
-            Value::Object(map) => map,
-            other => {
-                let mut map = Map::new();
-                if !other.is_null() {
-                    map.insert("engine_metadata".into(), other.take());
-                }
-                *other = Value::Object(map);
-                other.as_object_mut().expect("just made an object")
-            }
+    /// Add the `anchor_*` members to a check answer's `sidecar` object (the
+    /// sidecar's own additions, kept apart from the engine's metadata).
+    pub fn annotate(&self, sidecar: &mut Value) {
+        let Some(map) = sidecar.as_object_mut() else {
+            return;
         };
         map.insert("anchor_node".into(), json!(self.node_url));
         if let Some(id) = &self.tx_id {
@@ -292,7 +283,7 @@ mod tests {
     }
 
     #[test]
-    fn receipt_annotates_metadata() {
+    fn receipt_annotates_the_sidecar_object() {
         let ok = AnchorReceipt {
             node_url: "http://n:8080".into(),
             tx_id: Some("ab".into()),
@@ -300,12 +291,12 @@ mod tests {
             failed: None,
             us: 12.0,
         };
-        let mut m = json!({"engine": "cedar"});
+        let mut m = json!({"engine_us": 5});
         ok.annotate(&mut m);
         assert_eq!(m["anchor_tx_id"], "ab");
         assert_eq!(m["anchor_nonce"], 7);
         assert_eq!(m["anchor_node"], "http://n:8080");
-        assert_eq!(m["engine"], "cedar");
+        assert_eq!(m["engine_us"], 5);
         assert!(m.get("anchor_error").is_none());
 
         let bad = AnchorReceipt {
@@ -318,9 +309,8 @@ mod tests {
             }),
             us: 1.0,
         };
-        let mut m = json!("engine said so");
+        let mut m = json!({});
         bad.annotate(&mut m);
-        assert_eq!(m["engine_metadata"], "engine said so");
         assert_eq!(m["anchor_error"], "node_refused");
         assert_eq!(m["anchor_error_detail"], "unauthorized");
         assert!(m.get("anchor_tx_id").is_none());

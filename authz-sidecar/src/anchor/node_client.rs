@@ -23,7 +23,7 @@ thread_local! {
 }
 
 /// Why a decision could not be anchored; `code` goes into the check answer's
-/// `metadata.anchor_error`.
+/// `sidecar.anchor_error`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum AnchorFailure {
     /// No connection to the node (refused, DNS, reset).

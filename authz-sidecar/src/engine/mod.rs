@@ -4,6 +4,7 @@
 
 pub mod cedar;
 pub mod upstream;
+pub mod verdict;
 
 use crate::config::{EngineConfig, EngineKind};
 use crate::error::Result;
@@ -22,6 +23,9 @@ pub struct Principal {
     /// Free-form attributes.
     #[serde(default)]
     pub attributes: Map<String, Value>,
+    /// The scope (tenant, organisation path) the principal acts in, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 /// The resource of a check.
@@ -35,6 +39,9 @@ pub struct Resource {
     /// Free-form attributes.
     #[serde(default)]
     pub attributes: Map<String, Value>,
+    /// The scope the resource lives in, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 /// `POST /v1/authorization/check` body (the engine's shape, plus `compare`).
@@ -63,12 +70,12 @@ impl CheckRequest {
     }
 }
 
-/// An engine's answer.
+/// An engine's decision, as the sidecar signs it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Decision {
     /// Whether the action is allowed.
     pub allowed: bool,
-    /// `allow` or `deny`.
+    /// `allow` or `deny` (an upstream default deny, effect `""`, reads `deny`).
     pub effect: String,
     /// The deciding policy.
     #[serde(default)]
@@ -76,7 +83,7 @@ pub struct Decision {
     /// The deciding rule within the policy.
     #[serde(default)]
     pub rule: Option<String>,
-    /// Engine-specific details.
+    /// The engine's details, exactly as it sent them.
     #[serde(default)]
     pub metadata: Value,
 }
@@ -118,12 +125,13 @@ impl Engine {
     }
 
     /// Whether the engine can decide now: Cedar always can once built; an
-    /// upstream engine must have accepted a connection lately (bounded and
-    /// reused for a moment, see [`upstream::UpstreamEngine::probe`]).
-    pub async fn ready(&self) -> Result<()> {
+    /// upstream engine must have reported itself healthy lately (probed at most
+    /// once per [`upstream::PROBE_CACHE_TTL`]). `healthy`, or `degraded` when
+    /// the engine's cache check fails.
+    pub async fn ready(&self) -> Result<&'static str> {
         match self {
-            Engine::Cedar(_) => Ok(()),
-            Engine::Upstream(e) => e.probe().await,
+            Engine::Cedar(_) => Ok(upstream::EngineHealth::Healthy.as_str()),
+            Engine::Upstream(e) => e.probe().await.map(upstream::EngineHealth::as_str),
         }
     }
 

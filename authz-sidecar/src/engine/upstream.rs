@@ -1,10 +1,13 @@
-//! Forwarding to an upstream Creto AuthZ Engine.
+//! Forwarding to an upstream Creto AuthZ Engine (`POST /v1/authorization/check`), and its
+//! `GET /health` for readiness.
 //!
-//! Any failure (connection refused, timeout, non-2xx, unreadable or
-//! inconsistent answer) becomes a 502 or 504 and nothing is signed.
+//! Fails closed: an engine that cannot be reached or does not answer in time is a 503
+//! `upstream_unavailable` with `Retry-After`; how any answer becomes a decision or an error
+//! is [`super::verdict`]. Nothing is signed unless the engine decided.
 
-use super::{CheckRequest, Decision};
+use super::{verdict, CheckRequest, Decision};
 use crate::error::{Result, SidecarError};
+use serde_json::Value;
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
@@ -16,7 +19,7 @@ const MAX_ANSWER_BYTES: usize = 256 * 1024;
 const PROBE_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// How long a probe's outcome answers readiness checks. `/ready` is
-/// unauthenticated and every probe opens a connection to the engine, so
+/// unauthenticated and every probe is a request to the engine, so
 /// without this a flood of readiness checks would become a flood of
 /// connections to the engine; an orchestrator polls every few seconds, so a
 /// second-old answer is still current for it.
@@ -25,32 +28,34 @@ pub const PROBE_CACHE_TTL: Duration = Duration::from_secs(1);
 /// An upstream engine at a base URL.
 pub struct UpstreamEngine {
     url: String,
+    health_url: String,
     timeout: Duration,
     /// When the last probe finished and its outcome. A tokio mutex, held
     /// across the probe, so callers arriving during a probe wait for its
     /// outcome instead of each opening a connection of their own.
-    last_probe: Mutex<Option<(Instant, std::result::Result<(), String>)>>,
+    last_probe: Mutex<Option<(Instant, std::result::Result<EngineHealth, String>)>>,
 }
 
 impl UpstreamEngine {
     /// `base_url` without the `/v1/...` path.
     pub fn new(base_url: String, timeout_ms: u64) -> Self {
+        let base = base_url.trim_end_matches('/');
         UpstreamEngine {
-            url: format!("{}/v1/authorization/check", base_url.trim_end_matches('/')),
+            url: format!("{base}/v1/authorization/check"),
+            health_url: format!("{base}/health"),
             timeout: Duration::from_millis(timeout_ms),
             last_probe: Mutex::new(None),
         }
     }
 
-    /// Whether the engine accepts connections, as last probed within
-    /// [`PROBE_CACHE_TTL`]; failures are reused too, so an engine that is down
-    /// is not hammered either.
-    pub async fn probe(&self) -> Result<()> {
+    /// The engine's health as last probed within [`PROBE_CACHE_TTL`]; failures are reused
+    /// too, so an engine that is down is not hammered either.
+    pub async fn probe(&self) -> Result<EngineHealth> {
         let mut last = self.last_probe.lock().await;
         let outcome = match &*last {
             Some((at, outcome)) if at.elapsed() < PROBE_CACHE_TTL => outcome.clone(),
             _ => {
-                let outcome = self.connect().await;
+                let outcome = self.health().await;
                 *last = Some((Instant::now(), outcome.clone()));
                 outcome
             }
@@ -58,30 +63,40 @@ impl UpstreamEngine {
         outcome.map_err(SidecarError::NotReady)
     }
 
-    /// One probe. Only a TCP connect: a check would need a request the engine
-    /// may log, bill or refuse, and the engine API has no health route the
-    /// sidecar can rely on.
-    async fn connect(&self) -> std::result::Result<(), String> {
-        let uri: awc::http::Uri = self
-            .url
-            .parse()
-            .map_err(|e| format!("upstream URL {} is invalid: {e}", self.url))?;
-        let host = uri
-            .host()
-            .ok_or_else(|| format!("upstream URL {} has no host", self.url))?;
-        let https = uri.scheme_str() == Some("https");
-        let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
-        // IPv6 literals keep their brackets in `host()`, as "host:port" needs.
-        let target = format!("{host}:{port}");
+    /// One `GET /health`: ready when the engine says `healthy` with its `engine` and
+    /// `policy_store` checks `ok`; a failing `cache` only slows it down (degraded, still
+    /// ready).
+    async fn health(&self) -> std::result::Result<EngineHealth, String> {
         let budget = PROBE_TIMEOUT.min(self.timeout);
-        match tokio::time::timeout(budget, tokio::net::TcpStream::connect(&target)).await {
-            Ok(Ok(_)) => Ok(()),
-            Ok(Err(e)) => Err(format!("upstream engine {target} unreachable: {e}")),
-            Err(_) => Err(format!(
-                "upstream engine {target} did not accept a connection within {} ms",
-                budget.as_millis()
-            )),
+        let client = awc::Client::builder().timeout(budget).finish();
+        let mut resp = client
+            .get(&self.health_url)
+            .send()
+            .await
+            .map_err(|e| format!("engine health {} unreachable: {e}", self.health_url))?;
+        let status = resp.status();
+        let body: Value = resp
+            .json()
+            .limit(MAX_ANSWER_BYTES)
+            .await
+            .map_err(|e| format!("engine health answered {status} without JSON: {e}"))?;
+        let check = |name: &str| body["checks"][name].as_str() == Some("ok");
+        if !status.is_success() || body["status"] != "healthy" {
+            return Err(format!("engine health is {status} {}", body["status"]));
         }
+        for needed in ["engine", "policy_store"] {
+            if !check(needed) {
+                return Err(format!(
+                    "engine check {needed} is {}",
+                    body["checks"][needed]
+                ));
+            }
+        }
+        Ok(if check("cache") {
+            EngineHealth::Healthy
+        } else {
+            EngineHealth::Degraded
+        })
     }
 
     /// Forward the check; the caller's Authorization header goes along.
@@ -90,10 +105,18 @@ impl UpstreamEngine {
         req: &CheckRequest,
         authorization: Option<&str>,
     ) -> Result<Decision> {
-        let timeout_ms = self.timeout.as_millis() as u64;
         match tokio::time::timeout(self.timeout, self.forward(req, authorization)).await {
             Ok(answer) => answer,
-            Err(_) => Err(SidecarError::UpstreamTimeout(timeout_ms)),
+            Err(_) => {
+                Err(self.unavailable(format!("no answer within {} ms", self.timeout.as_millis())))
+            }
+        }
+    }
+
+    fn unavailable(&self, detail: String) -> SidecarError {
+        SidecarError::UpstreamUnavailable {
+            detail: format!("{}: {detail}", self.url),
+            retry_after_secs: verdict::DEFAULT_RETRY_AFTER_SECS,
         }
     }
 
@@ -108,34 +131,36 @@ impl UpstreamEngine {
         let mut resp = call
             .send_json(&req.engine_view())
             .await
-            .map_err(|e| match e {
-                awc::error::SendRequestError::Timeout => {
-                    SidecarError::UpstreamTimeout(self.timeout.as_millis() as u64)
-                }
-                other => SidecarError::UpstreamError(format!("{}: {other}", self.url)),
-            })?;
-        let status = resp.status();
-        if !status.is_success() {
-            return Err(SidecarError::UpstreamError(format!(
-                "{} answered {status}",
-                self.url
-            )));
-        }
-        let decision: Decision = resp
-            .json()
+            .map_err(|e| self.unavailable(e.to_string()))?;
+        let retry_after = resp
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let body = resp
+            .body()
             .limit(MAX_ANSWER_BYTES)
             .await
             .map_err(|e| SidecarError::UpstreamError(format!("unreadable answer: {e}")))?;
-        let consistent = matches!(
-            (decision.allowed, decision.effect.as_str()),
-            (true, "allow") | (false, "deny")
-        );
-        if !consistent {
-            return Err(SidecarError::UpstreamError(format!(
-                "inconsistent answer: allowed={} effect={:?}",
-                decision.allowed, decision.effect
-            )));
+        verdict::read(resp.status().as_u16(), retry_after.as_deref(), &body)
+    }
+}
+
+/// What the engine's `/health` said, when it is ready.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngineHealth {
+    /// Every check ok.
+    Healthy,
+    /// Ready, but its cache check failed: decisions are slower, not wrong.
+    Degraded,
+}
+
+impl EngineHealth {
+    /// `healthy` or `degraded`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EngineHealth::Healthy => "healthy",
+            EngineHealth::Degraded => "degraded",
         }
-        Ok(decision)
     }
 }

@@ -1,6 +1,7 @@
 //! Shared harness for the sidecar's integration tests.
 #![allow(dead_code)]
 
+pub mod creto_engine;
 pub mod process;
 
 use actix_web::web;

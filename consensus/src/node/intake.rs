@@ -109,7 +109,7 @@ impl Node {
         out.push(Action::Persist(Record::Vertex(v.clone())));
         for tx in v.txs() {
             let effect = self.txs.insert(tx.id(), tx.conflict_key());
-            self.emit_effect(effect, out);
+            self.emit_effect(effect, &[], out);
         }
         if !v.txs().is_empty() {
             // A late vertex whose transactions were all decided elsewhere settles (and can be

@@ -33,6 +33,8 @@ impl Node {
         let parents = self.choose_parents(anchor);
         let covered: IdSet<_> = self.undecided_in(&parents).into_iter().collect();
         let mut batch: Vec<Transaction> = Vec::new();
+        // Stranded transactions first: under load the pending ones alone fill every vertex.
+        self.take_stranded(&covered, &mut batch);
         let max = self.params.limits.max_txs_per_vertex;
         for tx in self.pending.iter() {
             if batch.len() >= max {
@@ -121,7 +123,7 @@ impl Node {
     /// This node's newest strongly preferred vertex.
     /// Walks back lazily: the newest own vertex is almost always the answer, and the chain
     /// grows without bound.
-    fn own_anchor(&mut self) -> Option<VertexId> {
+    pub(super) fn own_anchor(&mut self) -> Option<VertexId> {
         let mut below = u64::MAX;
         while let Some((round, id)) = self.dag.author_before(self.me, below) {
             if self.strongly_preferred(id) {
@@ -136,6 +138,19 @@ impl Node {
     /// the other authors; a random subset if there are too many. Tips matter when an author
     /// equivocated: the side this node prefers may not be the one first seen in its slot.
     fn choose_parents(&mut self, anchor: Option<VertexId>) -> Vec<VertexId> {
+        let mut others = self.preferred_frontier();
+        let room = self.params.limits.max_parents - 1;
+        if others.len() > room {
+            others.shuffle(&mut self.rng);
+            others.truncate(room);
+        }
+        others.extend(anchor);
+        others
+    }
+
+    /// Every vertex of another author this node could link to now: strongly preferred,
+    /// unsettled, and a DAG tip or among its author's newest, sorted by id.
+    pub(super) fn preferred_frontier(&mut self) -> Vec<VertexId> {
         let mut candidates: Vec<VertexId> = self.dag.tips.iter().copied().collect();
         let authors = self.validators.peers(&self.me);
         for author in authors {
@@ -158,12 +173,6 @@ impl Node {
                 others.push(id);
             }
         }
-        let room = self.params.limits.max_parents - 1;
-        if others.len() > room {
-            others.shuffle(&mut self.rng);
-            others.truncate(room);
-        }
-        others.extend(anchor);
         others
     }
 

@@ -3,6 +3,7 @@
 mod intake;
 mod issuer;
 mod poll;
+mod stranded;
 
 use crate::conflict_set::{PollEffect, TxStatus, TxTable};
 use crate::dag::Dag;
@@ -37,6 +38,10 @@ pub struct Config {
     pub archive: Option<Arc<dyn DecisionArchive>>,
     /// Decided outcomes kept in memory when there is an archive.
     pub remembered_decisions: usize,
+    /// How long an undecided, preferred transaction may stay outside the ancestry of every
+    /// vertex this node would link to before the node re-issues it in a vertex of its own
+    /// (see `node/stranded.rs`).
+    pub stranded_after_ms: u64,
 }
 
 impl Config {
@@ -49,6 +54,7 @@ impl Config {
             sync_interval_ms: 1_000,
             archive: None,
             remembered_decisions: DEFAULT_REMEMBERED_DECISIONS,
+            stranded_after_ms: DEFAULT_STRANDED_AFTER_MS,
         }
     }
 }
@@ -93,12 +99,23 @@ pub struct Footprint {
     pub pending_txs: usize,
     /// Polls running.
     pub polls: usize,
+    /// Stranded transactions queued for this node's next vertices (`node/stranded.rs`).
+    pub stranded_txs: usize,
 }
 
 /// Decided outcomes a node with an archive keeps in memory by default: a few seconds of
 /// decisions at full load (~90 bytes each), so that the archive is asked only about
 /// transactions that come back late.
 pub const DEFAULT_REMEMBERED_DECISIONS: usize = 50_000;
+/// The liveness bound: once the validators can reach one another again, every undecided
+/// transaction an honest node acknowledged is decided on every node within this time
+/// (docs/consensus.md, "Stranded transactions"). Nodes report transactions pending for longer
+/// as stuck.
+pub const DECISION_BOUND_MS: u64 = 30_000;
+/// Default of [`Config::stranded_after_ms`]: well past a poll's timeout, so that a transaction
+/// in a vertex that is merely not preferred for a moment is not copied, and well within
+/// [`DECISION_BOUND_MS`].
+pub const DEFAULT_STRANDED_AFTER_MS: u64 = 5_000;
 /// During a restore, settled vertices are pruned every this many records.
 const REPLAY_PRUNE_EVERY: usize = 1_024;
 /// Equivocation evidence the core keeps in memory (the newest).
@@ -141,6 +158,8 @@ pub struct Node {
     replaying: bool,
     /// Vertices restored without a poll result; polled on the next tick.
     unpolled: Vec<VertexId>,
+    stranded_after_ms: u64,
+    stranded: stranded::Stranded,
 }
 
 impl Node {
@@ -191,6 +210,8 @@ impl Node {
             last_sync: 0,
             replaying: false,
             unpolled: Vec::new(),
+            stranded_after_ms: config.stranded_after_ms,
+            stranded: stranded::Stranded::default(),
         })
     }
 
@@ -397,6 +418,7 @@ impl Node {
             decided_txs: self.txs.decided.len(),
             pending_txs: self.pending.len(),
             polls: self.polls.len(),
+            stranded_txs: self.stranded.queued(),
         }
     }
     /// Decided outcomes held in memory (all of them without an archive).
@@ -421,7 +443,10 @@ impl Node {
         &self.params
     }
 
-    fn emit_effect(&mut self, effect: PollEffect, out: &mut Vec<Action>) {
+    /// Emits a poll's (or an arrival's) decisions. `region` is the polled vertex's unsettled
+    /// ancestry, parents first (empty for an arrival, which can only reject): an accepted
+    /// transaction is reported with the newest vertex in it that carries it.
+    fn emit_effect(&mut self, effect: PollEffect, region: &[VertexId], out: &mut Vec<Action>) {
         if effect.preference_changed {
             self.epoch += 1;
         }
@@ -452,11 +477,35 @@ impl Node {
             self.pending.retain(|t| !decided.contains(&t.id()));
         }
         if !effect.accepted.is_empty() {
-            out.push(Action::Accepted(effect.accepted));
+            let through = self.carriers(&effect.accepted, region);
+            out.push(Action::Accepted(through));
         }
         if !effect.rejected.is_empty() {
             out.push(Action::Rejected(effect.rejected));
         }
+    }
+
+    /// Each of `accepted` with the newest vertex of `region` that carries it (the polled
+    /// vertex itself, the newest of the region, if none would: every accepted transaction is
+    /// in the region, as only polls accept).
+    fn carriers(&self, accepted: &[TxId], region: &[VertexId]) -> Vec<(TxId, VertexId)> {
+        let mut open: crate::id_map::IdSet<TxId> = accepted.iter().copied().collect();
+        let mut found: crate::id_map::IdMap<TxId, VertexId> = crate::id_map::IdMap::default();
+        for id in region.iter().rev() {
+            if open.is_empty() {
+                break;
+            }
+            for tx in self.dag.entries[id].vertex.txs() {
+                if open.remove(&tx.id()) {
+                    found.insert(tx.id(), *id);
+                }
+            }
+        }
+        let fallback = region.last().copied().unwrap_or(VertexId([0; 32]));
+        accepted
+            .iter()
+            .map(|t| (*t, found.get(t).copied().unwrap_or(fallback)))
+            .collect()
     }
 
     /// Checks and admits a client transaction (persisted first) without issuing a vertex.
@@ -482,7 +531,7 @@ impl Node {
             return;
         }
         let effect = self.txs.insert(tx.id(), tx.conflict_key());
-        self.emit_effect(effect, out);
+        self.emit_effect(effect, &[], out);
         // A newcomer to a decided set was rejected at once; the rest waits for a vertex.
         if self.txs.status(&tx.id()) == Some(TxStatus::Pending) {
             self.pending.push(tx);

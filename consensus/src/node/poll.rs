@@ -161,7 +161,7 @@ impl Node {
             self.params.beta,
         );
         let decided = !effect.accepted.is_empty() || !effect.rejected.is_empty();
-        self.emit_effect(effect, out);
+        self.emit_effect(effect, &region, out);
         if decided {
             self.settle(&region);
         }
@@ -286,6 +286,7 @@ impl Node {
         }
         self.retry_fetches(now, out);
         self.gossip_frontier(now, out);
+        self.scan_stranded(now);
         self.maybe_issue(now, out);
         self.dag.prune();
     }

@@ -30,6 +30,26 @@ impl Sim {
         }
     }
 
+    /// Exactly one of each conflicting pair is accepted at live machine `i`.
+    pub fn expect_one_winner(&self, i: usize, pairs: &[(TxId, TxId)]) -> Result<(), String> {
+        let node = self.machines[i]
+            .node
+            .as_ref()
+            .ok_or(format!("node {i} is down"))?;
+        for (a, b) in pairs {
+            let accepted = [a, b]
+                .iter()
+                .filter(|t| node.status(t) == Some(TxStatus::Accepted))
+                .count();
+            if accepted != 1 {
+                return Err(format!(
+                    "conflict set at node {i}: {accepted} of 2 accepted"
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Accepted set of machine `i`, sorted.
     pub fn accepted_set(&self, i: usize) -> Vec<TxId> {
         let mut v: Vec<TxId> = self.machines[i].accepted.keys().copied().collect();

@@ -404,7 +404,7 @@ impl Sim {
                     self.send(i, j, Msg::Frontier(tips));
                 }
                 Action::Accepted(ids) => {
-                    for id in ids {
+                    for (id, _) in ids {
                         self.record_accept(i, id);
                     }
                 }

@@ -65,7 +65,8 @@ pub fn for_each_seed(test: &str, default: u64, check: impl Fn(u64) -> Result<(),
     for seed in seeds(default) {
         if let Err(e) = check(seed) {
             panic!(
-                "{e}\nseed {seed} fails; reproduce with:\n  CRETOAI_SIM_SEED={seed} cargo test -p cretoai-consensus --test simulation {test} -- --nocapture"
+                "{e}\nseed {seed} fails; reproduce with:\n  CRETOAI_SIM_SEED={seed} cargo test -p cretoai-consensus --test {} {test} -- --nocapture",
+                env!("CARGO_CRATE_NAME")
             );
         }
     }

@@ -60,7 +60,9 @@ pub struct TransactionStatus {
     /// `pending`, `accepted` or `rejected`.
     #[schema(example = "accepted")]
     pub status: String,
-    /// Hex id of the first vertex that carried it here.
+    /// Hex id of the vertex it was decided through here: the latest vertex that carried it
+    /// while it was undecided (a transaction stranded beside the loser of a double spend is
+    /// re-issued in a new vertex under the same id).
     pub vertex: Option<String>,
     /// When this node first saw it (submitted or in a vertex), Unix ms.
     pub submitted_at: u64,
@@ -138,6 +140,14 @@ pub struct ConsensusStatus {
     pub max_undecided: usize,
     /// Submission requests refused with `429 overloaded` since the node started.
     pub overloaded_requests: u64,
+    /// The liveness bound, ms: once the validators reach one another again, every
+    /// acknowledged transaction is decided within it.
+    pub decision_bound_ms: u64,
+    /// Undecided transactions first seen here longer ago than `decision_bound_ms`: nonzero
+    /// only while validators cannot reach one another, or if a transaction is stuck.
+    pub overdue_transactions: usize,
+    /// Age of the oldest undecided transaction known here, ms (absent when none).
+    pub oldest_pending_ms: Option<u64>,
     /// Peers (empty for a single-node cluster).
     pub peers: Vec<PeerInfo>,
     /// Width of the window below, seconds.
@@ -414,6 +424,7 @@ pub async fn status(
     let validators = c.validators();
     let view = c.view();
     let window = c.stats.window(now_ms());
+    let overdue = c.overdue();
     let peers = c.network().map(|n| n.peers()).unwrap_or_default();
     Ok(web::Json(ConsensusStatus {
         node_id: hex::encode(c.node_id().0),
@@ -427,6 +438,9 @@ pub async fn status(
             rejected: counts[2],
         },
         max_undecided: c.max_undecided(),
+        decision_bound_ms: cretoai_consensus::DECISION_BOUND_MS,
+        overdue_transactions: overdue.count,
+        oldest_pending_ms: overdue.oldest_age_ms,
         overloaded_requests: c
             .stats
             .overloaded

@@ -12,7 +12,7 @@ use super::stats::ConsensusStats;
 use crate::error::{NodeError, Result};
 use crate::store::Store;
 use actix::prelude::*;
-use cretoai_consensus::{Action, Record, TxId, TxStatus};
+use cretoai_consensus::{Action, Record, TxId, TxStatus, VertexId};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, OnceLock};
@@ -132,9 +132,19 @@ impl Writer {
         if records.is_empty() {
             return Ok(0);
         }
-        let decisions = self
-            .store
-            .append_consensus(records.iter().copied(), now_ms)?;
+        let through: Vec<(TxId, VertexId)> = batch
+            .iter()
+            .flat_map(|c| &c.actions)
+            .filter_map(|a| match a {
+                Action::Accepted(pairs) => Some(pairs),
+                _ => None,
+            })
+            .flatten()
+            .copied()
+            .collect();
+        let decisions =
+            self.store
+                .append_consensus_through(records.iter().copied(), &through, now_ms)?;
         self.stats.commits.fetch_add(1, Ordering::Relaxed);
         let mut finality = Vec::new();
         for d in &decisions {

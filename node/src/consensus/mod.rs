@@ -203,6 +203,14 @@ impl ConsensusHandle {
         self.admission.bound(rate)
     }
 
+    /// Undecided transactions pending here for longer than the liveness bound
+    /// ([`cretoai_consensus::DECISION_BOUND_MS`]): an operator sees a stuck transaction before
+    /// a client gives up on it.
+    pub fn overdue(&self) -> crate::store::consensus::Overdue {
+        self.store
+            .overdue(now_ms(), cretoai_consensus::DECISION_BOUND_MS)
+    }
+
     /// Refuses new submissions while the undecided backlog is at its bound: past the rate the
     /// cluster sustains, queueing more only makes every transaction's finality longer.
     pub fn admit(&self) -> Result<()> {
@@ -253,6 +261,7 @@ impl ConsensusHandle {
             decided_in_memory: view.decided_in_memory,
             undecided: self.store.undecided_len(),
             max_undecided: self.max_undecided(),
+            overdue: self.overdue(),
             peers: self.network().map(Network::peers).unwrap_or_default(),
         };
         self.stats.render(out, &gauges, now_ms());

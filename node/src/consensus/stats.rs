@@ -30,6 +30,8 @@ pub struct Gauges {
     pub undecided: usize,
     /// The admission bound on `undecided`.
     pub max_undecided: usize,
+    /// Undecided transactions older than the liveness bound, and the oldest one's age.
+    pub overdue: crate::store::consensus::Overdue,
     /// The peers' links.
     pub peers: Vec<cretoai_network::PeerStatus>,
 }
@@ -232,6 +234,21 @@ impl ConsensusStats {
                 "max_undecided",
                 Some(gauges.max_undecided as f64),
                 "Undecided transactions at which submissions get 429 overloaded.",
+            ),
+            (
+                "overdue_transactions",
+                Some(gauges.overdue.count as f64),
+                "Undecided transactions first seen here longer ago than the liveness bound (cretoai_consensus_decision_bound_seconds).",
+            ),
+            (
+                "decision_bound_seconds",
+                Some(cretoai_consensus::DECISION_BOUND_MS as f64 / 1000.0),
+                "The liveness bound: once the validators reach one another, every acknowledged transaction is decided within it.",
+            ),
+            (
+                "oldest_pending_seconds",
+                Some(gauges.overdue.oldest_age_ms.unwrap_or(0) as f64 / 1000.0),
+                "Age of the oldest undecided transaction known here (0 when none).",
             ),
             (
                 "connected_peers",

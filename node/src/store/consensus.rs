@@ -8,6 +8,7 @@
 
 use super::blob_file::BlobFile;
 use super::blobs::{self, Blobs};
+pub use super::pending::Overdue;
 use super::pending::{first_sight, Changes, PendingTxs};
 use super::row_merge;
 pub use super::tx_row::TxRow;
@@ -18,6 +19,7 @@ use cretoai_consensus::{tx_frames, Limits, Record, TxId, TxStatus, Vertex, Verte
 use redb::{
     ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction,
 };
+use std::collections::HashMap;
 
 /// `seq -> record`: the core's log, in the order it asked to persist.
 pub(super) const LOG: TableDefinition<'static, u64, &'static [u8]> =
@@ -125,10 +127,29 @@ impl Store {
         records: impl IntoIterator<Item = &'a Record>,
         now_ms: u64,
     ) -> Result<Vec<Decision>> {
+        self.append_consensus_through(records, &[], now_ms)
+    }
+
+    /// [`Store::append_consensus`], with the vertex each transaction accepted in this batch
+    /// was decided through (the core's `Action::Accepted`): its row names that vertex from
+    /// then on instead of the first that carried it.
+    pub fn append_consensus_through<'a>(
+        &self,
+        records: impl IntoIterator<Item = &'a Record>,
+        through: &[(TxId, VertexId)],
+        now_ms: u64,
+    ) -> Result<Vec<Decision>> {
         let txn = self.db.begin_write()?;
         let before = self.blob_file.end();
-        let (decisions, changes) =
-            append_in(&txn, records, now_ms, &self.pending, &self.blob_file)?;
+        let through: HashMap<TxId, VertexId> = through.iter().copied().collect();
+        let (decisions, changes) = append_in(
+            &txn,
+            records,
+            &through,
+            now_ms,
+            &self.pending,
+            &self.blob_file,
+        )?;
         self.blob_file.seal(&txn, before)?;
         txn.commit()?;
         self.pending.apply(changes);
@@ -199,6 +220,11 @@ impl Store {
         self.pending.len()
     }
 
+    /// Undecided transactions first seen more than `bound_ms` ago, and the oldest one's age.
+    pub fn overdue(&self, now_ms: u64, bound_ms: u64) -> Overdue {
+        self.pending.overdue(now_ms, bound_ms)
+    }
+
     /// Counts of stored vertices and transactions by status (status endpoint). Constant time:
     /// decided ones come from counters kept by the commits, undecided ones from the index.
     pub fn consensus_counts(&self) -> Result<(u64, [u64; 3])> {
@@ -253,6 +279,7 @@ impl Store {
 fn append_in<'a>(
     txn: &WriteTransaction,
     records: impl IntoIterator<Item = &'a Record>,
+    through: &HashMap<TxId, VertexId>,
     now_ms: u64,
     pending: &PendingTxs,
     blob_file: &BlobFile,
@@ -338,6 +365,9 @@ fn append_in<'a>(
                     delta[status_code(row.status)] -= 1;
                 }
                 delta[status_code(*status)] += 1;
+                if *status == TxStatus::Accepted {
+                    row.vertex = through.get(tx).copied().or(row.vertex);
+                }
                 row.status = *status;
                 row.decided_at = Some(now_ms.max(1));
                 changes.keep(*tx, row);

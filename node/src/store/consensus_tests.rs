@@ -432,3 +432,51 @@ fn a_late_copy_of_a_merged_transaction_keeps_its_decision_across_restarts() {
     store.append_consensus(&[late(2)], 30).unwrap();
     check(&store);
 }
+
+#[test]
+fn an_accepted_row_names_the_vertex_it_was_decided_through() {
+    let (dir, store, limits, sender, author) = fixture();
+    let txs = signed(&sender, 2, b"pay", &limits);
+    let first = Arc::new(vertex(&author, txs.clone()));
+    let reissued = Arc::new(
+        Vertex::sign(
+            &author,
+            1,
+            6,
+            vec![first.id()],
+            vec![txs[0].clone()],
+            &limits,
+        )
+        .unwrap(),
+    );
+    store
+        .append_consensus(
+            &[
+                Record::Vertex(first.clone()),
+                Record::Vertex(reissued.clone()),
+            ],
+            1_000,
+        )
+        .unwrap();
+    // Pending: the first carrier.
+    assert_eq!(
+        store.consensus_tx(&txs[0].id()).unwrap().unwrap().vertex,
+        Some(first.id())
+    );
+    let statuses = [
+        decided(txs[0].id(), TxStatus::Accepted),
+        decided(txs[1].id(), TxStatus::Accepted),
+    ];
+    store
+        .append_consensus_through(&statuses, &[(txs[0].id(), reissued.id())], 1_100)
+        .unwrap();
+    let check = |store: &Store| {
+        let row = |t: &Transaction| store.consensus_tx(&t.id()).unwrap().unwrap().vertex;
+        assert_eq!(row(&txs[0]), Some(reissued.id()));
+        // Without a deciding vertex the first carrier stays.
+        assert_eq!(row(&txs[1]), Some(first.id()));
+    };
+    check(&store);
+    drop(store);
+    check(&open_consensus(&dir));
+}

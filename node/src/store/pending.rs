@@ -51,6 +51,22 @@ impl PendingTxs {
         self.lock().undecided.len()
     }
 
+    /// Undecided transactions first seen more than `bound_ms` before `now_ms`, and the age
+    /// of the oldest undecided one. Walks the undecided rows, which admission keeps to a few
+    /// seconds of traffic.
+    pub(super) fn overdue(&self, now_ms: u64, bound_ms: u64) -> Overdue {
+        let rows = self.lock();
+        let mut out = Overdue::default();
+        for row in rows.undecided.values() {
+            let age = now_ms.saturating_sub(row.submitted_at);
+            if age > bound_ms {
+                out.count += 1;
+            }
+            out.oldest_age_ms = Some(out.oldest_age_ms.map_or(age, |a: u64| a.max(age)));
+        }
+        out
+    }
+
     /// How many decided rows wait for the next merge.
     pub(super) fn staged_len(&self) -> usize {
         self.lock().staged.len()
@@ -94,6 +110,15 @@ impl PendingTxs {
         // them half-updated: a poisoned lock is still safe to use.
         self.rows.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
+
+/// Undecided transactions pending for longer than the liveness bound ([`PendingTxs::overdue`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Overdue {
+    /// How many are older than the bound.
+    pub count: usize,
+    /// Age of the oldest undecided transaction, ms (`None` when nothing is undecided).
+    pub oldest_age_ms: Option<u64>,
 }
 
 /// A commit's changes to the index: each touched transaction's latest row (decided rows have

@@ -1,4 +1,4 @@
-//! A transaction's row in `consensus_txs`: its status, the first vertex that carried it, when
+//! A transaction's row in `consensus_txs`: its status, the vertex that carried it, when
 //! this node first saw it and when it decided it, in 50 fixed bytes.
 
 use super::consensus::{corrupt, id32};
@@ -10,7 +10,9 @@ use cretoai_consensus::{TxId, TxStatus, VertexId};
 pub struct TxRow {
     /// Pending, accepted or rejected.
     pub status: TxStatus,
-    /// The first vertex that carried it here, if any yet.
+    /// The vertex that carried it here: the first one while it is undecided, and once accepted
+    /// the one it was decided through (a transaction stranded beside a double spend's loser is
+    /// re-issued in another vertex; docs/consensus.md).
     pub vertex: Option<VertexId>,
     /// When this node first learned of it (submitted here, or seen in a vertex), Unix ms.
     pub submitted_at: u64,

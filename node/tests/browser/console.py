@@ -268,6 +268,12 @@ class Console:
         self.sign_in(created["token"])
         assert "viewer" in self.text("#token-scopes")
         self.wait("the cluster for a viewer", lambda: len(self.qs("#cluster-nodes tr.node")) == 3)
+        # A fresh page draws the vertices stored before it opened (in grey), so the DAG of a
+        # cluster is never blank.
+        self.tab("dag")
+        self.wait("stored vertices drawn on opening", lambda: sum(
+            int(r.find_elements(By.CSS_SELECTOR, "td.num")[3].text.replace(",", "")) for r in self.qs("#dag-lanes tr")) >= 3)
+        self.tab("cluster")
         controls = self.qs("[data-needs]")
         assert controls and not any(c.is_displayed() for c in controls), "a viewer sees no write controls"
         for name in ("crypto", "vault", "authz", "events"):

@@ -1,8 +1,9 @@
 // DAG panel: vertices from the event stream, one lane per author, rounds left to right, edges
 // to parents. A vertex is accepted once every transaction it carries is decided; an empty one
-// once its parents are (as the consensus core settles it). Only a bounded window is kept and
-// it is redrawn at most a few times a second, so a cluster running flat out cannot stall
-// the page.
+// once its parents are (as the consensus core settles it). The newest vertices stored before
+// the page opened are drawn too, in grey: the stream did not tell this page their outcome.
+// Only a bounded window is kept and it is redrawn at most a few times a second, so a cluster
+// running flat out cannot stall the page.
 "use strict";
 
 const Dag = (() => {
@@ -10,6 +11,7 @@ const Dag = (() => {
   const MAX_VERTICES = 3000;    // hard bound on what the page holds
   const MAX_DECIDED = 200000;   // decided transaction ids remembered
   const COL = 36, LEFT = 120, TOP = 10, REDRAW_MS = 250;
+  const BACKFILL = 300;         // stored vertices drawn when the page opens
   const vertices = new Map();
   const decided = new Set();
   const decidedOrder = [];
@@ -53,13 +55,30 @@ const Dag = (() => {
     }
   }
 
+  // The newest stored vertices, so that an idle cluster's DAG is not blank.
+  async function backfill() {
+    const status = await apiOk("GET", API.status);
+    const after = Math.max(0, status.data.vertices - BACKFILL);
+    const page = await apiOk("GET", API.vertices, null, undefined, { after, limit: BACKFILL });
+    for (const v of page.data.vertices) {
+      if (vertices.has(v.id)) continue;
+      vertices.set(v.id, { id: v.id, author: v.author, round: v.round, parents: v.parents, txIds: [],
+        txs: v.transactions.length, sig: v.signature_algorithm, history: true });
+      maxRound = Math.max(maxRound, v.round);
+    }
+    evict();
+    dirty = true;
+  }
+
   function states() {
     const memo = new Map();
     const accepted = (v, depth) => {
       if (memo.has(v.id)) return memo.get(v.id);
+      // Drawn from the store: its outcome is not known here; it holds up nothing either.
+      if (v.history) { memo.set(v.id, null); return null; }
       let ok = v.txIds.every((id) => decided.has(id));
       if (ok && v.txIds.length === 0 && depth < 400) {
-        ok = v.parents.every((p) => !vertices.has(p) || accepted(vertices.get(p), depth + 1));
+        ok = v.parents.every((p) => !vertices.has(p) || accepted(vertices.get(p), depth + 1) !== false);
       }
       memo.set(v.id, ok);
       return ok;
@@ -116,7 +135,8 @@ const Dag = (() => {
       if (v.round < leftRound) continue;
       const { x, y } = pos(v);
       const r = 6 + Math.min(7, Math.log2(1 + v.txs));
-      g.fillStyle = cssColor(accepted.get(v.id) ? "--good" : "--warn");
+      const state = accepted.get(v.id);
+      g.fillStyle = cssColor(state === null ? "--muted" : state ? "--good" : "--warn");
       g.beginPath(); g.arc(x, y, r, 0, 2 * Math.PI); g.fill();
       if (selected === v.id) { g.strokeStyle = cssColor("--text"); g.lineWidth = 2; g.stroke(); g.lineWidth = 1; }
       if (v.txs) { g.fillStyle = "#fff"; g.textAlign = "center"; g.fillText(String(v.txs), x, y); g.textAlign = "left"; }
@@ -127,20 +147,22 @@ const Dag = (() => {
       (paused ? " · paused" : "") + (lagged ? ` · ${number(lagged)} events skipped while this tab fell behind` : "");
     $("dag-lanes").replaceChildren(...authors.map((a, i) => {
       const mine = [...vertices.values()].filter((v) => v.author === a);
-      const ok = mine.filter((v) => accepted.get(v.id)).length;
+      const ok = mine.filter((v) => accepted.get(v.id) === true).length;
+      const before = mine.filter((v) => v.history).length;
       return el("tr", { "data-author": a }, el("td", {}, el("i", { class: "swatch c" + (i % 6) }), el("code", { title: a }, a.slice(0, 16))),
         el("td", { class: "num" }, number(mine.length)), el("td", { class: "num accepted" }, number(ok)),
-        el("td", { class: "num" }, number(mine.length - ok)), el("td", { class: "num" }, number(Math.max(...mine.map((v) => v.round)))));
+        el("td", { class: "num" }, number(mine.length - ok - before)), el("td", { class: "num" }, number(before)),
+        el("td", { class: "num" }, number(Math.max(...mine.map((v) => v.round)))));
     }));
     if (selected && vertices.has(selected)) detail(vertices.get(selected), accepted.get(selected));
   }
 
-  function detail(v, ok) {
+  function detail(v, state) {
     const dl = $("dag-detail");
     const row = (k, ...value) => [el("dt", {}, k), el("dd", {}, ...value)];
     dl.replaceChildren(
       ...row("vertex", el("code", {}, v.id)), ...row("author", el("code", {}, v.author)), ...row("round", number(v.round)),
-      ...row("state", ok ? "accepted" : "pending"), ...row("transactions", number(v.txs)), ...row("signature", v.sig || "—"),
+      ...row("state", state === null ? "stored before this page opened" : state ? "accepted" : "pending"), ...row("transactions", number(v.txs)), ...row("signature", v.sig || "—"),
       ...row("parents", ...(v.parents.length ? v.parents.flatMap((p) => [idCell(p), " "]) : ["none"])));
     dl.hidden = false;
   }
@@ -175,6 +197,7 @@ const Dag = (() => {
       $("dag-newer").addEventListener("click", () => scroll(1));
     },
     start() {
+      backfill().catch(() => {});
       clearInterval(timer);
       timer = setInterval(() => { if (dirty && !$("panel-dag").hidden) draw(); }, REDRAW_MS);
     },

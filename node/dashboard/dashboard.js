@@ -10,6 +10,8 @@
 const API = {
   self: "/v1/auth/tokens/self",
   clusterStatus: "/v1/cluster/status",
+  status: "/v1/consensus/status",
+  vertices: "/v1/consensus/vertices",
   clusterHistory: "/v1/cluster/history",
   keys: "/v1/keys",
   key: "/v1/keys/{name}",

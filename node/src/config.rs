@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
     name = "cretoai-node",
     version,
     about = "CretoAI node: post-quantum encryption and signatures (ML-KEM-768, ML-DSA-44/65/87) over a REST API.",
-    after_help = "Secrets are read from the environment only:\n  CRETOAI_ROOT_TOKEN   root bearer token (else one is generated at first start and printed once)\n  CRETOAI_MASTER_KEY   base64 of 32 bytes sealing private keys at rest (else <data-dir>/master.key, created 0600)\n  CRETOAI_AUTHZ_SIDECAR_TOKEN   the AuthZ sidecar's admin token (the console switches its mode with it)"
+    after_help = "Secrets are read from the environment only:\n  CRETOAI_ROOT_TOKEN   root bearer token (else one is generated at first start and printed once)\n  CRETOAI_MASTER_KEY   base64 of 32 bytes sealing private keys at rest (else <data-dir>/master.key, created 0600)\n  CRETOAI_AUTHZ_SIDECAR_TOKEN   the AuthZ sidecar's admin token (the node relays the console's checks and mode switches with it)"
 )]
 pub struct Cli {
     /// TOML file with any of the settings below (keys: listen, data_dir, max_body_bytes,
@@ -171,7 +171,8 @@ pub struct Config {
     pub consensus: ConsensusFlags,
     /// Base URL of the AuthZ sidecar the console's AuthZ panel reaches through this node.
     pub authz_sidecar_url: Option<String>,
-    /// The sidecar's admin token from `CRETOAI_AUTHZ_SIDECAR_TOKEN` (switching its mode).
+    /// The sidecar's admin token from `CRETOAI_AUTHZ_SIDECAR_TOKEN` (relayed checks and mode
+    /// switches).
     pub authz_sidecar_token: Option<Secret>,
 }
 

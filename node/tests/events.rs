@@ -283,6 +283,7 @@ async fn a_submitted_transaction_streams_transaction_vertex_and_accepted_events(
     assert_eq!(vertex["parents"], stored["parents"], "{vertex}");
     assert_eq!(vertex["tx_ids"], stored["transactions"], "{vertex}");
     assert_eq!(vertex["signature_algorithm"], "ML-DSA-65");
+    assert_eq!(stored["signature_algorithm"], "ML-DSA-65");
     socket.send(Message::Close(None)).await.unwrap();
 }
 

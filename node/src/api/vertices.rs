@@ -28,6 +28,9 @@ pub struct VertexInfo {
     pub parents: Vec<String>,
     /// Hex ids of the transactions it carries.
     pub transactions: Vec<String>,
+    /// The author's signature algorithm.
+    #[schema(example = "ML-DSA-65")]
+    pub signature_algorithm: String,
 }
 
 /// A page of vertices.
@@ -109,5 +112,6 @@ fn vertex_info(v: &Vertex, seq: Option<u64>) -> VertexInfo {
         timestamp_ms: v.timestamp_ms(),
         parents: v.parents().iter().map(|p| hex::encode(p.0)).collect(),
         transactions: v.txs().iter().map(|t| tx_hex(&t.id())).collect(),
+        signature_algorithm: crate::consensus::events::VERTEX_SIGNATURE.to_string(),
     }
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use tokio::sync::broadcast;
 
 /// Vertices are always signed with ML-DSA-65 (the core refuses other levels).
-const VERTEX_SIGNATURE: &str = "ML-DSA-65";
+pub const VERTEX_SIGNATURE: &str = "ML-DSA-65";
 
 /// Events buffered per subscriber before it starts missing some.
 const CAPACITY: usize = 4096;

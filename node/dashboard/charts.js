@@ -15,16 +15,25 @@ function niceCeiling(v) {
   return 10 * step;
 }
 
-// series: [{points: [{t, v}], color, dashed}]; spanMs: the window ending at `now`.
-function drawLines(canvas, series, now, spanMs) {
+// A cleared 2D context sized to the canvas's CSS box at the screen's pixel density (sharp on
+// high-DPI screens), or null while the canvas is hidden.
+function sharpContext(canvas) {
   const dpr = window.devicePixelRatio || 1;
   const width = canvas.clientWidth, height = canvas.clientHeight;
-  if (!width || !height) return;
+  if (!width || !height) return null;
   canvas.width = Math.round(width * dpr);
   canvas.height = Math.round(height * dpr);
   const g = canvas.getContext("2d");
   g.setTransform(dpr, 0, 0, dpr, 0, 0);
   g.clearRect(0, 0, width, height);
+  return { g, width, height };
+}
+
+// series: [{points: [{t, v}], color, dashed}]; spanMs: the window ending at `now`.
+function drawLines(canvas, series, now, spanMs) {
+  const area = sharpContext(canvas);
+  if (!area) return;
+  const { g, width, height } = area;
   const pad = { left: 52, right: 8, top: 8, bottom: 20 };
   const w = width - pad.left - pad.right, h = height - pad.top - pad.bottom;
   let max = 0;

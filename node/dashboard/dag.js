@@ -90,14 +90,9 @@ const Dag = (() => {
   function draw() {
     dirty = false;
     const canvas = $("dag-canvas");
-    const dpr = window.devicePixelRatio || 1;
-    const width = canvas.clientWidth, height = canvas.clientHeight;
-    if (!width || !height) return;
-    canvas.width = Math.round(width * dpr);
-    canvas.height = Math.round(height * dpr);
-    const g = canvas.getContext("2d");
-    g.setTransform(dpr, 0, 0, dpr, 0, 0);
-    g.clearRect(0, 0, width, height);
+    const area = sharpContext(canvas);
+    if (!area) return;
+    const { g, width, height } = area;
     const authors = [...new Set([...vertices.values()].map((v) => v.author))].sort();
     const accepted = states();
     const columns = Math.max(1, Math.floor((width - LEFT) / COL));

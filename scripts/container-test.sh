@@ -10,6 +10,8 @@
 #   - a vault secret written on node2 survives `compose restart` (named volumes);
 #   - the sidecar signs a decision in pqc mode, and its anchoring transaction is accepted;
 #   - the customer use cases (scripts/use-cases/*.sh) pass against the cluster (full mode);
+#   - every command of docs/customer/demo-guide.md runs against it (full mode; it kills node2
+#     and waits until it is healthy again; scripts/demo-guide-check.sh);
 #   - `compose down -v` leaves no container, network or volume of the project.
 # Prints image sizes, time from `up` to all healthy, and the total time. The same script drives
 # compose v1 (`docker-compose`) and v2 (`docker compose`, see install-compose-v2.sh).
@@ -327,6 +329,14 @@ if [ "$test_mode" = full ]; then
     ok "$(tail -n 1 "$use_case_log")"
   done
   rm -f "$use_case_log"
+
+  step "the demo guide: every command of docs/customer/demo-guide.md (scripts/demo-guide-check.sh)"
+  guide_log=$(mktemp)
+  DEMO_GUIDE_COMPOSE="$COMPOSE -f docker-compose.yml -f docker-compose.prebuilt.yml" DEMO_GUIDE_TIMEOUT=240 \
+    scripts/demo-guide-check.sh >"$guide_log" 2>&1 || { cat "$guide_log" >&2; rm -f "$guide_log"; fail "demo guide"; }
+  ok "$(head -n 1 "$guide_log")"
+  ok "$(tail -n 1 "$guide_log")"
+  rm -f "$guide_log"
 fi
 
 if [ -n "${KEEP_UP:-}" ]; then

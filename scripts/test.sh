@@ -52,6 +52,9 @@ fi
 step "cargo test (workspace)"
 cargo test --workspace --no-fail-fast
 
+step "the demo guide: every command block marked run or skip"
+scripts/demo-guide-check.sh --check
+
 if ls scripts/*-examples.sh >/dev/null 2>&1; then
   step "the curl examples of docs/api.md against the real binary"
   scripts/readme-check.sh

@@ -2,7 +2,8 @@
 # Runs every test of the project on a fresh machine: installs what the tests need, checks
 # formatting and lints, runs the Rust test suites (unit, property, KAT, interop, API and
 # multi-process tests), the README's curl examples against the real binary and the console in
-# a real browser (scripts/console-test.sh, which installs Chromium and Selenium itself).
+# a real browser (scripts/console-test.sh, which installs Chromium and Selenium itself) and a
+# short cut of the demo video (scripts/make-video.sh --cut, which installs ffmpeg and espeak-ng).
 #
 # Usage: scripts/test.sh                  (everything)
 #        SKIP_LINT=1 scripts/test.sh        (no fmt/clippy)
@@ -62,6 +63,11 @@ fi
 
 step "the console in a real browser (headless Chromium, three nodes and the AuthZ sidecar)"
 scripts/console-test.sh
+
+# The demo video's pipeline, on a 20-second cut: recorded on the real cluster, narrated,
+# encoded, and its length, resolution, sound track and subtitles checked with ffprobe.
+step "the demo video, a short cut (scripts/make-video.sh --cut)"
+scripts/make-video.sh --cut
 
 if [ -z "${SKIP_CONTAINERS:-}" ] && docker info >/dev/null 2>&1; then
   scripts/test-containers.sh

@@ -8,6 +8,9 @@
 //! `CRETOAI_CONSOLE_SCREENSHOTS` is where the screenshots go (default: a temporary directory);
 //! `CRETOAI_CONSOLE_LOAD_BENCH` names a `cretoai-bench` binary to also measure the time to a
 //! fully rendered page while it loads the cluster.
+//!
+//! The same cluster also plays the narrated demo video (`tests/browser/video.py`), in an ignored
+//! test that scripts/make-video.sh runs with `--ignored`: one cluster launcher for both.
 
 #[path = "cluster/harness.rs"]
 mod harness;
@@ -21,6 +24,32 @@ use std::process::Command;
 
 #[test]
 fn the_console_in_a_real_browser() {
+    let mut extra = Vec::new();
+    if let Ok(bench) = std::env::var("CRETOAI_CONSOLE_LOAD_BENCH") {
+        extra = vec!["--load-bench".to_string(), bench];
+    }
+    let screenshots = std::env::var("CRETOAI_CONSOLE_SCREENSHOTS").map_or_else(
+        |_| std::env::temp_dir().join("cretoai-console-screenshots"),
+        PathBuf::from,
+    );
+    extra.extend([
+        "--screenshots".to_string(),
+        screenshots.display().to_string(),
+    ]);
+    run_in_browser("console.py", &extra);
+}
+
+/// The demo video: video.py reads where to write and which cut from its own environment
+/// (scripts/make-video.sh sets it), so nothing video-specific passes through here.
+#[test]
+#[ignore = "renders the demo video; scripts/make-video.sh runs it"]
+fn the_demo_video() {
+    run_in_browser("video.py", &[]);
+}
+
+/// Starts three real nodes and a real sidecar, then runs a script of tests/browser against them
+/// with `--nodes` and `--token`; on failure, panics with the nodes' log tails.
+fn run_in_browser(script: &str, extra: &[String]) {
     let Ok(python) = std::env::var("CRETOAI_BROWSER_PYTHON") else {
         eprintln!("skipped: CRETOAI_BROWSER_PYTHON is not set (scripts/console-test.sh sets it)");
         return;
@@ -38,31 +67,25 @@ fn the_console_in_a_real_browser() {
     for i in 0..3 {
         cluster.wait_ready(i);
     }
-    let screenshots = std::env::var("CRETOAI_CONSOLE_SCREENSHOTS").map_or_else(
-        |_| std::env::temp_dir().join("cretoai-console-screenshots"),
-        PathBuf::from,
-    );
     let urls: Vec<String> = cluster
         .nodes
         .iter()
         .map(|n| format!("http://{}", n.http))
         .collect();
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser/console.py");
-    let mut cmd = Command::new(python);
-    cmd.arg(script)
+    let script = format!("{}/tests/browser/{script}", env!("CARGO_MANIFEST_DIR"));
+    let status = Command::new(python)
+        .arg(script)
         .args(["--nodes", &urls.join(",")])
         .args(["--token", TOKEN])
-        .args(["--screenshots", screenshots.to_str().unwrap()]);
-    if let Ok(bench) = std::env::var("CRETOAI_CONSOLE_LOAD_BENCH") {
-        cmd.args(["--load-bench", &bench]);
-    }
-    let status = cmd.status().expect("python runs");
+        .args(extra)
+        .status()
+        .expect("python runs");
     if !status.success() {
         let logs: Vec<String> = cluster
             .nodes
             .iter()
             .map(|n| format!("--- node {} ---\n{}", &n.id[..8], n.log_tail()))
             .collect();
-        panic!("the browser suite failed ({status})\n{}", logs.join("\n"));
+        panic!("the browser script failed ({status})\n{}", logs.join("\n"));
     }
 }

@@ -80,5 +80,6 @@ awk -v d="$duration" -v lo="$min" -v hi="$max" 'BEGIN { exit !(d >= lo && d <= h
 [ -n "$audio" ] || fail+=" no audio stream;"
 [ "$cues" -ge 1 ] || fail+=" no subtitle cues;"
 if [ -n "$fail" ]; then echo "make-video: $out.mp4:$fail" >&2; exit 1; fi
+rm -rf "$work/frames"  # hundreds of MB for the full video; kept above only to debug a failure
 echo "$out.mp4: ${duration%.*} s, ${size/,/x}, audio $audio, $cues subtitle cues, $(du -h "$out.mp4" | cut -f1);" \
   "recorded in $((recorded - start)) s, encoded in $(($(date +%s) - recorded)) s"

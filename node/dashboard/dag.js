@@ -1,5 +1,7 @@
 // DAG panel: vertices from the event stream, one lane per author, rounds left to right, edges
-// to parents. A vertex is accepted once every transaction it carries is decided; an empty one
+// to parents. Each node counts its own rounds, and under load they drift apart by more than a
+// screen, so every lane is aligned at its author's newest vertex (a lane's position is its round
+// plus how far its author is behind the newest round of all). A vertex is accepted once every transaction it carries is decided; an empty one
 // once its parents are (as the consensus core settles it). The newest vertices stored before
 // the page opened are drawn too, in grey: the stream did not tell this page their outcome.
 // Only a bounded window is kept and it is redrawn at most a few times a second, so a cluster
@@ -16,6 +18,7 @@ const Dag = (() => {
   const decided = new Set();
   const decidedOrder = [];
   let maxRound = 0;
+  const newest = new Map();     // author -> its newest round
   let paused = false;
   let right = null;             // round at the right edge when paused or scrolled back
   let dirty = false;
@@ -28,7 +31,7 @@ const Dag = (() => {
     if (e.type === "vertex") {
       vertices.set(e.id, { id: e.id, author: e.author, round: e.round, parents: e.parents || [],
         txIds: e.tx_ids || [], txs: e.txs, sig: e.signature_algorithm });
-      maxRound = Math.max(maxRound, e.round);
+      seen(e.author, e.round);
       evict();
     } else if (e.type === "accepted" || e.type === "rejected") {
       for (const id of e.tx_ids) { decided.add(id); decidedOrder.push(id); }
@@ -44,12 +47,20 @@ const Dag = (() => {
     dirty = true;
   }
 
+  function seen(author, round) {
+    newest.set(author, Math.max(newest.get(author) ?? round, round));
+    maxRound = Math.max(maxRound, round);
+  }
+
+  // The vertex's column: its round, with its author's lane aligned at the newest round of all.
+  const at = (v) => v.round + maxRound - (newest.get(v.author) ?? v.round);
+
   function evict() {
-    if (vertices.size <= MAX_VERTICES && ![...vertices.values()].some((v) => v.round < maxRound - KEEP_ROUNDS)) return;
-    const sorted = [...vertices.values()].sort((a, b) => a.round - b.round);
+    if (vertices.size <= MAX_VERTICES && ![...vertices.values()].some((v) => at(v) < maxRound - KEEP_ROUNDS)) return;
+    const sorted = [...vertices.values()].sort((a, b) => at(a) - at(b));
     let drop = Math.max(0, sorted.length - MAX_VERTICES);
     for (const v of sorted) {
-      if (drop <= 0 && v.round >= maxRound - KEEP_ROUNDS) break;
+      if (drop <= 0 && at(v) >= maxRound - KEEP_ROUNDS) break;
       vertices.delete(v.id);
       drop--;
     }
@@ -64,7 +75,7 @@ const Dag = (() => {
       if (vertices.has(v.id)) continue;
       vertices.set(v.id, { id: v.id, author: v.author, round: v.round, parents: v.parents, txIds: [],
         txs: v.transactions.length, sig: v.signature_algorithm, history: true });
-      maxRound = Math.max(maxRound, v.round);
+      seen(v.author, v.round);
     }
     evict();
     dirty = true;
@@ -99,7 +110,7 @@ const Dag = (() => {
     const rightRound = right === null ? maxRound : right;
     const leftRound = rightRound - columns + 1;
     const laneH = authors.length ? (height - TOP * 2) / authors.length : 0;
-    const pos = (v) => ({ x: LEFT + (v.round - leftRound) * COL + COL / 2, y: TOP + authors.indexOf(v.author) * laneH + laneH / 2 });
+    const pos = (v) => ({ x: LEFT + (at(v) - leftRound) * COL + COL / 2, y: TOP + authors.indexOf(v.author) * laneH + laneH / 2 });
     g.font = "11px system-ui, sans-serif";
     g.textBaseline = "middle";
     authors.forEach((a, i) => {
@@ -108,7 +119,7 @@ const Dag = (() => {
       g.strokeStyle = cssColor("--line");
       g.beginPath(); g.moveTo(LEFT, TOP + (i + 1) * laneH); g.lineTo(width, TOP + (i + 1) * laneH); g.stroke();
     });
-    const visible = [...vertices.values()].filter((v) => v.round >= leftRound - 1 && v.round <= rightRound);
+    const visible = [...vertices.values()].filter((v) => at(v) >= leftRound - 1 && at(v) <= rightRound);
     // Edges to parents scrolled out of view end at the lane labels, not over them.
     g.save();
     g.beginPath(); g.rect(LEFT, 0, width - LEFT, height); g.clip();
@@ -127,7 +138,7 @@ const Dag = (() => {
     g.globalAlpha = 1;
     layout = [];
     for (const v of visible) {
-      if (v.round < leftRound) continue;
+      if (at(v) < leftRound) continue;
       const { x, y } = pos(v);
       const r = 6 + Math.min(7, Math.log2(1 + v.txs));
       const state = accepted.get(v.id);
@@ -138,7 +149,9 @@ const Dag = (() => {
       layout.push({ v, x, y, r });
     }
     g.restore();
-    $("dag-info").textContent = `${number(vertices.size)} vertices kept (rounds ${number(Math.max(0, maxRound - KEEP_ROUNDS))}–${number(maxRound)}); showing rounds ${number(Math.max(0, leftRound))}–${number(rightRound)}` +
+    const back = maxRound - rightRound;
+    $("dag-info").textContent = `${number(vertices.size)} vertices kept (each node's last ${KEEP_ROUNDS} rounds); showing ${number(columns)} rounds per node, ` +
+      (back ? `${number(back)} rounds back` : "the newest") + " (lanes aligned at each node's newest round)" +
       (paused ? " · paused" : "") + (lagged ? ` · ${number(lagged)} events skipped while this tab fell behind` : "");
     $("dag-lanes").replaceChildren(...authors.map((a, i) => {
       const mine = [...vertices.values()].filter((v) => v.author === a);

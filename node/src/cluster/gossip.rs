@@ -45,6 +45,8 @@ impl StatusReport {
 mod tests {
     use super::*;
 
+    use crate::cluster::history::Figures;
+
     #[test]
     fn reports_round_trip_and_bad_payloads_are_refused() {
         let report = StatusReport {
@@ -55,8 +57,10 @@ mod tests {
             },
             samples: vec![Sample {
                 t_ms: 1,
-                accepted_tps: 2.5,
-                ..Sample::default()
+                figures: Figures {
+                    accepted_tps: 2.5,
+                    ..Figures::default()
+                },
             }],
         };
         let frame = report.to_frame();

@@ -7,11 +7,9 @@ use utoipa::ToSchema;
 /// Samples kept per node: one a second for 15 minutes.
 pub const CAPACITY: usize = 15 * 60;
 
-/// One node's figures at one second.
+/// What the console charts of a node, at one moment: throughput, finality, memory and CPU.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct Sample {
-    /// When it was taken, Unix ms on the sampling node's clock.
-    pub t_ms: u64,
+pub struct Figures {
     /// Accepted transactions per second over the node's status window.
     pub accepted_tps: f64,
     /// Finality median over the window, ms.
@@ -24,6 +22,16 @@ pub struct Sample {
     pub rss_bytes: Option<u64>,
     /// CPU used by the node process over the last second, percent of one core.
     pub cpu_percent: Option<f64>,
+}
+
+/// One node's figures at one second.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Sample {
+    /// When it was taken, Unix ms on the sampling node's clock.
+    pub t_ms: u64,
+    /// The figures (flattened: the JSON members stand beside `t_ms`).
+    #[serde(flatten)]
+    pub figures: Figures,
 }
 
 /// Samples in time order, at most [`CAPACITY`].

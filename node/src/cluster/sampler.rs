@@ -1,7 +1,7 @@
 //! Once a second: take this node's figures, keep them in its ring, and send them to its peers.
 
 use super::gossip::StatusReport;
-use super::history::{Sample, CAPACITY};
+use super::history::{Figures, Sample, CAPACITY};
 use super::process::{rss_bytes, CpuMeter};
 use super::summary::{NodeSummary, PeerLink};
 use super::ClusterView;
@@ -77,12 +77,14 @@ pub async fn summarize(consensus: &ConsensusHandle, cpu: &mut CpuMeter) -> Optio
         pending: counts[0],
         accepted: counts[1],
         rejected: counts[2],
-        accepted_tps: window.accepted_tps,
-        p50_ms: window.p50_ms,
-        p95_ms: window.p95_ms,
-        p99_ms: window.p99_ms,
-        rss_bytes: rss_bytes(),
-        cpu_percent: cpu.percent(),
+        figures: Figures {
+            accepted_tps: window.accepted_tps,
+            p50_ms: window.p50_ms,
+            p95_ms: window.p95_ms,
+            p99_ms: window.p99_ms,
+            rss_bytes: rss_bytes(),
+            cpu_percent: cpu.percent(),
+        },
         peers,
     })
 }
@@ -91,11 +93,6 @@ pub async fn summarize(consensus: &ConsensusHandle, cpu: &mut CpuMeter) -> Optio
 pub fn sample_of(s: &NodeSummary) -> Sample {
     Sample {
         t_ms: s.at_ms,
-        accepted_tps: s.accepted_tps,
-        p50_ms: s.p50_ms,
-        p95_ms: s.p95_ms,
-        p99_ms: s.p99_ms,
-        rss_bytes: s.rss_bytes,
-        cpu_percent: s.cpu_percent,
+        figures: s.figures,
     }
 }

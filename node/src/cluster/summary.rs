@@ -1,5 +1,6 @@
 //! The status summary a node shares with its peers and the console shows in its cluster table.
 
+use super::history::Figures;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -20,18 +21,9 @@ pub struct NodeSummary {
     pub accepted: u64,
     /// Transactions it rejected.
     pub rejected: u64,
-    /// Accepted transactions per second over its status window.
-    pub accepted_tps: f64,
-    /// Finality median over the window, ms.
-    pub p50_ms: Option<u64>,
-    /// 95th percentile.
-    pub p95_ms: Option<u64>,
-    /// 99th percentile.
-    pub p99_ms: Option<u64>,
-    /// Resident memory of its process, bytes.
-    pub rss_bytes: Option<u64>,
-    /// CPU its process used over the last second, percent of one core.
-    pub cpu_percent: Option<f64>,
+    /// Its throughput, finality, memory and CPU (flattened into this object in JSON).
+    #[serde(flatten)]
+    pub figures: Figures,
     /// Its links to its own peers.
     pub peers: Vec<PeerLink>,
 }

@@ -22,27 +22,8 @@ for arg in "$@"; do
   esac
 done
 
-if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
-need=()
-command -v chromium >/dev/null 2>&1 || need+=(chromium)
-command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
-command -v jq >/dev/null 2>&1 || need+=(jq)
-python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
-if ((${#need[@]})); then
-  echo "installing ${need[*]}"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
-fi
-venv=.ci/work/console-venv
-[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-"$venv/bin/pip" install -q --disable-pip-version-check -r node/tests/browser/requirements.txt
-
-# The test executable from the workspace test build (asking cargo for it costs nothing when
-# that build is fresh; `cargo test -p ...` would compile with other features).
-test_bin=$(cargo test --workspace --no-run --message-format=json 2>/dev/null |
-  jq -r 'select(.reason == "compiler-artifact" and .target.name == "console_browser" and .profile.test) | .executable' |
-  tail -1)
-[ -x "$test_bin" ] || { echo "no console_browser test executable" >&2; exit 1; }
+. scripts/browser-setup.sh
+browser_setup
 
 export CRETOAI_BROWSER_PYTHON="$venv/bin/python"
 export CRETOAI_CONSOLE_SCREENSHOTS="$PWD/$screenshots"

@@ -66,6 +66,8 @@ pub struct AppState {
     /// holding `mode` (read on every check) during the fsyncs.
     mode_switch: Mutex<()>,
     root: RootToken,
+    /// SHA-256 of each `authz:check` token, computed once: compared on every check.
+    check_hashes: Vec<[u8; 32]>,
 }
 
 /// Seconds since the Unix epoch.
@@ -118,6 +120,12 @@ impl AppState {
             ring: RwLock::new(ring),
             store,
             root,
+            check_hashes: config
+                .checks
+                .tokens
+                .iter()
+                .map(|t| cretoai_crypto::hash::sha256(t.expose().as_bytes()))
+                .collect(),
             config,
         };
         Ok((state, printed))
@@ -180,8 +188,7 @@ impl AppState {
         };
         let hash = cretoai_crypto::hash::sha256(presented.as_bytes());
         let mut granted = self.is_admin(presented);
-        for token in &self.config.checks.tokens {
-            let candidate = cretoai_crypto::hash::sha256(token.expose().as_bytes());
+        for candidate in &self.check_hashes {
             granted |= bool::from(subtle::ConstantTimeEq::ct_eq(&candidate[..], &hash[..]));
         }
         granted

@@ -51,6 +51,12 @@ impl Node {
             return;
         }
         self.stranded.last_scan = Some(now);
+        if self.dag.unsettled.is_empty() {
+            // Nothing undecided in the DAG (an idle cluster): nothing can be stranded.
+            self.stranded.uncovered_since.clear();
+            self.stranded.queue.clear();
+            return;
+        }
         let anchor = self.own_anchor();
         let mut roots = self.preferred_frontier();
         roots.extend(anchor);

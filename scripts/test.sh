@@ -37,6 +37,17 @@ rustup component add rustfmt clippy >/dev/null 2>&1 || true
 # Two cores: keep memory and scheduling predictable.
 export CARGO_TERM_COLOR=never
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
+# One build per run: incremental caches would only double the disk the build takes.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+
+# A full run needs the disk below (the debug build, the images and the video); say so
+# up front instead of failing half-way on a full disk.
+need_gib=12
+free_gib=$(df -Pk . | awk 'NR==2 {print int($4 / 1048576)}')
+echo "disk: ${free_gib} GiB free here; a full run needs about ${need_gib} GiB"
+if [ "$free_gib" -lt "$need_gib" ]; then
+  echo "WARNING: less than ${need_gib} GiB free; the run may stop on a full disk" >&2
+fi
 
 # Before anything builds (a build would quietly rewrite it): the Dockerfile's builder runs
 # `cargo build --locked`, which stops on a Cargo.lock that the manifests have moved past.

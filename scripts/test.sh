@@ -42,7 +42,7 @@ export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
 # A full run needs the disk below (the debug build, the images and the video); say so
 # up front instead of failing half-way on a full disk.
-need_gib=12
+need_gib=5
 free_gib=$(df -Pk . | awk 'NR==2 {print int($4 / 1048576)}')
 echo "disk: ${free_gib} GiB free here; a full run needs about ${need_gib} GiB"
 if [ "$free_gib" -lt "$need_gib" ]; then

@@ -10,9 +10,8 @@
 
 use crate::http_client::{Connection, BINARY};
 use crate::latency::Latencies;
-use crate::presigned::presign;
+use crate::presigned::{presign, verify_micros};
 use crate::process_usage::{proc_cpu_secs, proc_kib, proc_written, UsageSampler};
-use cretoai_consensus::Transaction;
 use cretoai_crypto::ml_dsa::MlDsaLevel;
 use serde_json::{json, Value};
 use std::net::{TcpListener, UdpSocket};
@@ -139,31 +138,6 @@ async fn get_json(addr: &str, token: &str, path: &str) -> Result<(u16, Value)> {
 async fn accepted_count(addr: &str, token: &str) -> Result<u64> {
     let (_, s) = get_json(addr, token, "/v1/consensus/status").await?;
     Ok(s["transactions"]["accepted"].as_u64().unwrap_or(0))
-}
-
-/// Median single-thread time to verify `tx`'s signature, microseconds: with the sender key
-/// prepared once (`prepared`, what a node does for a sender it has met) or parsed each time.
-pub fn verify_micros(tx: &Transaction, prepared: bool) -> f64 {
-    let key = tx
-        .prepared_sender_key()
-        .expect("a pre-signed transaction has a valid key");
-    let mut samples = Vec::new();
-    for _ in 0..7 {
-        let start = Instant::now();
-        let mut n = 0u32;
-        while start.elapsed() < Duration::from_millis(150) {
-            let verdict = if prepared {
-                tx.verify_signature_with(&key)
-            } else {
-                tx.verify_signature()
-            };
-            verdict.expect("valid");
-            n += 1;
-        }
-        samples.push(start.elapsed().as_secs_f64() * 1e6 / f64::from(n));
-    }
-    samples.sort_by(f64::total_cmp);
-    samples[samples.len() / 2]
 }
 
 /// Runs the plan and prints the report.

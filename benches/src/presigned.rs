@@ -7,6 +7,7 @@
 
 use cretoai_consensus::{tx_frames, Limits, Transaction};
 use cretoai_crypto::ml_dsa::{MlDsaLevel, SigningKey};
+use std::time::{Duration, Instant};
 
 /// The signed work of a run.
 pub struct Presigned {
@@ -82,6 +83,31 @@ pub fn presign(
         sampled,
         first: first.expect("at least one transaction"),
     }
+}
+
+/// Median single-thread time to verify `tx`'s signature, microseconds: with the sender key
+/// prepared once (`prepared`, what a node does for a sender it has met) or parsed each time.
+pub fn verify_micros(tx: &Transaction, prepared: bool) -> f64 {
+    let key = tx
+        .prepared_sender_key()
+        .expect("a pre-signed transaction has a valid key");
+    let mut samples = Vec::new();
+    for _ in 0..7 {
+        let start = Instant::now();
+        let mut n = 0u32;
+        while start.elapsed() < Duration::from_millis(150) {
+            let verdict = if prepared {
+                tx.verify_signature_with(&key)
+            } else {
+                tx.verify_signature()
+            };
+            verdict.expect("valid");
+            n += 1;
+        }
+        samples.push(start.elapsed().as_secs_f64() * 1e6 / f64::from(n));
+    }
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
 }
 
 #[cfg(test)]

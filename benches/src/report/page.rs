@@ -239,8 +239,14 @@ fn crypto(s: &mut String, r: &Results, p: &Provenance, charts: &[Chart]) {
             ossl.map_or("".into(), |f| grouped(f.per_second))
         );
     }
-    if let Err(why) = &r.openssl {
-        let _ = writeln!(s, "\nOpenSSL 3.5: not measured in this run: {why}.");
+    match &r.openssl {
+        Ok(_) => s.push_str(
+            "\nOpenSSL 3.5 is Debian 13's build, unpacked with its own C library by \
+             `scripts/install-openssl35.sh` (nothing installed system-wide).\n",
+        ),
+        Err(why) => {
+            let _ = writeln!(s, "\nOpenSSL 3.5: not measured in this run: {why}.");
+        }
     }
     s.push('\n');
     commands(s, p, "OpenSSL");

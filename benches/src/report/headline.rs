@@ -168,6 +168,26 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_and_the_summary_have_one_block_each_and_keep_the_rest() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        for file in ["README.md", "docs/customer/executive-summary.md"] {
+            let doc = std::fs::read_to_string(root.join(file)).unwrap();
+            assert_eq!(doc.matches(START).count(), 1, "{file}");
+            assert_eq!(doc.matches(END).count(), 1, "{file}");
+            let new = splice(&doc, "- **x:** y.\n").unwrap();
+            let (head, tail) = (
+                &doc[..doc.find(START).unwrap()],
+                &doc[doc.find(END).unwrap()..],
+            );
+            assert!(new.starts_with(head) && new.ends_with(tail), "{file}");
+            assert_eq!(
+                new.len(),
+                head.len() + START.len() + "\n- **x:** y.\n".len() + tail.len()
+            );
+        }
+    }
+
+    #[test]
     fn rows_come_only_from_measured_figures() {
         assert!(rows(&Results::default()).is_empty());
         let r = Results {

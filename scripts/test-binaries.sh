@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Links the `cretoai-node` and `cretoai-authz-sidecar` binaries that `cargo test --workspace`
-# built for the integration tests (CARGO_BIN_EXE_*) into DIR and prints DIR. Asking cargo for the
+# Links the `cretoai-node`, `cretoai-authz-sidecar`, `cretoai-bench` and `cretoai-compare`
+# binaries that `cargo test --workspace` built for the integration tests (CARGO_BIN_EXE_*) into
+# DIR and prints DIR. Asking cargo for the
 # artifacts of that already fresh build costs nothing, while `cargo build -p ...` would compile
 # the workspace again in the dev profile with other features (several minutes on 2 cores).
 #
@@ -15,13 +16,18 @@ mkdir -p "$bins"
 # binary's own unit-test harness, which has the same name.
 { cargo test --workspace --no-run --message-format=json 2>/dev/null || true; } |
   jq -r 'select(.reason == "compiler-artifact" and (.target.kind | index("bin")) and (.profile.test | not)
-         and (.target.name == "cretoai-node" or .target.name == "cretoai-authz-sidecar"))
+         and (.target.name | IN("cretoai-node", "cretoai-authz-sidecar", "cretoai-bench", "cretoai-compare")))
          | .executable' |
   sort -u | while read -r exe; do ln -sf "$exe" "$bins/"; done
-if [ ! -x "$bins/cretoai-node" ] || [ ! -x "$bins/cretoai-authz-sidecar" ]; then
-  echo "the test build has not both binaries: building them (dev profile)" >&2
-  cargo build -q -p cretoai-node -p cretoai-authz-sidecar >&2
-  debug_dir="$(cd "${CARGO_TARGET_DIR:-target}/debug" && pwd)"
-  for bin in cretoai-node cretoai-authz-sidecar; do ln -sf "$debug_dir/$bin" "$bins/"; done
-fi
+for bin in cretoai-node cretoai-authz-sidecar cretoai-bench cretoai-compare; do
+  [ -x "$bins/$bin" ] && continue
+  echo "the test build has no $bin: building it (dev profile)" >&2
+  package=$(case "$bin" in
+    cretoai-bench) echo cretoai-benches ;;
+    cretoai-compare) echo cretoai-comparison ;;
+    *) echo "$bin" ;;
+  esac)
+  cargo build -q -p "$package" --bin "$bin" >&2
+  ln -sf "$(cd "${CARGO_TARGET_DIR:-target}/debug" && pwd)/$bin" "$bins/"
+done
 echo "$bins"

@@ -64,6 +64,16 @@ fi
 step "cargo test (workspace)"
 cargo test --workspace --no-fail-fast
 
+# The whole benchmark report, every step small, on the test build's binaries (no release
+# build): it checks that every step runs and that the page and its charts are complete and
+# well formed, in a temporary folder. No timing is asserted; the duration is printed.
+step "the benchmark report: cretoai-bench report --quick --check (about 3 minutes)"
+report_bins="$(scripts/test-binaries.sh .ci/work/report-binaries)"
+report_start=$(date +%s)
+"$report_bins/cretoai-bench" report --quick --check \
+  --node-bin "$report_bins/cretoai-node" --compare-bin "$report_bins/cretoai-compare"
+echo "cretoai-bench report --quick --check took $(($(date +%s) - report_start)) s"
+
 step "the demo guide: every command block marked run or skip"
 scripts/demo-guide-check.sh --check
 

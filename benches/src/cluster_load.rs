@@ -5,13 +5,15 @@
 //! or flat out, waits until every node has accepted them, and reports accepted TPS, finality
 //! from submit to accepted on all nodes (p50/p95/p99, from each node's `accepted_at`), each
 //! node's peak RSS (`VmHWM`) and the verification ceiling cores / (nodes x verify time).
+//! Its last line, after [`RESULT_PREFIX`], holds the same figures as one JSON object (and, with
+//! `--usage-every`, each node's RSS and CPU over the run), which `cretoai-bench report` reads.
 
 use crate::http_client::{Connection, BINARY};
 use crate::latency::Latencies;
-use crate::process_usage::{proc_cpu_secs, proc_kib, proc_written};
-use cretoai_consensus::{tx_frames, Limits, Transaction};
-use cretoai_crypto::ml_dsa::{MlDsaLevel, SigningKey};
-use serde_json::Value;
+use crate::presigned::{presign, verify_micros};
+use crate::process_usage::{proc_cpu_secs, proc_kib, proc_written, UsageSampler};
+use cretoai_crypto::ml_dsa::MlDsaLevel;
+use serde_json::{json, Value};
 use std::net::{TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -44,7 +46,12 @@ pub struct Plan {
     pub level: MlDsaLevel,
     /// Transactions whose finality is read back from every node (the rest count for TPS).
     pub sample: usize,
+    /// How often to record each local node's RSS and CPU time during the run, if at all.
+    pub usage_every: Option<Duration>,
 }
+
+/// Starts the machine-readable last line of a run.
+pub const RESULT_PREFIX: &str = "cluster result: ";
 
 /// A local node process, killed on drop.
 struct LocalNode {
@@ -133,56 +140,6 @@ async fn accepted_count(addr: &str, token: &str) -> Result<u64> {
     Ok(s["transactions"]["accepted"].as_u64().unwrap_or(0))
 }
 
-/// Signs `n` transactions over `threads` threads with one key per thread.
-fn presign(n: usize, level: MlDsaLevel, threads: usize) -> Vec<Transaction> {
-    let per = n.div_ceil(threads.max(1));
-    let handles: Vec<_> = (0..threads.max(1))
-        .map(|t| {
-            std::thread::spawn(move || {
-                let key = SigningKey::generate(level).expect("key");
-                let limits = Limits::default();
-                (0..per)
-                    .map(|i| {
-                        let payload = format!("bench transfer {t}/{i}").into_bytes();
-                        Transaction::sign(&key, i as u64, payload, &limits).expect("sign")
-                    })
-                    .collect::<Vec<_>>()
-            })
-        })
-        .collect();
-    let mut all: Vec<Transaction> = handles
-        .into_iter()
-        .flat_map(|h| h.join().unwrap_or_default())
-        .collect();
-    all.truncate(n);
-    all
-}
-
-/// Median single-thread time to verify `tx`'s signature, microseconds: with the sender key
-/// prepared once (`prepared`, what a node does for a sender it has met) or parsed each time.
-pub fn verify_micros(tx: &Transaction, prepared: bool) -> f64 {
-    let key = tx
-        .prepared_sender_key()
-        .expect("a pre-signed transaction has a valid key");
-    let mut samples = Vec::new();
-    for _ in 0..7 {
-        let start = Instant::now();
-        let mut n = 0u32;
-        while start.elapsed() < Duration::from_millis(150) {
-            let verdict = if prepared {
-                tx.verify_signature_with(&key)
-            } else {
-                tx.verify_signature()
-            };
-            verdict.expect("valid");
-            n += 1;
-        }
-        samples.push(start.elapsed().as_secs_f64() * 1e6 / f64::from(n));
-    }
-    samples.sort_by(f64::total_cmp);
-    samples[samples.len() / 2]
-}
-
 /// Runs the plan and prints the report.
 pub async fn run(plan: Plan) -> Result<()> {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
@@ -191,9 +148,16 @@ pub async fn run(plan: Plan) -> Result<()> {
         plan.transactions,
         plan.level.as_str()
     );
-    let txs = presign(plan.transactions, plan.level, cores);
-    let verify_us = verify_micros(&txs[0], true);
-    let parse_verify_us = verify_micros(&txs[0], false);
+    let signed = presign(
+        plan.transactions,
+        plan.batch,
+        plan.level,
+        cores,
+        plan.sample,
+    );
+    let verify_us = verify_micros(&signed.first, true);
+    let parse_verify_us = verify_micros(&signed.first, false);
+    let tx_count = signed.transactions;
     let local = if plan.urls.is_empty() {
         start_local(&plan.node_bin, plan.nodes, &plan.token)?
     } else {
@@ -219,12 +183,7 @@ pub async fn run(plan: Plan) -> Result<()> {
     }
 
     // Batches as ready-made request bodies, so the client only writes bytes during the run.
-    let bodies: Vec<(usize, Vec<u8>)> = txs
-        .chunks(plan.batch.max(1))
-        .enumerate()
-        .map(|(i, chunk)| (i, tx_frames::encode(chunk)))
-        .collect();
-    let bodies = Arc::new(bodies);
+    let bodies = Arc::new(signed.bodies);
     let stamps = || {
         Arc::new(
             (0..bodies.len())
@@ -236,12 +195,15 @@ pub async fn run(plan: Plan) -> Result<()> {
     let (first_sent, submitted_at) = (stamps(), stamps());
     println!(
         "submitting {} transactions to {nodes} nodes in batches of {} ({})...",
-        txs.len(),
+        tx_count,
         plan.batch,
         plan.rate
             .map_or("flat out".to_string(), |r| format!("{r} tx/s target"))
     );
     let start = Instant::now();
+    let sampler = plan
+        .usage_every
+        .map(|every| UsageSampler::start(local.iter().map(|n| n.child.id()).collect(), every));
     let workers = nodes * plan.connections.max(1);
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut tasks = Vec::new();
@@ -260,7 +222,7 @@ pub async fn run(plan: Plan) -> Result<()> {
             let (mut errors, mut refused) = (0usize, 0usize);
             loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some((_, body)) = bodies.get(i) else {
+                let Some(body) = bodies.get(i) else {
                     break;
                 };
                 if let Some(rate) = rate {
@@ -302,7 +264,7 @@ pub async fn run(plan: Plan) -> Result<()> {
         refused += r;
     }
     let submit_secs = start.elapsed().as_secs_f64();
-    let target: Vec<u64> = before.iter().map(|b| b + txs.len() as u64).collect();
+    let target: Vec<u64> = before.iter().map(|b| b + tx_count as u64).collect();
     let all_accepted = wait_accepted(
         &addrs,
         &plan.token,
@@ -312,17 +274,18 @@ pub async fn run(plan: Plan) -> Result<()> {
     )
     .await?;
     let total_secs = start.elapsed().as_secs_f64();
+    let usage = match sampler {
+        Some(s) => s.stop().await,
+        None => Vec::new(),
+    };
 
     // Finality of a sample: submit stamp of its batch to the latest accepted_at over the nodes.
-    let step = (txs.len() / plan.sample.max(1)).max(1);
     let mut finality = Latencies::default();
     let mut with_refusals = Latencies::default();
     let mut unaccepted = 0usize;
-    for (i, tx) in txs.iter().enumerate().step_by(step) {
-        let batch = i / plan.batch.max(1);
-        let sent = submitted_at[batch].load(std::sync::atomic::Ordering::Relaxed);
-        let first = first_sent[batch].load(std::sync::atomic::Ordering::Relaxed);
-        let id = hex::encode(tx.id().0);
+    for (batch, id) in &signed.sampled {
+        let sent = submitted_at[*batch].load(std::sync::atomic::Ordering::Relaxed);
+        let first = first_sent[*batch].load(std::sync::atomic::Ordering::Relaxed);
         let mut latest = Some(0u64);
         for a in &addrs {
             let (_, s) =
@@ -351,8 +314,8 @@ pub async fn run(plan: Plan) -> Result<()> {
     println!(
         "submitted {} tx in {submit_secs:.2} s ({:.0} tx/s offered), {errors} failed batches, \
          {refused} batch requests refused as overloaded (429) and retried",
-        txs.len(),
-        txs.len() as f64 / submit_secs
+        tx_count,
+        tx_count as f64 / submit_secs
     );
     match all_accepted {
         // How far acceptance trailed submission at the end: near zero when the cluster kept
@@ -360,8 +323,8 @@ pub async fn run(plan: Plan) -> Result<()> {
         Some(secs) => println!(
             "accepted on all nodes: {} tx in {secs:.2} s => {:.0} accepted tx/s \
              (the last {:.2} s after the last submission)",
-            txs.len(),
-            txs.len() as f64 / secs,
+            tx_count,
+            tx_count as f64 / secs,
             (secs - submit_secs).max(0.0)
         ),
         None => println!("NOT all accepted within the wait ({total_secs:.1} s since start)"),
@@ -392,12 +355,12 @@ pub async fn run(plan: Plan) -> Result<()> {
             mib(proc_kib(pid, "VmRSS")),
             proc_cpu_secs(pid).map_or("n/a".into(), |s| format!(
                 "{s:.1} s ({:.0} us per transaction)",
-                s * 1e6 / txs.len() as f64
+                s * 1e6 / tx_count as f64
             )),
             proc_written(pid).map_or("n/a".into(), |b| format!(
                 "{:.0} MiB ({:.1} KiB per transaction)",
                 b as f64 / (1 << 20) as f64,
-                b as f64 / 1024.0 / txs.len() as f64
+                b as f64 / 1024.0 / tx_count as f64
             ))
         );
     }
@@ -406,7 +369,7 @@ pub async fn run(plan: Plan) -> Result<()> {
         println!(
             "node {i} work: {} vertices ({:.1} tx per vertex), {} durable commits, {} vertices sent in answer to fetches",
             work.vertices,
-            txs.len() as f64 / work.vertices.max(1) as f64,
+            tx_count as f64 / work.vertices.max(1) as f64,
             work.commits,
             work.served
         );
@@ -417,6 +380,36 @@ pub async fn run(plan: Plan) -> Result<()> {
          (sender key prepared, as the nodes verify; {parse_verify_us:.1} us parsing the key each time)",
         plan.level.as_str()
     );
+    let node_usage: Vec<Value> = local
+        .iter()
+        .map(|n| {
+            let pid = n.child.id();
+            json!({
+                "peak_rss_kib": proc_kib(pid, "VmHWM"), "rss_kib": proc_kib(pid, "VmRSS"),
+                "cpu_secs": proc_cpu_secs(pid), "written_bytes": proc_written(pid),
+            })
+        })
+        .collect();
+    let millis = |d: Duration| d.as_secs_f64() * 1e3;
+    let result = json!({
+        "level": plan.level.as_str(), "nodes": nodes, "cores": cores,
+        "transactions": tx_count, "rate": plan.rate, "batch": plan.batch,
+        "offered_tps": tx_count as f64 / submit_secs,
+        "accepted_tps": all_accepted.map(|secs| tx_count as f64 / secs),
+        "errors": errors, "refused": refused,
+        "finality_ms": {
+            "sampled": finality.len(), "unaccepted": unaccepted,
+            "p50": millis(finality.percentile(50.0)),
+            "p95": millis(finality.percentile(95.0)),
+            "p99": millis(finality.percentile(99.0)),
+        },
+        "verify_us": verify_us, "ceiling_tps": ceiling,
+        "node_usage": node_usage,
+        "usage": usage.iter().map(|u| json!({
+            "secs": u.secs, "node": u.node, "rss_kib": u.rss_kib, "cpu_secs": u.cpu_secs,
+        })).collect::<Vec<_>>(),
+    });
+    println!("{RESULT_PREFIX}{result}");
     Ok(())
 }
 

@@ -1,7 +1,9 @@
-//! A hand-written SVG bar chart: sign and verify p50 (log scale) and token
-//! size (linear) per variant.
+//! The comparison's SVG chart: sign and verify p50 (log scale) and token size (linear) per
+//! variant, side by side; drawn with the shared `cretoai-chart` document and scale.
 
 use crate::report::Row;
+use cretoai_chart::scale::Scale;
+use cretoai_chart::{escape, Document};
 use std::fmt::Write as _;
 
 const ROW_H: f64 = 34.0;
@@ -10,16 +12,14 @@ const PANEL_W: f64 = 360.0;
 const GAP: f64 = 40.0;
 const TOP: f64 = 70.0;
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+/// The time axis: whole decades from 1 µs to at least `max` µs.
+fn time_scale(max: f64) -> Scale {
+    Scale::log([1.0, max.max(10.0)])
 }
 
-/// Position on a log10 axis from 1 µs to `max` µs, in `[0, PANEL_W]`.
+/// Position on the time axis, in `[0, PANEL_W]`.
 fn log_x(v: f64, max: f64) -> f64 {
-    let top = max.max(10.0).log10().ceil();
-    (v.max(1.0).log10() / top * PANEL_W).clamp(0.0, PANEL_W)
+    time_scale(max).position(v.max(1.0), PANEL_W)
 }
 
 /// Render the chart.
@@ -33,16 +33,12 @@ pub fn svg(rows: &[Row]) -> String {
     let height = TOP + ROW_H * rows.len() as f64 + 50.0;
     let x1 = LABEL_W;
     let x2 = LABEL_W + PANEL_W + GAP;
+    let mut doc = Document::new(
+        width,
+        height,
+        "AuthZ decision JWS: classical vs post-quantum (p50, this machine)",
+    );
     let mut s = String::new();
-    let _ = writeln!(
-        s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">"#
-    );
-    let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
-    let _ = writeln!(
-        s,
-        r#"<text x="10" y="22" font-size="16" font-weight="bold">AuthZ decision JWS: classical vs post-quantum (p50, this machine)</text>"#
-    );
     let _ = writeln!(
         s,
         r##"<text x="{x1}" y="50">time, µs (log scale): <tspan fill="#1f77b4">■ sign</tspan> <tspan fill="#ff7f0e">■ verify</tspan></text>"##
@@ -51,15 +47,15 @@ pub fn svg(rows: &[Row]) -> String {
         s,
         r##"<text x="{x2}" y="50"><tspan fill="#2ca02c">■ token size</tspan>, bytes</text>"##
     );
-    let decades = max_us.max(10.0).log10().ceil() as i32;
-    for d in 0..=decades {
-        let x = x1 + f64::from(d) / f64::from(decades) * PANEL_W;
+    let ticks = time_scale(max_us).ticks();
+    for (d, t) in ticks.iter().enumerate() {
+        let x = x1 + d as f64 / (ticks.len() - 1) as f64 * PANEL_W;
         let _ = writeln!(
             s,
             r##"<line x1="{x:.1}" y1="{TOP}" x2="{x:.1}" y2="{:.1}" stroke="#ddd"/><text x="{x:.1}" y="{:.1}" text-anchor="middle" fill="#555">{}</text>"##,
             height - 40.0,
             height - 25.0,
-            10f64.powi(d)
+            t
         );
     }
     for (i, r) in rows.iter().enumerate() {
@@ -101,8 +97,8 @@ pub fn svg(rows: &[Row]) -> String {
             r.token_bytes
         );
     }
-    s.push_str("</svg>\n");
-    s
+    doc.push(s.trim_end());
+    doc.finish()
 }
 
 #[cfg(test)]
@@ -116,5 +112,30 @@ mod tests {
         assert_eq!(log_x(1000.0, 1000.0), PANEL_W);
         assert_eq!(log_x(0.1, 1000.0), 0.0);
         assert_eq!(escape("a<b&c"), "a&lt;b&amp;c");
+    }
+
+    #[test]
+    fn the_chart_is_well_formed_with_a_bar_per_figure() {
+        use cretoai_authz_sidecar::algorithm::{Algorithm, Backend};
+        use cretoai_authz_sidecar::measurements::percentiles;
+        let row = |label, alg, sign: f64, verify: f64, token| Row {
+            label,
+            alg,
+            backend: Backend::AwsLc,
+            keygen_us: 10.0,
+            sign: percentiles(vec![sign]).unwrap(),
+            verify: percentiles(vec![verify]).unwrap(),
+            token_bytes: token,
+            signature_bytes: 64,
+            public_key_bytes: 32,
+        };
+        let svg = svg(&[
+            row("EdDSA <Ed25519>", Algorithm::EdDsa, 11.7, 31.8, 602),
+            row("ML-DSA-65", Algorithm::MlDsa65, 115.6, 38.6, 4933),
+        ]);
+        cretoai_chart::well_formed(&svg).unwrap();
+        assert!(svg.contains("EdDSA &lt;Ed25519&gt; (aws-lc-rs)"));
+        assert_eq!(svg.matches("<rect x=").count(), 6);
+        assert!(svg.contains(">4933</text>"));
     }
 }

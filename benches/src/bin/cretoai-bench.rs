@@ -1,14 +1,18 @@
 //! `cretoai-bench`: load benchmarks against real CretoAI processes.
 //!
 //! `cretoai-bench http` measures the crypto REST API: the library's raw 2-thread ML-DSA-65
-//! signing rate, then `/v1/sign` and `/v1/encrypt` with N concurrent keep-alive clients
-//! (req/s, p50/p95/p99), against a node it starts itself or one given with `--url`.
+//! signing rate, then `/v1/sign`, `/v1/encrypt`, `/v1/verify` and `/v1/decrypt` with N
+//! concurrent keep-alive clients (req/s, p50/p95/p99), against a node it starts itself or one
+//! given with `--url`.
 //!
 //! `cretoai-bench cluster` loads a 3-node QR-Avalanche cluster with pre-signed ML-DSA
 //! transactions (see `cretoai_benches::cluster_load` and docs/benchmarks/cluster.md).
 //!
 //! `cretoai-bench crypto-table` turns the criterion results of `cargo bench --bench crypto`
 //! into the table of docs/benchmarks/crypto.md (printed, or written between its marks).
+//!
+//! `cretoai-bench report` runs all of the above (and the AuthZ comparison) as one plan and
+//! writes docs/benchmarks/README.md with its charts (see `cretoai_benches::report`).
 //!
 //! Run: `cargo build --release -p cretoai-node -p cretoai-benches && target/release/cretoai-bench http`
 
@@ -40,6 +44,8 @@ enum Cmd {
     Cluster(ClusterArgs),
     /// Markdown table of the criterion `crypto` bench results.
     CryptoTable(CryptoTableArgs),
+    /// Every benchmark in one run: the results page, its charts and the headline figures.
+    Report(cretoai_benches::report::ReportArgs),
 }
 
 #[derive(Parser)]
@@ -90,6 +96,9 @@ struct ClusterArgs {
     /// Transactions whose finality is read back from every node.
     #[arg(long, default_value_t = 2_000)]
     sample: usize,
+    /// Record each local node's RSS and CPU time every this many seconds during the run.
+    #[arg(long)]
+    usage_every: Option<f64>,
 }
 
 #[derive(Parser)]
@@ -127,6 +136,14 @@ fn main() -> bench_error::Result<()> {
             .build()?
             .block_on(cretoai_benches::vault_load::run(args)),
         Cmd::CryptoTable(args) => crypto_table(args),
+        Cmd::Report(args) => {
+            // Its errors are sentences (a check failure lists every problem): shown as such.
+            if let Err(e) = cretoai_benches::report::run(args) {
+                eprintln!("cretoai-bench report: {e}");
+                std::process::exit(1);
+            }
+            Ok(())
+        }
         Cmd::Cluster(a) => {
             let plan = cretoai_benches::cluster_load::Plan {
                 urls: a.url,
@@ -139,6 +156,10 @@ fn main() -> bench_error::Result<()> {
                 connections: a.connections,
                 level: a.level,
                 sample: a.sample,
+                usage_every: a
+                    .usage_every
+                    .filter(|s| s.is_finite() && *s > 0.0)
+                    .map(Duration::from_secs_f64),
             };
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -200,14 +221,42 @@ fn http(args: HttpArgs) -> bench_error::Result<()> {
         };
         let sign_path = |_: usize| "/v1/sign".to_string();
         let mut sign = plan
-            .measure_checked("POST", sign_path, Some(Arc::new(sign_body)), is_signature)
+            .measure_checked(
+                "POST",
+                sign_path,
+                Some(Arc::new(sign_body.clone())),
+                is_signature,
+            )
             .await?;
         sign.print(&format!("POST /v1/sign ml-dsa-65 c={}", args.concurrency));
         let enc_path = |_: usize| "/v1/encrypt".to_string();
         let mut enc = plan
-            .measure_checked("POST", enc_path, Some(Arc::new(enc_body)), is_ciphertext)
+            .measure_checked(
+                "POST",
+                enc_path,
+                Some(Arc::new(enc_body.clone())),
+                is_ciphertext,
+            )
             .await?;
         enc.print(&format!("POST /v1/encrypt 1KiB c={}", args.concurrency));
+        // Verify a signature and decrypt a ciphertext the node itself made.
+        let signed = post_json(&addr, &args.token, "/v1/sign", &sign_body).await?;
+        let verify_body = serde_json::json!({
+            "key": sign_key, "key_version": signed["key_version"],
+            "message": B64.encode([0x5au8; 64]), "signature": signed["signature"],
+        })
+        .to_string();
+        let verify_path = |_: usize| "/v1/verify".to_string();
+        plan.measure_checked("POST", verify_path, Some(Arc::new(verify_body)), is_valid)
+            .await?
+            .print(&format!("POST /v1/verify ml-dsa-65 c={}", args.concurrency));
+        let sealed = post_json(&addr, &args.token, "/v1/encrypt", &enc_body).await?;
+        let dec_body =
+            serde_json::json!({"key": enc_key, "ciphertext": sealed["ciphertext"]}).to_string();
+        let dec_path = |_: usize| "/v1/decrypt".to_string();
+        plan.measure_checked("POST", dec_path, Some(Arc::new(dec_body)), is_plaintext)
+            .await?
+            .print(&format!("POST /v1/decrypt 1KiB c={}", args.concurrency));
         println!(
             "\n/v1/sign reaches {:.0}% of the raw {threads}-thread library signing rate",
             100.0 * sign.rate() / raw
@@ -228,6 +277,41 @@ fn is_signature(body: &[u8]) -> bool {
 /// A `/v1/encrypt` answer carries a `cretoai:v<version>:` ciphertext.
 fn is_ciphertext(body: &[u8]) -> bool {
     position(body, b"\"ciphertext\":\"cretoai:v").is_some()
+}
+
+/// A `/v1/verify` answer says the signature is valid.
+fn is_valid(body: &[u8]) -> bool {
+    position(body, b"\"valid\":true").is_some()
+}
+
+/// Standard base64 length of the 1 KiB plaintext the decrypt workload gets back.
+const PLAINTEXT_1K_B64: usize = 1024usize.div_ceil(3) * 4;
+
+/// A `/v1/decrypt` answer carries the whole 1 KiB plaintext.
+fn is_plaintext(body: &[u8]) -> bool {
+    has_string_member(body, b"\"plaintext\":\"", PLAINTEXT_1K_B64)
+}
+
+/// POSTs a JSON body and returns the JSON answer, which must be a 2xx.
+async fn post_json(
+    addr: &str,
+    token: &str,
+    path: &str,
+    body: &str,
+) -> bench_error::Result<serde_json::Value> {
+    let mut c = Connection::connect(addr).await?;
+    let r = c
+        .request("POST", path, Some(token), Some(body.as_bytes()))
+        .await?;
+    if !(200..300).contains(&r.status) {
+        return Err(format!(
+            "{path}: HTTP {} {}",
+            r.status,
+            String::from_utf8_lossy(&r.body)
+        )
+        .into());
+    }
+    Ok(serde_json::from_slice(&r.body)?)
 }
 
 fn crypto_table(args: CryptoTableArgs) -> bench_error::Result<()> {
@@ -315,5 +399,11 @@ mod tests {
             br#"{"ciphertext":"cretoai:v1:AAAA","key_version":1}"#
         ));
         assert!(!is_ciphertext(br#"{"plaintext":"cretoai:v1:AAAA"}"#));
+        assert!(is_valid(br#"{"valid":true,"key_version":1}"#));
+        assert!(!is_valid(br#"{"valid":false,"key_version":1}"#));
+        let plain = serde_json::json!({"plaintext": B64.encode([0x42u8; 1024])});
+        assert!(is_plaintext(plain.to_string().as_bytes()));
+        let short = serde_json::json!({"plaintext": B64.encode([0x42u8; 1000])});
+        assert!(!is_plaintext(short.to_string().as_bytes()));
     }
 }

@@ -119,13 +119,16 @@ fn cluster_claims(r: &Results, out: &mut Vec<Claim>) {
     }
     for level in super::steps::LEVELS {
         let name = level_name(level);
-        let runs: Vec<&ClusterFigure> = r.ladder.iter().filter(|c| c.level == level).collect();
+        let mut runs: Vec<&ClusterFigure> = r.ladder.iter().filter(|c| c.level == level).collect();
         if runs.is_empty() {
             continue;
         }
+        // "Up to" a rate holds only if every lower offered rate also kept p95 under the
+        // target: the ladder is walked from the lowest rate and stops at the first miss.
+        runs.sort_by(|a, b| a.offered_tps.total_cmp(&b.offered_tps));
         let under = runs
             .iter()
-            .filter(|c| c.all_accepted() && c.finality_ms[1] < FINALITY_TARGET_MS)
+            .take_while(|c| c.all_accepted() && c.finality_ms[1] < FINALITY_TARGET_MS)
             .filter_map(|c| c.accepted_tps)
             .fold(None, |m: Option<f64>, a| Some(m.map_or(a, |m| m.max(a))));
         let worst = runs
@@ -405,6 +408,21 @@ mod tests {
         assert_eq!(fin[0].verdict, Verdict::Met);
         assert_eq!(fin[0].holds_for, "ML-DSA-44 senders, up to 10,694 tx/s");
         assert!(fin[0].measured.contains("highest p95 1.40 s (flat out)"));
+    }
+
+    #[test]
+    fn finality_is_not_met_up_to_a_rate_when_a_lower_rate_missed_it() {
+        let r = Results {
+            ladder: vec![
+                run("ml-dsa-44", Some(1_000), Some(990.0), 2_100.0),
+                run("ml-dsa-44", None, Some(3_200.0), 800.0),
+            ],
+            ..Results::default()
+        };
+        let c = claims(&r);
+        let fin = c.iter().find(|c| c.claim == "finality p95 < 1 s").unwrap();
+        assert_eq!(fin.verdict, Verdict::NotMet);
+        assert_eq!(fin.holds_for, "ML-DSA-44 senders");
     }
 
     #[test]

@@ -119,7 +119,7 @@ pub enum Action {
     RecallOutcomes(Vec<TxId>),
 }
 
-/// A durable record. Replaying a node's records in order through [`crate::Node::restore`]
+/// A durable record. Replaying a node's records in order through [`crate::Node::replay`]
 /// rebuilds its state exactly; `Status` records are outputs for the store's queries.
 #[derive(Clone, Debug)]
 pub enum Record {

@@ -1,4 +1,4 @@
-//! Consensus tables: the core's record log (replayed by `Node::restore` after a restart),
+//! Consensus tables: the core's record log (replayed by `Node::replay` after a restart),
 //! vertices in arrival order, per-transaction status rows, learned peer keys and the nonce
 //! counters of named signing keys.
 //!

@@ -1,4 +1,4 @@
-//! Reading the consensus log back: the records `Node::restore` replays after a restart, a few at
+//! Reading the consensus log back: the records `Node::replay` replays after a restart, a few at
 //! a time, and (on the replay path) the index of undecided transactions rebuilt on the way.
 
 use super::blob_file::FILE_REF_LEN;

@@ -125,6 +125,8 @@ pub struct Sim {
     accepted_by_key: HashMap<ConflictKey, TxId>,
     /// Whether nodes keep only recent outcomes (see [`Sim::remember_only`]).
     archived: bool,
+    /// Transactions the cores asked their archives about (`Action::RecallOutcomes`).
+    pub recalled: u64,
 }
 
 fn seed32(seed: u64, salt: u64) -> [u8; 32] {
@@ -214,6 +216,7 @@ impl Sim {
             violations: Vec::new(),
             accepted_by_key: HashMap::new(),
             archived: false,
+            recalled: 0,
         };
         for i in 0..n {
             let first = sim.rng.random_range(0..sim.net.tick_ms.max(1));
@@ -468,6 +471,7 @@ impl Sim {
                     self.equivocations.push((i, e.author(), e.round()));
                 }
                 Action::RecallOutcomes(ids) => {
+                    self.recalled += ids.len() as u64;
                     let restarts = self.machines[i].restarts;
                     self.push(
                         self.now + archive::ARCHIVE_LATENCY_MS,

@@ -7,10 +7,13 @@ use cretoai_authz_sidecar::config::{Config, Flags};
 use cretoai_authz_sidecar::state::{AppState, Secrets};
 
 fn main() -> std::process::ExitCode {
+    // Colour codes only when a person watches a terminal: in a file or a collector they are
+    // noise.
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .init();
     match run() {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -55,15 +55,8 @@ pub struct Percentiles {
 /// Nearest-rank percentiles; `None` for an empty series.
 pub fn percentiles(values: impl IntoIterator<Item = f64>) -> Option<Percentiles> {
     let mut v: Vec<f64> = values.into_iter().collect();
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    let at = |q: f64| v[((q * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1];
-    Some(Percentiles {
-        p50: at(0.50),
-        p95: at(0.95),
-    })
+    let [p50, p95] = cretoai_stats::percentiles(&mut v, [50.0, 95.0])?;
+    Some(Percentiles { p50, p95 })
 }
 
 #[derive(Default)]

@@ -29,12 +29,8 @@ impl Latencies {
 
     /// The `p`-th percentile (0..=100), nearest-rank; zero when empty.
     pub fn percentile(&mut self, p: f64) -> Duration {
-        if self.0.is_empty() {
-            return Duration::ZERO;
-        }
         self.0.sort_unstable();
-        let rank = ((p / 100.0) * self.0.len() as f64).ceil() as usize;
-        self.0[rank.clamp(1, self.0.len()) - 1]
+        cretoai_stats::nearest_rank(&self.0, p).unwrap_or(Duration::ZERO)
     }
 }
 

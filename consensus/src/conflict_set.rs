@@ -3,7 +3,7 @@
 
 use crate::decided_nonces::DecidedNonces;
 use crate::id_map::IdMap;
-use crate::outcome_window::OutcomeWindow;
+use crate::outcome_window::{OutcomeWindow, Unheld};
 use crate::transaction::{ConflictKey, TxId};
 
 /// Where a transaction stands at this node.
@@ -84,28 +84,21 @@ impl TxTable {
         }
     }
 
-    /// The status of a transaction the core met before (an outcome that left memory comes
-    /// back from the archive).
+    /// The status of a transaction, if its record or outcome is in memory.
     pub(crate) fn status(&self, id: &TxId) -> Option<TxStatus> {
         match self.records.get(id) {
             Some(_) => Some(TxStatus::Pending),
-            None => self.decided.get(id),
+            None => self.decided.in_memory(id),
         }
     }
 
-    /// The status of a transaction that may be new: the archive is asked only when its
-    /// conflict set is decided (otherwise it cannot have been decided either).
-    pub(crate) fn lookup(&self, id: &TxId, key: &ConflictKey) -> Option<TxStatus> {
-        if self.records.contains_key(id) {
-            return Some(TxStatus::Pending);
-        }
-        if let Some(status) = self.decided.in_memory(id) {
-            return Some(status);
-        }
-        if self.decided_sets.contains(key) {
-            return self.decided.recall(id);
-        }
-        None
+    /// Whether inserting `id` needs the archive's answer first: its conflict set is decided,
+    /// its outcome is not in memory and may have left it.
+    pub(crate) fn needs_archive(&self, id: &TxId, key: &ConflictKey) -> bool {
+        !self.records.contains_key(id)
+            && self.decided.in_memory(id).is_none()
+            && self.decided_sets.contains(key)
+            && self.decided.unheld(id) == Unheld::Ask
     }
 
     pub(crate) fn is_decided(&self, id: &TxId) -> bool {
@@ -120,12 +113,13 @@ impl TxTable {
         match self.records.get(id) {
             Some(r) if !r.contested => true,
             Some(r) => self.sets.get(&r.key).is_some_and(|s| s.pref == *id),
-            None => self.decided.get(id) == Some(TxStatus::Accepted),
+            None => self.decided.in_memory(id) == Some(TxStatus::Accepted),
         }
     }
 
     /// Adds a transaction. A newcomer to an already decided set is rejected at once; a member
-    /// decided before whose outcome left memory gets it back from the archive, unchanged.
+    /// decided before is already back in memory (the archive answered, see
+    /// [`Self::needs_archive`]) and keeps its outcome.
     /// Returns the effect (a rejection, or a preference change on a tie-break).
     pub(crate) fn insert(&mut self, id: TxId, key: ConflictKey) -> PollEffect {
         let mut effect = PollEffect::default();
@@ -133,11 +127,13 @@ impl TxTable {
             return effect;
         }
         if self.decided_sets.contains(&key) {
-            if self.decided.recall(&id).is_some() {
-                return effect;
+            // `Ask` cannot happen: the node waits for the archive's answer before inserting.
+            // Leaving the transaction out is the safe way if it did: rejecting a winner whose
+            // outcome left memory would set this node against the others.
+            if self.decided.unheld(&id) == Unheld::Newcomer {
+                self.decided.decide(id, TxStatus::Rejected);
+                effect.rejected.push(id);
             }
-            self.decided.decide(id, TxStatus::Rejected);
-            effect.rejected.push(id);
             return effect;
         }
         let contested = match self.sets.get_mut(&key) {

@@ -8,6 +8,7 @@
 //! still read. Full vertices stay in the node's store for the API and for peers' fetches.
 
 use crate::id_map::{IdMap, IdSet};
+use crate::transaction::TxId;
 use crate::validator::NodeId;
 use crate::vertex::{Vertex, VertexId};
 use std::collections::BTreeMap;
@@ -45,6 +46,9 @@ pub(crate) struct Dag {
     /// Vertices not settled yet (all held in full): the frontier that polls and the stranded
     /// scan walk, without visiting the stubs of settled history.
     pub(crate) unsettled: IdSet<VertexId>,
+    /// Transactions carried by unsettled vertices, with multiplicity: the core reads their
+    /// status on every turn, so their outcomes stay in memory.
+    unsettled_txs: IdMap<TxId, u32>,
     orphans: IdMap<VertexId, (Arc<Vertex>, u64)>,
     orphan_seq: u64,
     /// Missing parent -> orphans waiting for it.
@@ -57,6 +61,11 @@ pub(crate) struct Dag {
 impl Dag {
     pub(crate) fn contains(&self, id: &VertexId) -> bool {
         self.entries.contains_key(id)
+    }
+
+    /// Whether an unsettled vertex carries `tx`.
+    pub(crate) fn carries_unsettled(&self, tx: &TxId) -> bool {
+        self.unsettled_txs.contains_key(tx)
     }
 
     pub(crate) fn knows(&self, id: &VertexId) -> bool {
@@ -122,6 +131,9 @@ impl Dag {
             self.settled_full.push(id);
         } else {
             self.unsettled.insert(id);
+            for tx in vertex.txs() {
+                *self.unsettled_txs.entry(tx.id()).or_insert(0) += 1;
+            }
         }
         self.entries.insert(
             id,
@@ -242,6 +254,15 @@ impl Dag {
                 e.final_preferred = Some(preferred);
                 self.settled_full.push(*id);
                 self.unsettled.remove(id);
+                for tx in e.vertex.txs() {
+                    let t = tx.id();
+                    if let Some(n) = self.unsettled_txs.get_mut(&t) {
+                        *n -= 1;
+                        if *n == 0 {
+                            self.unsettled_txs.remove(&t);
+                        }
+                    }
+                }
             }
         }
     }

@@ -8,9 +8,12 @@
 //! or rejects transactions for good.
 //!
 //! The crate is a pure state machine in the manner of quinn-proto: [`Node::handle`] takes the
-//! current time and an [`Event`] and returns [`Action`]s (persist, broadcast, query, respond,
-//! fetch, accepted, rejected, equivocation). No sockets, clocks, threads or OS randomness.
-//! [`Node::restore`] rebuilds a node from the [`Record`]s it asked to persist.
+//! current time ([`Now`]: a monotonic clock for timers, the wall clock only for vertex
+//! timestamps) and an [`Event`] and returns [`Action`]s (persist, broadcast, query, respond,
+//! fetch, accepted, rejected, equivocation, recall outcomes from the archive). No sockets,
+//! clocks, threads, files or OS randomness: even the node's record of its past decisions is
+//! read by the shell, asked for with an action and answered with an event.
+//! [`Node::replay`] rebuilds a node from the [`Record`]s it asked to persist.
 //!
 //! See `docs/consensus.md` for the algorithm and its parameters and
 //! `docs/formats-consensus.md` for the byte layout.
@@ -27,6 +30,7 @@ mod message;
 mod node;
 mod outcome_window;
 mod params;
+mod time;
 mod transaction;
 pub mod tx_frames;
 mod validator;
@@ -36,11 +40,11 @@ pub use conflict_set::TxStatus;
 pub use error::{ConsensusError, Result};
 pub use message::{Action, Equivocation, Event, Record};
 pub use node::{
-    Config, Footprint, Node, TxInfo, DECISION_BOUND_MS, DEFAULT_REMEMBERED_DECISIONS,
+    Config, Footprint, Node, Replay, TxInfo, DECISION_BOUND_MS, DEFAULT_REMEMBERED_DECISIONS,
     DEFAULT_STRANDED_AFTER_MS, RECENT_EVIDENCE,
 };
-pub use outcome_window::DecisionArchive;
 pub use params::{Limits, Params};
+pub use time::Now;
 pub use transaction::{ConflictKey, Transaction, TxId, MAX_PAYLOAD, TX_CONTEXT, TX_VERSION};
 pub use validator::{NodeId, SignatureCheck, Validator, ValidatorSet};
 pub use vertex::{Vertex, VertexId, MAX_PARENTS, MAX_TXS, VERTEX_CONTEXT, VERTEX_VERSION};

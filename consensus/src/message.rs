@@ -10,6 +10,9 @@ use std::sync::Arc;
 /// An input to [`crate::Node::handle`]. Time comes with the call, never from a clock.
 #[derive(Clone, Debug)]
 pub enum Event {
+    /// The shell's answer to [`Action::RecallOutcomes`]: this node's durable decision on each
+    /// transaction asked about, `None` for one it never decided.
+    Recalled(Vec<(TxId, Option<TxStatus>)>),
     /// Time passed: expire polls, retry fetches, gossip the frontier, maybe issue a vertex.
     Tick,
     /// A client handed this node a transaction (see also [`crate::Node::submit`]).
@@ -109,9 +112,14 @@ pub enum Action {
     Rejected(Vec<TxId>),
     /// An author signed two different vertices for one round.
     EquivocationDetected(Arc<Equivocation>),
+    /// Look these transactions up in the node's durable record of its own decisions and
+    /// answer with [`Event::Recalled`]. Their outcomes left memory (see
+    /// [`crate::Config::archived`]) and an arrival that carries them waits for the answer.
+    /// Only a core with an archive asks.
+    RecallOutcomes(Vec<TxId>),
 }
 
-/// A durable record. Replaying a node's records in order through [`crate::Node::restore`]
+/// A durable record. Replaying a node's records in order through [`crate::Node::replay`]
 /// rebuilds its state exactly; `Status` records are outputs for the store's queries.
 #[derive(Clone, Debug)]
 pub enum Record {

@@ -1,6 +1,6 @@
 //! The outcomes of decided transactions that the core keeps in memory: all of them by
-//! default, or the most recent ones, with the node's own durable record of its decisions (a
-//! [`DecisionArchive`]) answering for the rest.
+//! default, or the most recent ones when the shell keeps a durable record of the node's
+//! decisions (an archive) and answers for the rest.
 //!
 //! Why keep outcomes at all: a transaction can show up again after its decision (a client
 //! retries it, or a late vertex carries it), and the core must then tell the winner of its
@@ -10,43 +10,34 @@
 //! reject it (and vote against every vertex carrying it) while the others still accept it.
 //!
 //! So an outcome leaves memory only once the record of the decision is durable (the shell
-//! reports how many of the `Record::Status` records the core emitted are on disk), and a
-//! transaction the core does not know whose conflict set is decided is looked up in the
-//! archive before it is judged. Decisions are final, so the archive's answer is the one the
-//! core would have given from memory, on the first run and in a replay alike.
+//! reports how many of the `Record::Status` records the core emitted are on disk), and only
+//! between calls into the core ([`OutcomeWindow::trim`]), never while one is applied. A
+//! transaction arriving whose conflict set is decided and whose outcome is not in memory waits
+//! until the shell has answered an `Action::RecallOutcomes` (see `node/recall.rs`). Outcomes of
+//! transactions that unsettled vertices or waiting arrivals carry are pinned: the core reads
+//! them on every turn. Decisions are final, so the archive's answer is the one the core would
+//! have given from memory, on the first run and in a replay alike.
 
 use crate::conflict_set::TxStatus;
-use crate::id_map::IdMap;
+use crate::id_map::{IdMap, IdSet};
 use crate::transaction::TxId;
-use std::cell::RefCell;
 use std::collections::VecDeque;
-use std::sync::Arc;
-
-/// The node's durable record of its own decisions, for outcomes the core no longer holds.
-pub trait DecisionArchive: Send + Sync {
-    /// This node's decision on `tx` if it made one and its record is durable; `None` for a
-    /// transaction it never decided (or still `Pending`).
-    fn decision(&self, tx: &TxId) -> Option<TxStatus>;
-}
 
 /// Marks an outcome whose `Record::Status` the core has not emitted yet.
 const UNEMITTED: u64 = u64::MAX;
 
-/// Decided outcomes, oldest decision first.
-///
-/// Lookups of transactions the core met before (those of its DAG's vertices) go through
-/// [`Self::get`], which brings a forgotten outcome back from the archive: a vertex can stay
-/// unsettled for longer than its transactions' outcomes stay in memory. That is why the state
-/// sits in a `RefCell`: those lookups happen on the core's read paths.
-pub(crate) struct OutcomeWindow {
-    state: RefCell<State>,
-    /// Outcomes kept in memory at least (older ones go once durable).
-    keep: usize,
-    archive: Option<Arc<dyn DecisionArchive>>,
+/// What the core knows of a transaction that is not in memory and whose conflict set is
+/// decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Unheld {
+    /// It was never decided here: a newcomer to a decided set.
+    Newcomer,
+    /// An outcome may have left memory: the archive must be asked.
+    Ask,
 }
 
-#[derive(Default)]
-struct State {
+/// Decided outcomes, oldest decision first.
+pub(crate) struct OutcomeWindow {
     outcomes: IdMap<TxId, TxStatus>,
     /// Decision order, each with the number of status records emitted up to and including
     /// its own (0: durable before this process started, or recalled from the archive).
@@ -59,78 +50,95 @@ struct State {
     persisted: u64,
     /// Whether any outcome has left memory (until then the archive has nothing to add).
     forgot: bool,
+    /// Outcomes kept in memory at least (older ones go once durable).
+    keep: usize,
+    /// Transactions the archive said this node never decided, until their arrival is applied.
+    newcomers: IdSet<TxId>,
 }
 
 impl Default for OutcomeWindow {
     fn default() -> Self {
-        Self::new(None, usize::MAX)
+        Self::new(false, usize::MAX)
     }
 }
 
 impl OutcomeWindow {
-    /// Keeps every outcome if `archive` is `None`, else the `keep` most recent ones.
-    pub(crate) fn new(archive: Option<Arc<dyn DecisionArchive>>, keep: usize) -> Self {
-        let keep = if archive.is_some() { keep } else { usize::MAX };
+    /// Keeps every outcome unless `archived`, else the `keep` most recent ones.
+    pub(crate) fn new(archived: bool, keep: usize) -> Self {
         Self {
-            state: RefCell::new(State::default()),
-            keep,
-            archive,
+            outcomes: IdMap::default(),
+            order: VecDeque::new(),
+            unemitted: 0,
+            emitted: 0,
+            persisted: 0,
+            forgot: false,
+            keep: if archived { keep } else { usize::MAX },
+            newcomers: IdSet::default(),
         }
     }
 
-    /// The outcome if in memory, without asking the archive: for transactions that may be new.
+    /// The outcome if in memory.
     pub(crate) fn in_memory(&self, id: &TxId) -> Option<TxStatus> {
-        self.state.borrow().outcomes.get(id).copied()
+        self.outcomes.get(id).copied()
     }
 
-    /// The outcome of a transaction the core met before: from memory, or else from the archive
-    /// (and then kept in memory again, as a recent one).
-    pub(crate) fn get(&self, id: &TxId) -> Option<TxStatus> {
-        if let Some(status) = self.in_memory(id) {
-            return Some(status);
+    /// What is known of `id`, not in memory, whose conflict set is decided.
+    pub(crate) fn unheld(&self, id: &TxId) -> Unheld {
+        if !self.forgot || self.newcomers.contains(id) {
+            Unheld::Newcomer
+        } else {
+            Unheld::Ask
         }
-        self.recall(id)
     }
 
-    /// The outcome of a transaction the core does not hold, from the archive (kept in memory
-    /// again). `None` if there is no archive or it has no decision.
-    pub(crate) fn recall(&self, id: &TxId) -> Option<TxStatus> {
-        let mut state = self.state.borrow_mut();
-        if !state.forgot {
-            return None;
+    /// The archive's answer about `id`: its durable outcome (kept in memory again, as a
+    /// durable one), or `None` if this node never decided it.
+    pub(crate) fn answer(&mut self, id: TxId, status: Option<TxStatus>) {
+        match status {
+            Some(status @ (TxStatus::Accepted | TxStatus::Rejected)) => {
+                if self.outcomes.insert(id, status).is_none() {
+                    self.order.push_back((id, 0));
+                }
+            }
+            _ => {
+                if !self.outcomes.contains_key(&id) {
+                    self.newcomers.insert(id);
+                }
+            }
         }
-        let status = self.archive.as_ref()?.decision(id)?;
-        if status == TxStatus::Pending {
-            return None;
-        }
-        state.outcomes.insert(*id, status);
-        // Durable already: the archive had it.
-        state.order.push_back((*id, 0));
-        Some(status)
+    }
+
+    /// Forgets the archive's "never decided" answers (nothing waits for them any more).
+    pub(crate) fn clear_newcomers(&mut self) {
+        self.newcomers.clear();
     }
 
     /// Outcomes in memory.
     pub(crate) fn len(&self) -> usize {
-        self.state.borrow().outcomes.len()
+        self.outcomes.len()
+    }
+
+    /// Outcomes in memory of transactions `pinned` names.
+    pub(crate) fn count(&self, pinned: impl Fn(&TxId) -> bool) -> usize {
+        self.outcomes.keys().filter(|id| pinned(id)).count()
     }
 
     /// Records a new decision; its status record is emitted next (see [`Self::emitted`]).
     pub(crate) fn decide(&mut self, id: TxId, status: TxStatus) {
-        let state = self.state.get_mut();
-        if state.outcomes.insert(id, status).is_none() {
-            state.order.push_back((id, UNEMITTED));
-            state.unemitted += 1;
+        self.newcomers.remove(&id);
+        if self.outcomes.insert(id, status).is_none() {
+            self.order.push_back((id, UNEMITTED));
+            self.unemitted += 1;
         }
     }
 
     /// The core emitted `count` more status records, one per decision made since the last
     /// call.
     pub(crate) fn emitted(&mut self, count: u64) {
-        let state = self.state.get_mut();
-        state.emitted += count;
-        let stamp = state.emitted;
-        let mut left = state.unemitted;
-        for entry in state.order.iter_mut().rev() {
+        self.emitted += count;
+        let stamp = self.emitted;
+        let mut left = self.unemitted;
+        for entry in self.order.iter_mut().rev() {
             if left == 0 {
                 break;
             }
@@ -139,43 +147,47 @@ impl OutcomeWindow {
                 left -= 1;
             }
         }
-        state.unemitted = 0;
-        self.forget();
+        self.unemitted = 0;
     }
 
     /// The shell made the first `count` status records of this process durable.
     pub(crate) fn persisted(&mut self, count: u64) {
-        let state = self.state.get_mut();
-        state.persisted = state.persisted.max(count);
-        self.forget();
+        self.persisted = self.persisted.max(count);
     }
 
     /// Everything in memory is durable (a restored node's records all are) and this process
     /// has emitted nothing yet.
     pub(crate) fn restart_counts(&mut self) {
-        let state = self.state.get_mut();
-        for entry in &mut state.order {
+        for entry in &mut self.order {
             entry.1 = 0;
         }
-        (state.unemitted, state.emitted, state.persisted) = (0, 0, 0);
-        self.forget();
+        (self.unemitted, self.emitted, self.persisted) = (0, 0, 0);
     }
 
-    /// Drops the oldest outcomes beyond `keep` whose records are durable.
-    fn forget(&mut self) {
-        let state = self.state.get_mut();
-        while state.order.len() > self.keep {
-            let Some(&(id, stamp)) = state.order.front() else {
+    /// Drops the oldest outcomes beyond `keep` whose records are durable, except those
+    /// `pinned` says the core still reads (they move to the back, as recent ones).
+    pub(crate) fn trim(&mut self, pinned: impl Fn(&TxId) -> bool) {
+        let mut rotations = self.order.len();
+        while self.order.len() > self.keep {
+            let Some(&(id, stamp)) = self.order.front() else {
                 break;
             };
             // A restore reports everything durable (`u64::MAX`): an outcome whose record was
             // not even emitted still stays.
-            if stamp == UNEMITTED || stamp > state.persisted {
+            if stamp == UNEMITTED || stamp > self.persisted {
                 break;
             }
-            state.order.pop_front();
-            state.outcomes.remove(&id);
-            state.forgot = true;
+            self.order.pop_front();
+            if pinned(&id) {
+                self.order.push_back((id, 0));
+                rotations -= 1;
+                if rotations == 0 {
+                    break;
+                }
+                continue;
+            }
+            self.outcomes.remove(&id);
+            self.forgot = true;
         }
     }
 }
@@ -183,61 +195,82 @@ impl OutcomeWindow {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
-    use std::sync::Mutex;
-
-    #[derive(Default)]
-    struct MapArchive(Mutex<HashMap<TxId, TxStatus>>);
-
-    impl DecisionArchive for MapArchive {
-        fn decision(&self, tx: &TxId) -> Option<TxStatus> {
-            self.0.lock().unwrap().get(tx).copied()
-        }
-    }
 
     fn id(n: u8) -> TxId {
         TxId([n; 32])
     }
 
+    fn nothing(_: &TxId) -> bool {
+        false
+    }
+
     #[test]
     fn without_an_archive_every_outcome_stays() {
-        let mut w = OutcomeWindow::new(None, 1);
+        let mut w = OutcomeWindow::new(false, 1);
         for n in 0..10 {
             w.decide(id(n), TxStatus::Accepted);
         }
         w.emitted(10);
         w.persisted(10);
+        w.trim(nothing);
         assert_eq!(w.len(), 10);
-        assert_eq!(w.recall(&id(0)), None);
+        assert_eq!(w.unheld(&id(20)), Unheld::Newcomer);
     }
 
     #[test]
     fn outcomes_leave_only_once_durable_and_come_back_from_the_archive() {
-        let archive = Arc::new(MapArchive::default());
-        let mut w = OutcomeWindow::new(Some(archive.clone()), 2);
+        let mut w = OutcomeWindow::new(true, 2);
         // Five decisions, each with its status record emitted at once.
         for n in 0..5 {
             w.decide(id(n), TxStatus::Accepted);
             w.emitted(1);
+            w.trim(nothing);
         }
         assert_eq!(w.len(), 5, "nothing is durable yet");
+        assert_eq!(w.unheld(&id(9)), Unheld::Newcomer, "nothing left memory");
         w.persisted(2);
+        w.trim(nothing);
         assert_eq!(w.len(), 3, "the two durable ones left");
         assert_eq!(w.in_memory(&id(0)), None);
         assert_eq!(w.in_memory(&id(2)), Some(TxStatus::Accepted));
         w.persisted(5);
+        w.trim(nothing);
         assert_eq!(w.len(), 2);
-        // Recalled from the archive, and recent again.
-        archive.0.lock().unwrap().insert(id(0), TxStatus::Accepted);
-        assert_eq!(w.get(&id(0)), Some(TxStatus::Accepted));
+        // Now the archive must be asked; its answers come back into memory.
+        assert_eq!(w.unheld(&id(0)), Unheld::Ask);
+        w.answer(id(0), Some(TxStatus::Accepted));
         assert_eq!(w.in_memory(&id(0)), Some(TxStatus::Accepted));
-        assert_eq!(w.get(&id(9)), None, "never decided");
+        w.answer(id(9), None);
+        assert_eq!(w.unheld(&id(9)), Unheld::Newcomer, "never decided");
+        w.clear_newcomers();
+        assert_eq!(w.unheld(&id(9)), Unheld::Ask);
+    }
+
+    #[test]
+    fn pinned_outcomes_stay() {
+        let mut w = OutcomeWindow::new(true, 2);
+        for n in 0..4 {
+            w.decide(id(n), TxStatus::Accepted);
+        }
+        w.emitted(4);
+        w.persisted(4);
+        w.trim(|t| *t == id(0));
+        assert_eq!(w.len(), 2, "the pinned one and the newest");
+        assert_eq!(w.in_memory(&id(0)), Some(TxStatus::Accepted));
+        assert_eq!(w.in_memory(&id(3)), Some(TxStatus::Accepted));
+        w.decide(id(4), TxStatus::Accepted);
+        w.decide(id(5), TxStatus::Accepted);
+        w.emitted(2);
+        w.persisted(6);
+        w.trim(|_| true);
+        assert_eq!(w.len(), 4, "everything pinned: the trim still ends");
+        w.trim(nothing);
+        assert_eq!(w.len(), 2);
     }
 
     #[test]
     fn a_batch_of_decisions_is_durable_only_as_a_whole() {
-        let archive = Arc::new(MapArchive::default());
-        let mut w = OutcomeWindow::new(Some(archive), 0);
+        let mut w = OutcomeWindow::new(true, 0);
         // Records of one effect are emitted together, in their own order: each outcome counts
         // as durable only once the whole batch is.
         for n in 0..3 {
@@ -245,28 +278,34 @@ mod tests {
         }
         w.emitted(3);
         w.persisted(2);
+        w.trim(nothing);
         assert_eq!(w.len(), 3);
         w.persisted(3);
+        w.trim(nothing);
         assert_eq!(w.len(), 0);
     }
 
     #[test]
     fn a_restart_counts_its_own_records_from_zero() {
-        let archive = Arc::new(MapArchive::default());
-        let mut w = OutcomeWindow::new(Some(archive), 1);
+        let mut w = OutcomeWindow::new(true, 1);
         w.decide(id(1), TxStatus::Rejected);
         w.decide(id(2), TxStatus::Accepted);
         w.emitted(2);
+        w.trim(nothing);
         assert_eq!(w.len(), 2);
         w.restart_counts();
+        w.trim(nothing);
         assert_eq!(w.len(), 1, "restored outcomes are durable");
         w.decide(id(3), TxStatus::Accepted);
         w.emitted(1);
+        w.trim(nothing);
         assert_eq!(w.len(), 1, "the restored one made room");
         w.decide(id(4), TxStatus::Accepted);
         w.emitted(1);
+        w.trim(nothing);
         assert_eq!(w.len(), 2, "the new decisions are not durable yet");
         w.persisted(1);
+        w.trim(nothing);
         assert_eq!(
             (w.len(), w.in_memory(&id(4))),
             (1, Some(TxStatus::Accepted))

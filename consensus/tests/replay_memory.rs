@@ -6,14 +6,13 @@
 //! This file holds one test: the allocator counts every thread of the test binary.
 
 use cretoai_consensus::{
-    Action, Config, DecisionArchive, Limits, Node, Params, Record, Transaction, TxId, TxStatus,
-    Validator, ValidatorSet, Vertex, VertexId,
+    Action, Config, Limits, Node, Params, Record, Transaction, TxStatus, Validator, ValidatorSet,
+    Vertex, VertexId,
 };
 use cretoai_crypto::ml_dsa::{MlDsaLevel, SigningKey};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 
 /// The system allocator, counting live bytes and their peak.
 struct Counting;
@@ -21,7 +20,9 @@ struct Counting;
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 static PEAK: AtomicUsize = AtomicUsize::new(0);
 
+// A global allocator is `unsafe` by its trait; this test measures the heap with one.
 // SAFETY: every call is forwarded to the system allocator unchanged; only counters are added.
+#[allow(unsafe_code)]
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let p = unsafe { System.alloc(layout) };
@@ -40,15 +41,6 @@ unsafe impl GlobalAlloc for Counting {
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
-
-/// The decisions the node persisted, as its store would answer for them.
-struct Decisions(HashMap<TxId, TxStatus>);
-
-impl DecisionArchive for Decisions {
-    fn decision(&self, tx: &TxId) -> Option<TxStatus> {
-        self.0.get(tx).copied()
-    }
-}
 
 /// A persisted record kept encoded, as the store keeps it; decoded when the replay asks.
 enum Stored {
@@ -128,18 +120,25 @@ fn replaying_a_long_log_holds_a_bounded_part_of_it() {
     );
     drop(restored);
 
-    // With the node's decisions as an archive, the replay keeps only the latest outcomes and
-    // reads older ones back when asked.
+    // With the node's decisions as an archive, the replay keeps only the latest outcomes; the
+    // shell answers for older ones from its record of decisions.
     let mut bounded = config;
-    bounded.archive = Some(Arc::new(Decisions(decisions)));
+    bounded.archived = true;
     bounded.remembered_decisions = 100;
-    let restored = Node::restore(
-        bounded,
-        restart_key(),
-        [0; 32],
-        log.iter().map(|s| decode(s, &limits)),
-    )
-    .unwrap();
+    let mut replay = Node::replay(bounded, restart_key(), [0; 32]).unwrap();
+    for stored in &log {
+        let missing = replay.record(decode(stored, &limits)).unwrap();
+        if !missing.is_empty() {
+            let answers = missing
+                .iter()
+                .map(|id| (*id, decisions.get(id).copied()))
+                .collect();
+            replay.recalled(answers).unwrap();
+        }
+    }
+    let restored = replay.finish();
     assert_eq!(restored.footprint().decided_txs, 100);
-    assert_eq!(restored.status(&first.unwrap()), Some(TxStatus::Accepted));
+    let first = first.unwrap();
+    assert_eq!(restored.status(&first), None, "left memory");
+    assert_eq!(decisions.get(&first), Some(&TxStatus::Accepted));
 }

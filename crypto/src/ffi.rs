@@ -15,6 +15,7 @@ pub(crate) struct Pkey(NonNull<sys::EVP_PKEY>);
 // SAFETY: an EVP_PKEY is reference counted and never mutated after construction here; aws-lc
 // allows concurrent signing, verification and decapsulation with the same key from many threads.
 unsafe impl Send for Pkey {}
+// SAFETY: as for `Send` above: shared use from many threads only reads the key.
 unsafe impl Sync for Pkey {}
 
 impl Drop for Pkey {
@@ -257,6 +258,7 @@ pub(crate) struct Shake256(MdCtx);
 // SAFETY: the context is only mutated through `&mut self`; `fork` reads it through `&self`
 // (EVP_MD_CTX_copy_ex takes its source as const), so shared references may cross threads.
 unsafe impl Send for Shake256 {}
+// SAFETY: as for `Send` above: through `&self` the context is only read.
 unsafe impl Sync for Shake256 {}
 
 impl Shake256 {

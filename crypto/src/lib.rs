@@ -14,6 +14,9 @@
 pub mod aead;
 pub mod envelope;
 mod error;
+// The one module allowed `unsafe`: every block and impl there says why it is sound.
+#[allow(unsafe_code)]
+#[deny(clippy::undocumented_unsafe_blocks)]
 mod ffi;
 pub mod hash;
 pub mod hkdf;

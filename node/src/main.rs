@@ -2,6 +2,7 @@
 
 use clap::Parser;
 use cretoai_node::config::{Cli, Command, Config, LogFormat};
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
@@ -28,9 +29,11 @@ fn main() -> ExitCode {
         };
     }
     let filter = EnvFilter::try_new(&config.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
-    // Logs go to stderr; stdout carries only the one-time root token line.
+    // Logs go to stderr; stdout carries only the one-time root token line. Colour codes only
+    // when a person watches a terminal: in a file or a collector they are noise.
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     match config.log_format {
         LogFormat::Json => logs.json().init(),

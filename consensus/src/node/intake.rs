@@ -1,6 +1,7 @@
 //! Receiving vertices: validation, parking orphans, fetching what is missing, inserting into
 //! the DAG, detecting equivocation; answering fetches and frontier gossip.
 
+use super::recall::Arrival;
 use super::Node;
 use crate::message::{Action, Equivocation, Record};
 use crate::validator::{NodeId, SignatureCheck};
@@ -23,7 +24,7 @@ impl Node {
         vertex: Arc<Vertex>,
         out: &mut Vec<Action>,
     ) {
-        if self.dag.knows(&vertex.id()) {
+        if self.dag.knows(&vertex.id()) || self.recall.waits_for(&vertex.id()) {
             return;
         }
         if vertex.check_structure(&self.params.limits).is_err() {
@@ -49,12 +50,21 @@ impl Node {
             self.request(now, from, wanted, out);
             return;
         }
+        self.insert_ready(now, vertex, out);
+    }
+
+    /// Inserts `vertex`, whose parents are all present, and the orphans it releases. One that
+    /// carries a transaction needing the archive's answer waits for it (`node/recall.rs`).
+    pub(super) fn insert_ready(&mut self, now: u64, vertex: Arc<Vertex>, out: &mut Vec<Action>) {
         let mut ready = vec![vertex];
         while let Some(v) = ready.pop() {
             let id = v.id();
             if self.dag.contains(&id) || !self.links_ok(&v) {
                 continue;
             }
+            let Some(Arrival::Vertex(v)) = self.wait_for_archive(Arrival::Vertex(v), out) else {
+                continue;
+            };
             self.insert_vertex(now, v, out);
             ready.extend(self.dag.release(&id));
         }
@@ -254,10 +264,13 @@ impl Node {
 
     /// Gossips the DAG tips to one random peer so that nodes that missed vertices catch up.
     pub(super) fn gossip_frontier(&mut self, now: u64, out: &mut Vec<Action>) {
-        if now < self.last_sync + self.sync_interval_ms {
+        if self
+            .last_sync
+            .is_some_and(|t| now < t.saturating_add(self.sync_interval_ms))
+        {
             return;
         }
-        self.last_sync = now;
+        self.last_sync = Some(now);
         let Some(peer) = self.random_peer() else {
             return;
         };

@@ -55,8 +55,14 @@ impl Node {
         parents.sort_unstable();
         parents.dedup();
         let round = self.own_last_round.map_or(0, |r| r + 1);
-        let Ok(vertex) = Vertex::sign(&self.key, round, now, parents, batch, &self.params.limits)
-        else {
+        let Ok(vertex) = Vertex::sign(
+            &self.key,
+            round,
+            self.unix_ms,
+            parents,
+            batch,
+            &self.params.limits,
+        ) else {
             return false;
         };
         let vertex = Arc::new(vertex);
@@ -106,7 +112,7 @@ impl Node {
                 let v = Arc::new(Vertex::sign(
                     &self.key,
                     0,
-                    now,
+                    self.unix_ms,
                     Vec::new(),
                     Vec::new(),
                     &self.params.limits,

@@ -1,16 +1,20 @@
 //! The consensus state machine: events in, actions out.
 
+mod footprint;
 mod intake;
 mod issuer;
 mod poll;
+mod recall;
+mod replay;
 mod stranded;
 
 use crate::conflict_set::{PollEffect, TxStatus, TxTable};
 use crate::dag::Dag;
 use crate::error::{ConsensusError, Result};
 use crate::message::{Action, Equivocation, Event, Record};
-use crate::outcome_window::{DecisionArchive, OutcomeWindow};
+use crate::outcome_window::OutcomeWindow;
 use crate::params::Params;
+use crate::time::Now;
 use crate::transaction::{Transaction, TxId};
 use crate::validator::{NodeId, SignatureCheck, ValidatorSet};
 use crate::vertex::{Vertex, VertexId};
@@ -20,6 +24,9 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
+
+pub use footprint::Footprint;
+pub use replay::Replay;
 
 /// Static configuration of a node's consensus core.
 #[derive(Clone)]
@@ -33,9 +40,10 @@ pub struct Config {
     pub signature_check: SignatureCheck,
     /// How often the node gossips its DAG tips to one random peer.
     pub sync_interval_ms: u64,
-    /// The node's durable record of its decisions. With one, decided outcomes leave memory
+    /// Whether the shell keeps a durable record of this node's decisions (an archive) and
+    /// answers [`Action::RecallOutcomes`] from it. With one, decided outcomes leave memory
     /// once durable and beyond the most recent `remembered_decisions`; without, all stay.
-    pub archive: Option<Arc<dyn DecisionArchive>>,
+    pub archived: bool,
     /// Decided outcomes kept in memory when there is an archive.
     pub remembered_decisions: usize,
     /// How long an undecided, preferred transaction may stay outside the ancestry of every
@@ -52,7 +60,7 @@ impl Config {
             validators,
             signature_check: SignatureCheck::Full,
             sync_interval_ms: 1_000,
-            archive: None,
+            archived: false,
             remembered_decisions: DEFAULT_REMEMBERED_DECISIONS,
             stranded_after_ms: DEFAULT_STRANDED_AFTER_MS,
         }
@@ -75,32 +83,6 @@ pub struct TxInfo {
     /// Consecutive confident polls if it is its conflict set's last winner. Counted for
     /// contested sets only: a transaction without conflicts decides by `confidence` and reads 0.
     pub consecutive: u32,
-}
-
-/// What a node's core holds in memory ([`Node::footprint`]). Transaction bodies (several KB
-/// each with ML-DSA keys and signatures) are held only by unsettled or tip vertices and by
-/// pending submissions; settled history costs a header stub per vertex and an outcome per
-/// decided transaction.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Footprint {
-    /// Vertices held in full (unsettled, or settled tips).
-    pub full_vertices: usize,
-    /// Settled vertices reduced to a header stub.
-    pub pruned_vertices: usize,
-    /// Transactions inside full vertices.
-    pub held_txs: usize,
-    /// Encoded bytes of the transactions in full vertices and pending submissions.
-    pub held_tx_bytes: usize,
-    /// Transactions with Snowball counters (not decided).
-    pub undecided_txs: usize,
-    /// Decided transactions (outcome only).
-    pub decided_txs: usize,
-    /// Submitted transactions waiting for one of this node's vertices.
-    pub pending_txs: usize,
-    /// Polls running.
-    pub polls: usize,
-    /// Stranded transactions queued for this node's next vertices (`node/stranded.rs`).
-    pub stranded_txs: usize,
 }
 
 /// Decided outcomes a node with an archive keeps in memory by default: a few seconds of
@@ -153,7 +135,12 @@ pub struct Node {
     equivocation_slots: HashSet<(NodeId, u64)>,
     /// Bumped whenever a preference changes: strong-preference caches of older epochs are stale.
     epoch: u64,
-    last_sync: u64,
+    /// Monotonic time of the last frontier gossip.
+    last_sync: Option<u64>,
+    /// Wall-clock time of the current call: the timestamp of vertices signed in it.
+    unix_ms: u64,
+    /// Arrivals waiting for the archive (`node/recall.rs`).
+    recall: recall::Recall,
     /// Set while replaying persisted records: no network actions, no polls.
     replaying: bool,
     /// Vertices restored without a poll result; polled on the next tick.
@@ -191,7 +178,7 @@ impl Node {
             rng: ChaCha20Rng::from_seed(seed),
             dag: Dag::default(),
             txs: TxTable::new(OutcomeWindow::new(
-                config.archive,
+                config.archived,
                 config.remembered_decisions,
             )),
             pending: Vec::new(),
@@ -207,7 +194,9 @@ impl Node {
             equivocations: VecDeque::new(),
             equivocation_slots: HashSet::new(),
             epoch: 0,
-            last_sync: 0,
+            last_sync: None,
+            unix_ms: 0,
+            recall: recall::Recall::default(),
             replaying: false,
             unpolled: Vec::new(),
             stranded_after_ms: config.stranded_after_ms,
@@ -215,72 +204,11 @@ impl Node {
         })
     }
 
-    /// Rebuilds a node from the records it persisted, in the order it persisted them. The node
-    /// resumes where it stopped: same DAG, same counters, same own round (so it never signs a
-    /// second vertex for a round it already used).
-    pub fn restore(
-        config: Config,
-        key: SigningKey,
-        seed: [u8; 32],
-        records: impl IntoIterator<Item = Record>,
-    ) -> Result<Self> {
-        let mut node = Self::new(config, key, seed)?;
-        node.replaying = true;
-        // Every decision replayed was made, and made durable, before: outcomes may leave
-        // memory as the replay goes.
-        node.txs.decided.persisted(u64::MAX);
-        let mut sink = Vec::new();
-        let mut polled = HashSet::new();
-        for (n, record) in records.into_iter().enumerate() {
-            // Prune as the replay goes, so a long log is restored in bounded memory.
-            if n.is_multiple_of(REPLAY_PRUNE_EVERY) {
-                node.dag.prune();
-            }
-            // What the node would have done was done before the crash; the actions also hold
-            // the records' vertices and transactions, which must not outlive their turn.
-            sink.clear();
-            match record {
-                Record::Submitted(tx) => node.admit_submitted(tx, &mut sink),
-                Record::Vertex(v) => {
-                    if !node.dag.missing_parents(&v).is_empty() {
-                        return Err(ConsensusError::Restore("vertex before its parents"));
-                    }
-                    node.insert_vertex(0, v, &mut sink);
-                }
-                Record::PollResult { vertex, yes } => {
-                    if !node.dag.contains(&vertex) {
-                        return Err(ConsensusError::Restore("poll result for unknown vertex"));
-                    }
-                    polled.insert(vertex);
-                    node.apply_poll_result(vertex, yes, &mut sink);
-                }
-                Record::Status { .. } => {}
-                Record::Equivocation(e) => {
-                    if node.equivocation_slots.insert((e.author(), e.round())) {
-                        node.keep_evidence(e);
-                    }
-                }
-            }
-        }
-        node.replaying = false;
-        node.txs.decided.restart_counts();
-        node.dag.prune();
-        let mut unpolled: Vec<VertexId> = node
-            .dag
-            .entries
-            .iter()
-            .filter(|(id, e)| !e.settled && !polled.contains(*id))
-            .map(|(id, _)| *id)
-            .collect();
-        unpolled.sort_by_key(|id| (node.dag.entries[id].height, *id));
-        node.unpolled = unpolled;
-        Ok(node)
-    }
-
-    /// Feeds one event at time `now` (milliseconds) and returns what to do, in order.
-    /// Invalid input from peers is dropped without effect; so is a refused `SubmitTx` (use
-    /// [`Node::submit`] to learn why a client transaction was refused).
-    pub fn handle(&mut self, now: u64, event: Event) -> Vec<Action> {
+    /// Feeds one event at time `now` and returns what to do, in order. Invalid input from
+    /// peers is dropped without effect; so is a refused `SubmitTx` (use [`Node::submit`] to
+    /// learn why a client transaction was refused).
+    pub fn handle(&mut self, now: impl Into<Now>, event: Event) -> Vec<Action> {
+        let now = self.enter(now.into());
         let mut out = Vec::new();
         match event {
             Event::Tick => self.on_tick(now, &mut out),
@@ -302,15 +230,19 @@ impl Node {
             } => self.on_chits(now, from, request_id, preferred, &mut out),
             Event::FetchRequest { from, ids } => self.on_fetch(from, ids, &mut out),
             Event::Frontier { from, tips } => self.on_frontier(now, from, tips),
+            Event::Recalled(outcomes) => self.on_recalled(now, outcomes, &mut out),
         }
+        self.trim_outcomes();
         out
     }
 
     /// Submits a client transaction, reporting why it was refused if it was.
-    pub fn submit(&mut self, now: u64, tx: Transaction) -> Result<Vec<Action>> {
+    pub fn submit(&mut self, now: impl Into<Now>, tx: Transaction) -> Result<Vec<Action>> {
+        let now = self.enter(now.into());
         let mut out = Vec::new();
         self.admit_client(tx, &mut out)?;
         self.maybe_issue(now, &mut out);
+        self.trim_outcomes();
         Ok(out)
     }
 
@@ -320,16 +252,35 @@ impl Node {
     /// validator (whose polls finish at once) signed a vertex per transaction.
     pub fn submit_all(
         &mut self,
-        now: u64,
+        now: impl Into<Now>,
         txs: impl IntoIterator<Item = Transaction>,
     ) -> (Vec<Result<()>>, Vec<Action>) {
+        let now = self.enter(now.into());
         let mut out = Vec::new();
         let verdicts = txs
             .into_iter()
             .map(|tx| self.admit_client(tx, &mut out))
             .collect();
         self.maybe_issue(now, &mut out);
+        self.trim_outcomes();
         (verdicts, out)
+    }
+
+    /// Takes the wall clock of a call for the vertices it signs; returns the monotonic time
+    /// every timer runs on.
+    fn enter(&mut self, now: Now) -> u64 {
+        self.unix_ms = now.unix_ms;
+        now.monotonic_ms
+    }
+
+    /// Lets go of durable outcomes beyond the window, between calls only: within one the
+    /// core relies on what it found in memory. Outcomes of unsettled vertices' transactions
+    /// and of arrivals waiting for the archive stay (the core reads them on every turn).
+    fn trim_outcomes(&mut self) {
+        let (dag, recall) = (&self.dag, &self.recall);
+        self.txs
+            .decided
+            .trim(|tx| dag.carries_unsettled(tx) || recall.holds(tx));
     }
 
     /// Records the key of a validator that was configured without one (the shell learned it
@@ -345,13 +296,15 @@ impl Node {
     /// [`Config::archive`]).
     pub fn decisions_persisted(&mut self, count: u64) {
         self.txs.decided.persisted(count);
+        self.trim_outcomes();
     }
 
     /// This node's id.
     pub fn id(&self) -> NodeId {
         self.me
     }
-    /// The status of a transaction, if known.
+    /// The status of a transaction, if known. With an archive, `None` for a decided one whose
+    /// outcome left memory: the shell's record of its decisions tells it.
     pub fn status(&self, tx: &TxId) -> Option<TxStatus> {
         self.txs.status(tx)
     }
@@ -359,7 +312,7 @@ impl Node {
     /// Decided transactions keep only their outcome (their counters read as zero).
     pub fn tx_info(&self, tx: &TxId) -> Option<TxInfo> {
         let Some(r) = self.txs.records.get(tx) else {
-            let status = self.txs.decided.get(tx)?;
+            let status = self.txs.decided.in_memory(tx)?;
             return Some(TxInfo {
                 status,
                 chits: 0,
@@ -398,28 +351,6 @@ impl Node {
     /// Number of vertices in the DAG (pruned stubs included).
     pub fn dag_len(&self) -> usize {
         self.dag.len()
-    }
-    /// What the core holds in memory, by kind (walks the DAG: for diagnostics and tests, not
-    /// for every turn).
-    pub fn footprint(&self) -> Footprint {
-        let (full_vertices, pruned_vertices) = self.dag.sizes();
-        let (held_txs, held_tx_bytes) = self.dag.held_txs();
-        Footprint {
-            full_vertices,
-            pruned_vertices,
-            held_txs,
-            held_tx_bytes: held_tx_bytes
-                + self
-                    .pending
-                    .iter()
-                    .map(Transaction::encoded_len)
-                    .sum::<usize>(),
-            undecided_txs: self.txs.records.len(),
-            decided_txs: self.txs.decided.len(),
-            pending_txs: self.pending.len(),
-            polls: self.polls.len(),
-            stranded_txs: self.stranded.queued(),
-        }
     }
     /// Decided outcomes held in memory (all of them without an archive).
     pub fn decided_in_memory(&self) -> usize {
@@ -485,7 +416,8 @@ impl Node {
         }
     }
 
-    /// Checks and admits a client transaction (persisted first) without issuing a vertex.
+    /// Checks and admits a client transaction (persisted first) without issuing a vertex. One
+    /// that needs the archive's answer first is admitted once it comes (`node/recall.rs`).
     fn admit_client(&mut self, tx: Transaction, out: &mut Vec<Action>) -> Result<()> {
         crate::encoding::bounded(
             tx.payload().len(),
@@ -495,16 +427,25 @@ impl Node {
         if self.check == SignatureCheck::Full {
             tx.verify_signature()?;
         }
-        if self.txs.lookup(&tx.id(), &tx.conflict_key()).is_some() {
-            return Ok(());
+        if let Some(recall::Arrival::Submitted(tx)) =
+            self.wait_for_archive(recall::Arrival::Submitted(tx), out)
+        {
+            self.admit_checked(tx, out);
         }
-        out.push(Action::Persist(Record::Submitted(tx.clone())));
-        self.admit_submitted(tx, out);
         Ok(())
     }
 
+    /// Admits a checked client transaction whose outcome, if any, is in memory.
+    fn admit_checked(&mut self, tx: Transaction, out: &mut Vec<Action>) {
+        if self.txs.status(&tx.id()).is_some() {
+            return;
+        }
+        out.push(Action::Persist(Record::Submitted(tx.clone())));
+        self.admit_submitted(tx, out);
+    }
+
     fn admit_submitted(&mut self, tx: Transaction, out: &mut Vec<Action>) {
-        if self.txs.lookup(&tx.id(), &tx.conflict_key()).is_some() {
+        if self.txs.status(&tx.id()).is_some() {
             return;
         }
         let effect = self.txs.insert(tx.id(), tx.conflict_key());

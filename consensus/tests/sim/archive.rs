@@ -2,10 +2,14 @@
 //! with a bounded outcome window asks about the outcomes it let go of.
 
 use super::{node_key_seed, seed32, Sim};
-use cretoai_consensus::{Config, DecisionArchive, Node, TxId, TxStatus};
+use cretoai_consensus::{Config, Node, TxId, TxStatus};
 use cretoai_crypto::ml_dsa::{MlDsaLevel, SigningKey};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
+
+/// Simulated milliseconds between a core's `Action::RecallOutcomes` and the archive's answer
+/// (a read from disk, off the core's thread).
+pub const ARCHIVE_LATENCY_MS: u64 = 3;
 
 /// The decisions a machine persisted (its `Record::Status` records), across restarts.
 #[derive(Default)]
@@ -28,9 +32,15 @@ impl SimArchive {
     }
 }
 
-impl DecisionArchive for SimArchive {
-    fn decision(&self, tx: &TxId) -> Option<TxStatus> {
+impl SimArchive {
+    /// The machine's persisted decision on `tx`, if any.
+    pub fn decision(&self, tx: &TxId) -> Option<TxStatus> {
         self.decisions.lock().unwrap().get(tx).copied()
+    }
+
+    /// The answer to a core's `Action::RecallOutcomes`.
+    pub fn recall(&self, ids: &[TxId]) -> Vec<(TxId, Option<TxStatus>)> {
+        ids.iter().map(|id| (*id, self.decision(id))).collect()
     }
 }
 
@@ -43,21 +53,27 @@ impl Sim {
         for i in 0..self.n() {
             if self.machines[i].node.is_some() {
                 let key = SigningKey::from_seed(MlDsaLevel::MlDsa65, &node_key_seed(i)).unwrap();
-                let config = self.machine_config(i);
+                let config = self.machine_config();
                 let node = Node::new(config, key, seed32(self.seed, i as u64)).unwrap();
                 self.machines[i].node = Some(node);
             }
         }
     }
 
-    /// The core configuration of machine `i` (with its archive when outcomes are bounded).
-    pub(super) fn machine_config(&self, i: usize) -> Config {
+    /// The core configuration of the machines (with an archive when outcomes are bounded).
+    pub(super) fn machine_config(&self) -> Config {
         let mut config = self.config.clone();
-        if self.archived {
-            let archive: Arc<dyn cretoai_consensus::DecisionArchive> =
-                self.machines[i].archive.clone();
-            config.archive = Some(archive);
-        }
+        config.archived = self.archived;
         config
+    }
+
+    /// Machine `i`'s view of `tx`: its core's, or else its archive's (as a node's API reads
+    /// its store for outcomes the core let go of).
+    pub fn status(&self, i: usize, tx: &TxId) -> Option<TxStatus> {
+        self.machines[i]
+            .node
+            .as_ref()?
+            .status(tx)
+            .or_else(|| self.machines[i].archive.decision(tx))
     }
 }

@@ -14,32 +14,30 @@ impl Sim {
 
     /// The first of `txs` that live machine `i` has not accepted, as a liveness failure.
     pub fn expect_accepted(&self, i: usize, txs: &[TxId]) -> Result<(), String> {
-        let node = self.machines[i]
-            .node
-            .as_ref()
-            .ok_or(format!("node {i} is down"))?;
+        if self.machines[i].node.is_none() {
+            return Err(format!("node {i} is down"));
+        }
         match txs
             .iter()
-            .find(|t| node.status(t) != Some(TxStatus::Accepted))
+            .find(|t| self.status(i, t) != Some(TxStatus::Accepted))
         {
             None => Ok(()),
             Some(t) => Err(format!(
                 "liveness: node {i} has {t:?} as {:?}",
-                node.status(t)
+                self.status(i, t)
             )),
         }
     }
 
     /// Exactly one of each conflicting pair is accepted at live machine `i`.
     pub fn expect_one_winner(&self, i: usize, pairs: &[(TxId, TxId)]) -> Result<(), String> {
-        let node = self.machines[i]
-            .node
-            .as_ref()
-            .ok_or(format!("node {i} is down"))?;
+        if self.machines[i].node.is_none() {
+            return Err(format!("node {i} is down"));
+        }
         for (a, b) in pairs {
             let accepted = [a, b]
                 .iter()
-                .filter(|t| node.status(t) == Some(TxStatus::Accepted))
+                .filter(|t| self.status(i, t) == Some(TxStatus::Accepted))
                 .count();
             if accepted != 1 {
                 return Err(format!(

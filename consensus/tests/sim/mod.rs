@@ -12,8 +12,8 @@ mod workload;
 pub use archive::SimArchive;
 pub use byzantine::Byzantine;
 use cretoai_consensus::{
-    Action, Config, ConflictKey, Event, Node, NodeId, Params, Record, SignatureCheck, Transaction,
-    TxId, Validator, ValidatorSet, Vertex, VertexId,
+    Action, Config, ConflictKey, Event, Node, NodeId, Now, Params, Record, SignatureCheck,
+    Transaction, TxId, Validator, ValidatorSet, Vertex, VertexId,
 };
 use cretoai_crypto::ml_dsa::{MlDsaLevel, SigningKey};
 use rand::{Rng, RngCore, SeedableRng};
@@ -58,9 +58,23 @@ pub enum Msg {
 
 #[derive(Debug)]
 enum Item {
-    Deliver { to: usize, from: usize, msg: Msg },
+    Deliver {
+        to: usize,
+        from: usize,
+        msg: Msg,
+    },
     Tick(usize),
+    /// Machine `to`'s archive answers its core (started `restarts` times when it asked).
+    Recall {
+        to: usize,
+        restarts: u32,
+        ids: Vec<TxId>,
+    },
 }
+
+/// The simulated wall clock at simulated time 0 (vertex timestamps only): the cores' timers run
+/// on the simulation's own monotonic clock.
+const SIM_EPOCH_UNIX_MS: u64 = 1_700_000_000_000;
 
 /// One simulated machine: an honest node, or a Byzantine one.
 pub struct Machine {
@@ -111,6 +125,8 @@ pub struct Sim {
     accepted_by_key: HashMap<ConflictKey, TxId>,
     /// Whether nodes keep only recent outcomes (see [`Sim::remember_only`]).
     archived: bool,
+    /// Transactions the cores asked their archives about (`Action::RecallOutcomes`).
+    pub recalled: u64,
 }
 
 fn seed32(seed: u64, salt: u64) -> [u8; 32] {
@@ -200,6 +216,7 @@ impl Sim {
             violations: Vec::new(),
             accepted_by_key: HashMap::new(),
             archived: false,
+            recalled: 0,
         };
         for i in 0..n {
             let first = sim.rng.random_range(0..sim.net.tick_ms.max(1));
@@ -210,6 +227,14 @@ impl Sim {
 
     pub fn n(&self) -> usize {
         self.machines.len()
+    }
+
+    /// The time of a call into a core.
+    pub fn clock(&self) -> Now {
+        Now {
+            monotonic_ms: self.now,
+            unix_ms: SIM_EPOCH_UNIX_MS + self.now,
+        }
     }
 
     fn push(&mut self, at: u64, item: Item) {
@@ -260,7 +285,11 @@ impl Sim {
         self.submitted
             .entry(tx.id())
             .or_insert((i, self.now, round));
-        let actions = node.submit(self.now, tx).expect("valid transaction");
+        let now = Now {
+            monotonic_ms: self.now,
+            unix_ms: SIM_EPOCH_UNIX_MS + self.now,
+        };
+        let actions = node.submit(now, tx).expect("valid transaction");
         self.apply(i, actions);
         true
     }
@@ -278,8 +307,9 @@ impl Sim {
                 Item::Tick(i) => {
                     let next = self.now + self.net.tick_ms;
                     self.push(next, Item::Tick(i));
+                    let now = self.clock();
                     if let Some(node) = self.machines[i].node.as_mut() {
-                        let actions = node.handle(self.now, Event::Tick);
+                        let actions = node.handle(now, Event::Tick);
                         self.apply(i, actions);
                     } else if self.machines[i].byzantine.is_some() {
                         byzantine::step(self, i);
@@ -322,8 +352,23 @@ impl Sim {
                             tips,
                         },
                     };
+                    let now = self.clock();
                     let node = self.machines[to].node.as_mut().expect("up");
-                    let actions = node.handle(self.now, event);
+                    let actions = node.handle(now, event);
+                    self.apply(to, actions);
+                }
+                Item::Recall { to, restarts, ids } => {
+                    let now = self.clock();
+                    let m = &mut self.machines[to];
+                    // A core that crashed since asking is gone; its successor did not ask.
+                    if m.restarts != restarts {
+                        continue;
+                    }
+                    let answers = m.archive.recall(&ids);
+                    let Some(node) = m.node.as_mut() else {
+                        continue;
+                    };
+                    let actions = node.handle(now, Event::Recalled(answers));
                     self.apply(to, actions);
                 }
             }
@@ -425,6 +470,18 @@ impl Sim {
                     }
                     self.equivocations.push((i, e.author(), e.round()));
                 }
+                Action::RecallOutcomes(ids) => {
+                    self.recalled += ids.len() as u64;
+                    let restarts = self.machines[i].restarts;
+                    self.push(
+                        self.now + archive::ARCHIVE_LATENCY_MS,
+                        Item::Recall {
+                            to: i,
+                            restarts,
+                            ids,
+                        },
+                    );
+                }
             }
         }
     }
@@ -493,8 +550,15 @@ impl Sim {
         let key = SigningKey::from_seed(MlDsaLevel::MlDsa65, &m.key_seed).unwrap();
         let seed = seed32(self.seed, 1000 + i as u64 * 31 + m.restarts as u64);
         let records = m.store.clone();
-        let node = Node::restore(self.machine_config(i), key, seed, records).expect("restore");
-        self.machines[i].node = Some(node);
+        let archive = m.archive.clone();
+        let mut replay = Node::replay(self.machine_config(), key, seed).expect("replay");
+        for record in records {
+            let missing = replay.record(record).expect("restore");
+            if !missing.is_empty() {
+                replay.recalled(archive.recall(&missing)).expect("restore");
+            }
+        }
+        self.machines[i].node = Some(replay.finish());
     }
 
     /// Splits the network: machine `i` goes to group `groups[i]`.

@@ -88,9 +88,6 @@ pub fn summary(sim: &Sim) -> (f64, f64, u64) {
     } else {
         rounds.iter().sum::<u64>() as f64 / rounds.len() as f64
     };
-    let p99 = rounds
-        .get(rounds.len().saturating_sub(1) * 99 / 100)
-        .copied()
-        .unwrap_or(0);
+    let p99 = cretoai_stats::nearest_rank(&rounds, 99.0).unwrap_or(0);
     (sim.messages as f64 / accepted, mean, p99)
 }

@@ -5,18 +5,19 @@
 //! Actions are buffered and flushed once per mailbox turn, so a burst of submissions and
 //! peer messages becomes one durable commit (group commit) rather than one fsync each.
 
-use super::decision_archive::StoreArchive;
+use super::decision_archive;
 use super::journal::{Commit, Journal, SubmitOutcome, SubmitReply};
 use super::{now_ms, CoreView};
 use crate::error::{NodeError, Result};
 use crate::store::Store;
 use actix::prelude::*;
 use cretoai_consensus::{
-    Action, Config as CoreConfig, Event, Node, Params, SignatureCheck, Transaction, ValidatorSet,
+    Action, Config as CoreConfig, Event, Node, Now, Params, SignatureCheck, Transaction, TxId,
+    TxStatus, ValidatorSet,
 };
 use cretoai_crypto::ml_dsa::{SigningKey, VerifyingKey};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 /// Submit client transactions (signatures already verified); answered once durable.
@@ -45,8 +46,15 @@ pub struct Activate(pub ValidatorSet);
 #[rtype(result = "()")]
 pub struct LearnKey(pub VerifyingKey);
 
+/// The store's answer to the core's `Action::RecallOutcomes`.
+#[derive(Message)]
+#[rtype(result = "()")]
+struct Recalled(Result<Vec<(TxId, Option<TxStatus>)>>);
+
 /// The actor.
 pub struct ConsensusActor {
+    /// Origin of the core's monotonic clock.
+    started: Instant,
     core: Option<Node>,
     key: Option<SigningKey>,
     params: Params,
@@ -73,6 +81,7 @@ impl ConsensusActor {
         remembered_decisions: usize,
     ) -> Self {
         ConsensusActor {
+            started: Instant::now(),
             core: None,
             key: Some(key),
             params,
@@ -95,30 +104,25 @@ impl ConsensusActor {
         let mut config = CoreConfig::new(self.params.clone(), validators);
         config.signature_check = SignatureCheck::Trusted;
         config.sync_interval_ms = 500;
-        config.archive = Some(Arc::new(StoreArchive(self.store.clone())));
+        config.archived = true;
         config.remembered_decisions = self.remembered_decisions;
         // Streamed: the core prunes as it replays, so a long log never sits in memory whole.
-        let mut failure = None;
+        // Startup reads the archive in place: nothing else runs yet.
+        let mut replay = Node::replay(config, key, cretoai_crypto::random::array())
+            .map_err(|e| NodeError::Storage(format!("consensus cannot start: {e}")))?;
+        let replay_error = |e: cretoai_consensus::ConsensusError| {
+            NodeError::Storage(format!("consensus log cannot be replayed: {e}"))
+        };
         let mut replayed = 0usize;
-        let records = self
-            .store
-            .consensus_replay(&self.params.limits)
-            .map_while(|r| match r {
-                Ok(record) => {
-                    replayed += 1;
-                    Some(record)
-                }
-                Err(e) => {
-                    failure = Some(e);
-                    None
-                }
-            });
-        let node = Node::restore(config, key, cretoai_crypto::random::array(), records)
-            .map_err(|e| NodeError::Storage(format!("consensus log cannot be replayed: {e}")));
-        if let Some(e) = failure {
-            return Err(e);
+        for record in self.store.consensus_replay(&self.params.limits) {
+            let missing = replay.record(record?).map_err(replay_error)?;
+            replayed += 1;
+            if !missing.is_empty() {
+                let outcomes = decision_archive::recall(&self.store, &missing)?;
+                replay.recalled(outcomes).map_err(replay_error)?;
+            }
         }
-        let node = node?;
+        let node = replay.finish();
         tracing::info!(
             replayed,
             round = ?node.round(),
@@ -126,6 +130,37 @@ impl ConsensusActor {
             "consensus core running"
         );
         Ok(node)
+    }
+
+    /// The time of a call into the core.
+    fn now(&self) -> Now {
+        Now {
+            monotonic_ms: u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            unix_ms: now_ms(),
+        }
+    }
+
+    /// Queues the core's actions for the journal, except archive look-ups, which are read on
+    /// a blocking thread and come back as [`Recalled`].
+    fn take(&mut self, actions: Vec<Action>, ctx: &mut Context<Self>) {
+        for action in actions {
+            match action {
+                Action::RecallOutcomes(ids) => {
+                    let store = self.store.clone();
+                    let me = ctx.address();
+                    actix::spawn(async move {
+                        let read = tokio::task::spawn_blocking(move || {
+                            decision_archive::recall(&store, &ids)
+                        })
+                        .await
+                        .unwrap_or_else(|e| Err(NodeError::Storage(format!("archive read: {e}"))));
+                        me.do_send(Recalled(read));
+                    });
+                }
+                other => self.out.push(other),
+            }
+        }
+        self.schedule_flush(ctx);
     }
 
     fn schedule_flush(&mut self, ctx: &mut Context<Self>) {
@@ -176,10 +211,12 @@ impl Handler<Activate> for ConsensusActor {
             Ok(node) => {
                 self.core = Some(node);
                 ctx.run_interval(self.tick, |actor, ctx| {
-                    if let Some(core) = actor.core.as_mut() {
-                        actor.out.extend(core.handle(now_ms(), Event::Tick));
-                    }
-                    actor.schedule_flush(ctx);
+                    let now = actor.now();
+                    let actions = match actor.core.as_mut() {
+                        Some(core) => core.handle(now, Event::Tick),
+                        None => Vec::new(),
+                    };
+                    actor.take(actions, ctx);
                 });
                 self.schedule_flush(ctx);
             }
@@ -195,6 +232,7 @@ impl Handler<Submit> for ConsensusActor {
     type Result = ();
 
     fn handle(&mut self, msg: Submit, ctx: &mut Context<Self>) {
+        let now = self.now();
         let Some(core) = self.core.as_mut() else {
             let outcome = msg
                 .txs
@@ -205,8 +243,8 @@ impl Handler<Submit> for ConsensusActor {
             return;
         };
         let ids: Vec<_> = msg.txs.iter().map(|tx| tx.id()).collect();
-        let (verdicts, actions) = core.submit_all(now_ms(), msg.txs);
-        self.out.extend(actions);
+        let (verdicts, actions) = core.submit_all(now, msg.txs);
+        self.take(actions, ctx);
         let outcome = ids
             .into_iter()
             .zip(verdicts)
@@ -220,7 +258,6 @@ impl Handler<Submit> for ConsensusActor {
             sender: msg.reply,
             outcome,
         });
-        self.schedule_flush(ctx);
     }
 }
 
@@ -228,9 +265,32 @@ impl Handler<PeerEvent> for ConsensusActor {
     type Result = ();
 
     fn handle(&mut self, msg: PeerEvent, ctx: &mut Context<Self>) {
+        let now = self.now();
         if let Some(core) = self.core.as_mut() {
-            self.out.extend(core.handle(now_ms(), msg.0));
-            self.schedule_flush(ctx);
+            let actions = core.handle(now, msg.0);
+            self.take(actions, ctx);
+        }
+    }
+}
+
+impl Handler<Recalled> for ConsensusActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Recalled, ctx: &mut Context<Self>) {
+        match msg.0 {
+            Ok(outcomes) => {
+                let now = self.now();
+                if let Some(core) = self.core.as_mut() {
+                    let actions = core.handle(now, Event::Recalled(outcomes));
+                    self.take(actions, ctx);
+                }
+            }
+            Err(e) => {
+                // The core cannot judge the waiting arrivals without the answer, and guessing
+                // could reject a transaction this node accepted: stop, a restart replays the log.
+                tracing::error!(error = %e, "decision archive unreadable; stopping");
+                System::current().stop_with_code(1);
+            }
         }
     }
 }

@@ -149,16 +149,14 @@ impl ConsensusStats {
             .map(|(_, ms)| *ms)
             .collect();
         drop(w);
-        finality.sort_unstable();
-        let pct = |p: f64| -> Option<u64> {
-            let last = finality.len().checked_sub(1)?;
-            Some(finality[((last as f64) * p).round() as usize])
-        };
+        let [p50_ms, p95_ms, p99_ms] =
+            cretoai_stats::percentiles(&mut finality, [50.0, 95.0, 99.0])
+                .map_or([None; 3], |p| p.map(Some));
         WindowFigures {
             accepted_tps: finality.len() as f64 / (WINDOW_MS as f64 / 1000.0),
-            p50_ms: pct(0.50),
-            p95_ms: pct(0.95),
-            p99_ms: pct(0.99),
+            p50_ms,
+            p95_ms,
+            p99_ms,
             samples: finality.len(),
         }
     }
@@ -339,7 +337,7 @@ mod tests {
         assert!((w.accepted_tps - 10.0).abs() < 1e-9);
         assert_eq!(
             (w.p50_ms, w.p95_ms, w.p99_ms),
-            (Some(51), Some(95), Some(99))
+            (Some(50), Some(95), Some(99))
         );
         let mut text = String::new();
         let gauges = Gauges {

@@ -1,4 +1,4 @@
-//! Consensus tables: the core's record log (replayed by `Node::restore` after a restart),
+//! Consensus tables: the core's record log (replayed by `Node::replay` after a restart),
 //! vertices in arrival order, per-transaction status rows, learned peer keys and the nonce
 //! counters of named signing keys.
 //!
@@ -7,7 +7,7 @@
 //! either fully on disk or not at all.
 
 use super::blob_file::BlobFile;
-use super::blobs::{self, Blobs};
+use super::blobs::Blobs;
 pub use super::pending::Overdue;
 use super::pending::{first_sight, Changes, PendingTxs};
 use super::row_merge;
@@ -41,12 +41,10 @@ const NONCES: TableDefinition<'static, &'static str, u64> =
     TableDefinition::new("consensus_nonces");
 /// `status code -> number of transaction rows with that status` (0 pending, 1 accepted,
 /// 2 rejected), kept with every commit so the status endpoint never scans `consensus_txs`.
-const COUNTS: TableDefinition<'static, u8, u64> = TableDefinition::new("consensus_counts");
-pub(super) const TAG_SUBMITTED: u8 = 1;
+pub(super) const COUNTS: TableDefinition<'static, u8, u64> =
+    TableDefinition::new("consensus_counts");
 pub(super) const TAG_VERTEX: u8 = 2;
 pub(super) const TAG_POLL: u8 = 3;
-/// One decision (written by versions before [`TAG_STATUS_RUN`]; still read).
-pub(super) const TAG_STATUS: u8 = 4;
 pub(super) const TAG_EQUIVOCATION: u8 = 5;
 /// A run of consecutive `Submitted` records in one blob: `(u32 length, transaction)*`.
 pub(super) const TAG_SUBMITTED_RUN: u8 = 6;
@@ -95,27 +93,13 @@ impl Store {
         let txn = self.db.begin_write()?;
         txn.open_table(LOG)?;
         txn.open_table(VERTICES)?;
-        txn.open_table(blobs::CHUNKS)?;
         txn.open_table(VERTEX_ORDER)?;
         txn.open_table(TXS)?;
         txn.open_table(PEER_KEYS)?;
         txn.open_table(NONCES)?;
         self.pending
             .load_staged(row_merge::load(&txn, &self.blob_file)?);
-        {
-            // Databases written before the counters existed: count once.
-            let mut counts = txn.open_table(COUNTS)?;
-            if counts.is_empty()? {
-                let mut by_status = [0u64; 3];
-                for entry in txn.open_table(TXS)?.iter()? {
-                    let (_, row) = entry?;
-                    by_status[usize::from(row.value()[0]).min(2)] += 1;
-                }
-                for (code, n) in (0u8..).zip(by_status) {
-                    counts.insert(code, n)?;
-                }
-            }
-        }
+        txn.open_table(COUNTS)?;
         txn.commit()?;
         Ok(())
     }
@@ -169,7 +153,7 @@ impl Store {
     pub fn consensus_vertex(&self, id: &VertexId, limits: &Limits) -> Result<Option<Vertex>> {
         let txn = self.db.begin_read()?;
         let table = txn.open_table(VERTICES)?;
-        let blobs = Blobs::open(&txn, &self.blob_file)?;
+        let blobs = Blobs::new(&self.blob_file);
         let Some(raw) = table.get(id.0.as_slice())? else {
             return Ok(None);
         };
@@ -186,7 +170,7 @@ impl Store {
         let txn = self.db.begin_read()?;
         let order = txn.open_table(VERTEX_ORDER)?;
         let vertices = txn.open_table(VERTICES)?;
-        let blobs = Blobs::open(&txn, &self.blob_file)?;
+        let blobs = Blobs::new(&self.blob_file);
         let mut out = Vec::new();
         for entry in order.range(after.saturating_add(1)..)?.take(limit) {
             let (seq, id) = entry?;
@@ -205,7 +189,7 @@ impl Store {
     pub fn consensus_vertices_encoded(&self, ids: &[VertexId]) -> Result<Vec<Vec<u8>>> {
         let txn = self.db.begin_read()?;
         let table = txn.open_table(VERTICES)?;
-        let blobs = Blobs::open(&txn, &self.blob_file)?;
+        let blobs = Blobs::new(&self.blob_file);
         let mut out = Vec::new();
         for id in ids {
             if let Some(raw) = table.get(id.0.as_slice())? {
@@ -411,8 +395,7 @@ fn append_in<'a>(
 }
 
 /// A transaction's row as of this point of a commit: the commit's own changes, then the
-/// in-memory rows (undecided and staged), then the table (merged decisions, and rows of
-/// databases written before the index).
+/// in-memory rows (undecided and staged), then the table (merged decisions).
 fn current_row(
     changes: &Changes,
     pending: &PendingTxs,
@@ -465,10 +448,9 @@ fn flush_status_run(
     Ok(1)
 }
 
-/// A stored vertex's encoding: in the blob file, or (databases written before it) in chunks
-/// or inline.
+/// A stored vertex's encoding, from the blob file.
 pub(super) fn vertex_bytes(blobs: &Blobs<'_>, stored: &[u8]) -> Result<Vec<u8>> {
-    Ok(blobs.resolve(stored)?.unwrap_or_else(|| stored.to_vec()))
+    blobs.resolve(stored)
 }
 
 pub(super) fn decode_vertex(bytes: &[u8], limits: &Limits) -> Result<Vertex> {

@@ -225,16 +225,68 @@ fn submitted_runs_and_vertex_blobs_replay_in_order() {
     assert_eq!(stored.encode(), v.encode());
 }
 
+/// Removes the schema stamp, as in a data directory written before it existed.
+fn unstamp(store: &Store) {
+    let txn = store.db.begin_write().unwrap();
+    txn.open_table(crate::store::meta::TABLE)
+        .unwrap()
+        .remove("schema_version")
+        .unwrap();
+    txn.commit().unwrap();
+}
+
 #[test]
-fn inline_records_of_older_databases_stay_readable() {
-    let (_dir, store, limits, sender, author) = fixture();
+fn data_directories_of_this_release_are_stamped_version_1_and_open_unchanged() {
+    let (dir, store, limits, sender, author) = fixture();
+    assert_eq!(store.schema_version().unwrap(), Some(1));
+    let tx = Transaction::sign(&sender, 1, b"now".to_vec(), &limits).unwrap();
+    let v = Arc::new(vertex(&author, vec![tx.clone()]));
+    store
+        .append_consensus(
+            &[Record::Submitted(tx.clone()), Record::Vertex(v.clone())],
+            10,
+        )
+        .unwrap();
+    store
+        .append_consensus(&[decided(tx.id(), TxStatus::Accepted)], 20)
+        .unwrap();
+    // Written by this layout before the stamp existed: opens, and is stamped.
+    unstamp(&store);
+    drop(store);
+    let store = open_consensus(&dir);
+    assert_eq!(store.schema_version().unwrap(), Some(1));
+    assert_eq!(store.consensus_log(&limits).unwrap().len(), 2);
+    let row = store.consensus_tx(&tx.id()).unwrap().unwrap();
+    assert_eq!(row.status, TxStatus::Accepted);
+}
+
+#[test]
+fn a_newer_schema_is_refused_with_a_clear_message() {
+    let (dir, store, ..) = fixture();
+    let txn = store.db.begin_write().unwrap();
+    txn.open_table(crate::store::meta::TABLE)
+        .unwrap()
+        .insert("schema_version", b"2".as_slice())
+        .unwrap();
+    txn.commit().unwrap();
+    drop(store);
+    let err = Store::open(dir.path()).err().expect("refused").to_string();
+    assert!(
+        err.contains("store schema 2") && err.contains("reads schema 1"),
+        "{err}"
+    );
+}
+
+#[test]
+fn pre_release_layouts_are_refused_with_a_clear_message() {
+    let (dir, store, limits, sender, author) = fixture();
     let tx = Transaction::sign(&sender, 1, b"old".to_vec(), &limits).unwrap();
     let v = vertex(&author, vec![tx.clone()]);
-    // What the previous format wrote: the transaction and the vertex inline.
+    // What a pre-release build wrote: the transaction in the log and the vertex inline.
     let txn = store.db.begin_write().unwrap();
     {
         let mut log = txn.open_table(LOG).unwrap();
-        log.insert(1, [&[TAG_SUBMITTED][..], tx.as_bytes()].concat().as_slice())
+        log.insert(1, [&[1u8][..], tx.as_bytes()].concat().as_slice())
             .unwrap();
         log.insert(2, [&[TAG_VERTEX][..], &v.id().0].concat().as_slice())
             .unwrap();
@@ -244,16 +296,13 @@ fn inline_records_of_older_databases_stay_readable() {
             .unwrap();
     }
     txn.commit().unwrap();
-    let log = store.consensus_log(&limits).unwrap();
-    assert!(matches!(&log[0], Record::Submitted(t) if *t == tx));
-    assert!(matches!(&log[1], Record::Vertex(x) if x.id() == v.id()));
-    let stored = store.consensus_vertex(&v.id(), &limits).unwrap().unwrap();
-    assert_eq!(stored.encode(), v.encode());
-    // Records without a time still rebuild the undecided index, first seen at the replay.
-    assert_eq!(store.consensus_replay(&limits).count(), 2);
-    let row = store.consensus_tx(&tx.id()).unwrap().unwrap();
-    assert_eq!((row.status, row.vertex), (TxStatus::Pending, Some(v.id())));
-    assert!(row.submitted_at > 0);
+    unstamp(&store);
+    drop(store);
+    let err = Store::open(dir.path()).err().expect("refused").to_string();
+    assert!(
+        err.contains("pre-release build") && err.contains("vertices stored inline"),
+        "{err}"
+    );
 }
 
 /// The row of `id` as stored in the table, bypassing the index of undecided transactions.
@@ -354,7 +403,7 @@ fn staged_decisions_merge_into_the_table_and_survive_restarts() {
 }
 
 #[test]
-fn decisions_are_logged_in_runs_and_replayed_with_older_single_records() {
+fn decisions_are_logged_in_runs_and_replayed() {
     let (dir, store, limits, sender, _author) = fixture();
     let txs = signed(&sender, 4, b"r", &limits);
     let submitted: Vec<Record> = txs.iter().cloned().map(Record::Submitted).collect();
@@ -366,14 +415,7 @@ fn decisions_are_logged_in_runs_and_replayed_with_older_single_records() {
     };
     let records = [accept(&txs[0]), accept(&txs[1]), poll, accept(&txs[2])];
     store.append_consensus(&records, 20).unwrap();
-    // What versions before runs wrote for the last decision: one record.
-    let txn = store.db.begin_write().unwrap();
-    {
-        let mut log = txn.open_table(LOG).unwrap();
-        log.insert(5, [&[TAG_STATUS][..], &txs[3].id().0].concat().as_slice())
-            .unwrap();
-    }
-    txn.commit().unwrap();
+    store.append_consensus(&[accept(&txs[3])], 30).unwrap();
     let txn = store.db.begin_read().unwrap();
     let tags: Vec<u8> = txn
         .open_table(LOG)
@@ -389,7 +431,7 @@ fn decisions_are_logged_in_runs_and_replayed_with_older_single_records() {
             TAG_STATUS_RUN,
             TAG_POLL,
             TAG_STATUS_RUN,
-            TAG_STATUS
+            TAG_STATUS_RUN
         ]
     );
     drop(txn);

@@ -1,10 +1,11 @@
-//! Reading the consensus log back: the records `Node::restore` replays after a restart, a few at
+//! Reading the consensus log back: the records `Node::replay` replays after a restart, a few at
 //! a time, and (on the replay path) the index of undecided transactions rebuilt on the way.
 
-use super::blobs::{self, Blobs};
+use super::blob_file::FILE_REF_LEN;
+use super::blobs::Blobs;
 use super::consensus::{
-    corrupt, decode_vertex, id32, LOG, TAG_EQUIVOCATION, TAG_POLL, TAG_STATUS, TAG_STATUS_RUN,
-    TAG_SUBMITTED, TAG_SUBMITTED_RUN, TAG_VERTEX, TXS, VERTICES,
+    corrupt, decode_vertex, id32, LOG, TAG_EQUIVOCATION, TAG_POLL, TAG_STATUS_RUN,
+    TAG_SUBMITTED_RUN, TAG_VERTEX, TXS, VERTICES,
 };
 use super::pending::Rebuild;
 use super::tx_row::stored_row;
@@ -61,7 +62,7 @@ impl Store {
         let txn = self.db.begin_read()?;
         let log = txn.open_table(LOG)?;
         let vertices = txn.open_table(VERTICES)?;
-        let blobs = Blobs::open(&txn, &self.blob_file)?;
+        let blobs = Blobs::new(&self.blob_file);
         let mut out = Vec::new();
         let mut next = from;
         for entry in log.range(from..)?.take(LOG_CHUNK) {
@@ -70,12 +71,9 @@ impl Store {
             let bytes = value.value();
             let (&tag, body) = bytes.split_first().ok_or_else(|| corrupt("log record"))?;
             let record = match tag {
-                TAG_SUBMITTED => Record::Submitted(decode_tx(body, limits)?),
                 TAG_SUBMITTED_RUN => {
-                    let (run, at) = split_time(body, blobs::ref_len(body));
-                    let bytes = blobs
-                        .resolve(run)?
-                        .ok_or_else(|| corrupt("submitted run"))?;
+                    let (run, at) = split_time(body, FILE_REF_LEN);
+                    let bytes = blobs.resolve(run)?;
                     for tx in tx_frames::split(&bytes) {
                         let tx = tx.map_err(|_| corrupt("submitted run"))?;
                         out.push(Logged::Record(
@@ -99,10 +97,6 @@ impl Store {
                     vertex: VertexId(id32(body)),
                     yes: u32::from_be_bytes(body[32..36].try_into().unwrap_or_default()),
                 },
-                TAG_STATUS if body.len() >= 32 => {
-                    out.push(Logged::Decided(TxId(id32(body))));
-                    continue;
-                }
                 TAG_STATUS_RUN if body.len() % 32 == 0 => {
                     out.extend(
                         body.chunks_exact(32)

@@ -13,6 +13,7 @@ mod log;
 pub mod meta;
 mod pending;
 mod row_merge;
+mod schema;
 pub mod tokens;
 mod tx_row;
 pub mod vault;
@@ -27,6 +28,7 @@ use std::sync::Arc;
 /// File name of the database inside the data directory.
 pub const DB_FILE: &str = "cretoai.redb";
 pub use blob_file::BLOB_FILE;
+pub use schema::SCHEMA_VERSION;
 /// Default size of redb's page cache. redb's own default (1 GiB) lets the cache grow with
 /// the data written, which is most of a busy node's RSS; writes do not need it (they go to
 /// the file and are fsynced) and reads of recent pages stay hot in the OS page cache.
@@ -74,6 +76,7 @@ impl Store {
         for table in [keys::TABLE, tokens::TABLE, meta::TABLE] {
             txn.open_table(table)?;
         }
+        schema::settle(&txn)?;
         let blob_file = blob_file::BlobFile::open_for(&txn, data_dir)?;
         txn.commit()?;
         Ok(Store {
@@ -87,6 +90,11 @@ impl Store {
     /// Path of the database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The schema version stamped in `meta` ([`SCHEMA_VERSION`] once open).
+    pub fn schema_version(&self) -> Result<Option<u64>> {
+        schema::stored(&self.db.begin_read()?)
     }
 
     /// Whether a read transaction can be started (used by `/ready`).

@@ -178,9 +178,8 @@ impl Rebuild {
     }
 
     /// The undecided rows, once the whole log was read; `stored` gives a transaction's row in
-    /// the table. A transaction whose decision is stored was a late copy seen after it (the
-    /// core reports those again). A stored pending row comes from databases written before
-    /// this index, and its first-sight time wins.
+    /// the table. A transaction with a stored row was decided: a late copy seen after it (the
+    /// core reports those again). The table holds decided rows only (schema 1).
     pub(super) fn finish<E>(
         self,
         now_ms: u64,
@@ -188,14 +187,11 @@ impl Rebuild {
     ) -> Result<HashMap<TxId, TxRow>, E> {
         let mut out = HashMap::with_capacity_and_hasher(self.rows.len(), Default::default());
         for (id, mut row) in self.rows {
-            match stored(&id)? {
-                Some(old) if old.decided_at.is_some() => continue,
-                Some(old) => {
-                    row.submitted_at = old.submitted_at;
-                    row.vertex = old.vertex.or(row.vertex);
-                }
-                None if row.submitted_at == 0 => row.submitted_at = now_ms,
-                None => {}
+            if stored(&id)?.is_some() {
+                continue;
+            }
+            if row.submitted_at == 0 {
+                row.submitted_at = now_ms;
             }
             out.insert(id, row);
         }

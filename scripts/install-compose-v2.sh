@@ -8,9 +8,8 @@
 #
 # Debian 12 ships only compose v1 (`docker-compose` 1.29); Debian 13 (trixie)'s `docker-compose`
 # package holds the v2 plugin, a Go binary that needs nothing but libc, so it runs here. This script
-# downloads that package with apt-get, signature-checked against the Debian archive keyring, but
-# with a private apt state (sources, lists, cache under the target folder): the machine's apt
-# sources and package database are not touched, nothing is installed system-wide.
+# downloads that package with scripts/debian-download.sh (signature-checked, private apt state:
+# the machine's apt sources and package database are not touched) and only unpacks it.
 #
 # Idempotent: an existing plugin that answers `version` is kept. The user's Docker client
 # configuration (${DOCKER_CONFIG:-~/.docker}/config.json: registry auth, proxies) and CLI plugins
@@ -28,7 +27,6 @@ cd "$(dirname "$0")/.."
 target="$(mkdir -p "${1:-.ci/work/docker-config}" && cd "${1:-.ci/work/docker-config}" && pwd)"
 source_config="${DOCKER_CONFIG:-$HOME/.docker}"
 suite="${COMPOSE_V2_SUITE:-trixie}"
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 log() { printf '%s\n' "$*" >&2; }
 
 # The user's client configuration and other plugins, refreshed on every call (unless the
@@ -49,38 +47,21 @@ if [ -z "${REINSTALL:-}" ] && works; then
   exit 0
 fi
 
-command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null || {
-  log "apt-get and dpkg-deb are needed (Debian or Ubuntu); or put a compose v2 binary at $plugin"
+package="docker-compose${COMPOSE_V2_VERSION:+=$COMPOSE_V2_VERSION}"
+scripts/debian-download.sh "$suite" "$target/debian" "$package" || {
+  log "or put a compose v2 binary at $plugin"
   exit 1
 }
-[ -r "$keyring" ] || { log "$keyring missing: install debian-archive-keyring"; exit 1; }
+deb=$(ls "$target"/debian/download/docker-compose_*.deb)
 
-# Private apt state: only this suite's sources, our own lists and cache. The machine's
-# apt.conf.d still applies (proxies), its sources.list(.d) do not.
-apt_dir="$target/apt-$suite"
-mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/download"
-echo "deb [signed-by=$keyring] $(scripts/debian-mirror.sh) $suite main" >"$apt_dir/sources.list"
-apt_opts=(
-  -o "Dir::Etc::sourcelist=$apt_dir/sources.list" -o Dir::Etc::sourceparts=-
-  -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache"
-  -o Acquire::Languages=none -o APT::Sandbox::User=root
-)
-log "apt-get update ($suite, private state in $apt_dir)"
-apt-get "${apt_opts[@]}" update -qq >&2
-package="docker-compose${COMPOSE_V2_VERSION:+=$COMPOSE_V2_VERSION}"
-rm -f "$apt_dir"/download/*.deb
-(cd "$apt_dir/download" && apt-get "${apt_opts[@]}" download -qq "$package" >&2)
-deb=$(ls "$apt_dir"/download/docker-compose_*.deb)
-
-unpacked="$apt_dir/unpacked"
+unpacked="$target/debian/unpacked"
 rm -rf "$unpacked"
 dpkg-deb -x "$deb" "$unpacked"
 found=$(find "$unpacked" -path '*/cli-plugins/docker-compose' -type f | head -n1)
 [ -n "$found" ] || { log "$(basename "$deb") holds no cli-plugins/docker-compose (not v2?)"; exit 1; }
 install -m 0755 "$found" "$plugin.tmp"
 mv "$plugin.tmp" "$plugin"
-# The apt state is only needed for the download (about 40 MB of lists).
-rm -rf "$apt_dir"
+rm -rf "$target/debian"
 works || { log "the installed plugin does not report a v2 version"; exit 1; }
 log "installed docker compose $(DOCKER_CONFIG="$target" docker compose version --short) from ${deb##*/} into $target"
 echo "$target"

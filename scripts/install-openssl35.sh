@@ -6,9 +6,8 @@
 #
 #   OPENSSL35="$(scripts/install-openssl35.sh)" && "$OPENSSL35" speed -seconds 3 ML-DSA-65
 #
-# The packages are downloaded as scripts/install-compose-v2.sh does: apt-get with a private
-# state (sources, lists, cache under the target folder), signature-checked against the Debian
-# archive keyring. Nothing is installed system-wide and the machine's apt state is not touched.
+# The packages are downloaded by scripts/debian-download.sh (signature-checked, private apt
+# state). Nothing is installed system-wide and the machine's apt state is not touched.
 # The packages are only unpacked (dpkg-deb -x), never configured.
 #
 # Trixie's binaries need glibc 2.38 or newer (Debian 12 has 2.36), so trixie's C library is
@@ -27,7 +26,6 @@ cd "$(dirname "$0")/.."
 
 target="$(mkdir -p "${1:-.ci/work/openssl35}" && cd "${1:-.ci/work/openssl35}" && pwd)"
 suite="${OPENSSL35_SUITE:-trixie}"
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 wrapper="$target/openssl"
 log() { printf '%s\n' "$*" >&2; }
 
@@ -38,30 +36,13 @@ if [ -z "${REINSTALL:-}" ] && works; then
   exit 0
 fi
 
-command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null || {
-  log "apt-get and dpkg-deb are needed (Debian or Ubuntu)"
-  exit 1
-}
-[ -r "$keyring" ] || { log "$keyring missing: install debian-archive-keyring"; exit 1; }
-
-apt_dir="$target/apt-$suite"
-mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/download"
-echo "deb [signed-by=$keyring] $(scripts/debian-mirror.sh) $suite main" >"$apt_dir/sources.list"
-apt_opts=(
-  -o "Dir::Etc::sourcelist=$apt_dir/sources.list" -o Dir::Etc::sourceparts=-
-  -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache"
-  -o Acquire::Languages=none -o APT::Sandbox::User=root
-)
-log "apt-get update ($suite, private state in $apt_dir)"
-apt-get "${apt_opts[@]}" update -qq >&2
-rm -f "$apt_dir"/download/*.deb
 # The command, the library it links and the C library both need.
-(cd "$apt_dir/download" && apt-get "${apt_opts[@]}" download -qq openssl libssl3t64 libc6 >&2)
+scripts/debian-download.sh "$suite" "$target/debian" openssl libssl3t64 libc6
 
 root="$target/root"
 rm -rf "$root"
-for deb in "$apt_dir"/download/*.deb; do dpkg-deb -x "$deb" "$root"; done
-rm -rf "$apt_dir"
+for deb in "$target"/debian/download/*.deb; do dpkg-deb -x "$deb" "$root"; done
+rm -rf "$target/debian"
 bin="$root/usr/bin/openssl"
 libdir=$(dirname "$(find "$root" -name 'libssl.so.3' | head -n1)")
 loader=$(find "$root" -name 'ld-linux-x86-64.so.2' -type f | head -n1)

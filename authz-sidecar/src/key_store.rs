@@ -4,16 +4,13 @@
 
 use crate::error::{Result, SidecarError};
 use crate::key_ring::KeyRing;
-use cretoai_crypto::aead;
-use std::fs::{self, File, OpenOptions};
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+use cretoai_crypto::master_key::{MasterKey, MasterKeyError};
+use std::fs;
 use std::path::{Path, PathBuf};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 const KEYS_FILE: &str = "signing-keys.sealed";
-const MASTER_KEY_FILE: &str = "master.key";
 const ROOT_TOKEN_HASH_FILE: &str = "root-token.sha256";
 /// Binds the sealed blob to its purpose and format version.
 const KEYS_AAD: &[u8] = b"cretoai-authz-sidecar/signing-keys/v1";
@@ -24,42 +21,25 @@ fn io_err(path: &Path, e: std::io::Error) -> SidecarError {
 
 /// Write `bytes` to `path` atomically with mode 0600.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = path.with_extension(format!(
-        "tmp-{}",
-        hex::encode(cretoai_crypto::random::array::<6>())
-    ));
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&tmp)
-        .map_err(|e| io_err(&tmp, e))?;
-    f.write_all(bytes)
-        .and_then(|_| f.sync_all())
-        .map_err(|e| io_err(&tmp, e))?;
-    drop(f);
-    fs::rename(&tmp, path).map_err(|e| io_err(path, e))?;
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| io_err(dir, e))
+    cretoai_crypto::secret_file::write(path, bytes).map_err(|e| io_err(path, e))
 }
 
 /// The sealed key files and the master key that seals them.
 pub struct KeyStore {
     dir: PathBuf,
-    master: Zeroizing<[u8; 32]>,
+    master: MasterKey,
 }
 
 impl KeyStore {
     /// Open the store in `data_dir`, creating the directory (0700) and the
-    /// master key file when neither `CRETOAI_MASTER_KEY` nor the file exists.
-    pub fn open(data_dir: &Path, master_key_hex: Option<&str>) -> Result<Self> {
+    /// master key file when neither `CRETOAI_MASTER_KEY` (64 hex digits or base64)
+    /// nor the file exists.
+    pub fn open(data_dir: &Path, master_key_text: Option<&str>) -> Result<Self> {
         fs::create_dir_all(data_dir).map_err(|e| io_err(data_dir, e))?;
-        let master = match master_key_hex {
-            Some(h) => parse_master(h.trim())?,
-            None => load_or_create_master(&data_dir.join(MASTER_KEY_FILE))?,
-        };
+        let master = MasterKey::load(master_key_text, data_dir).map_err(|e| match e {
+            MasterKeyError::Encoding(_) => SidecarError::Config(format!("CRETOAI_MASTER_KEY: {e}")),
+            _ => SidecarError::KeyStore(e.to_string()),
+        })?;
         Ok(KeyStore {
             dir: data_dir.to_path_buf(),
             master,
@@ -88,7 +68,7 @@ impl KeyStore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(io_err(&path, e)),
         };
-        let plain = aead::open(&self.master, &sealed, aad).map_err(|_| {
+        let plain = self.master.open(&sealed, aad).map_err(|_| {
             SidecarError::KeyStore(format!(
                 "cannot decrypt {name}: wrong master key or tampered file"
             ))
@@ -99,38 +79,13 @@ impl KeyStore {
     /// Seal `plain` under the master key with `aad` and write it atomically
     /// to the data-dir file `name` (mode 0600).
     pub fn seal_to(&self, name: &str, aad: &[u8], plain: &[u8]) -> Result<()> {
-        let sealed = aead::seal(&self.master, plain, aad)?;
+        let sealed = self.master.seal(plain, aad)?;
         write_atomic(&self.dir.join(name), &sealed)
     }
 
     /// The data directory.
     pub fn dir(&self) -> &Path {
         &self.dir
-    }
-}
-
-fn parse_master(h: &str) -> Result<Zeroizing<[u8; 32]>> {
-    let mut key = Zeroizing::new([0u8; 32]);
-    hex::decode_to_slice(h, key.as_mut())
-        .map_err(|_| SidecarError::Config("CRETOAI_MASTER_KEY must be 64 hex characters".into()))?;
-    Ok(key)
-}
-
-fn load_or_create_master(path: &Path) -> Result<Zeroizing<[u8; 32]>> {
-    match fs::read(path) {
-        Ok(bytes) => {
-            let bytes = Zeroizing::new(bytes);
-            let arr: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
-                SidecarError::KeyStore(format!("{} must hold 32 bytes", path.display()))
-            })?;
-            Ok(Zeroizing::new(arr))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let key = Zeroizing::new(cretoai_crypto::random::array::<32>());
-            write_atomic(path, key.as_ref())?;
-            Ok(key)
-        }
-        Err(e) => Err(io_err(path, e)),
     }
 }
 
@@ -201,7 +156,7 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(again.jwks(), ring.jwks());
-        let mode = fs::metadata(dir.path().join(MASTER_KEY_FILE))
+        let mode = fs::metadata(dir.path().join(cretoai_crypto::master_key::KEY_FILE))
             .unwrap()
             .permissions()
             .mode();

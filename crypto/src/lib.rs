@@ -6,6 +6,8 @@
 //! - [`ml_dsa`]: ML-DSA-44/65/87 (FIPS 204) pure signatures with context strings.
 //! - [`envelope`]: KEM-DEM encryption (ML-KEM-768 + HKDF-SHA-256 + AES-256-GCM).
 //! - [`aead`], [`hkdf`], [`hash`], [`random`]: the symmetric building blocks.
+//! - [`master_key`], [`secret_file`]: the key that seals secrets at rest, and crash-safe
+//!   writing of files holding secrets.
 //!
 //! Secret material is wiped from memory when dropped and never printed by `Debug`.
 
@@ -20,10 +22,12 @@ mod error;
 mod ffi;
 pub mod hash;
 pub mod hkdf;
+pub mod master_key;
 pub mod ml_dsa;
 pub mod ml_kem;
 pub mod random;
 pub mod secret;
+pub mod secret_file;
 
 pub use error::{CryptoError, Result};
 

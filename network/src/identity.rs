@@ -5,7 +5,6 @@
 //! `cretoai_crypto::aead::seal(sealing_key, seed, AAD)` (format 2, sealed with a caller key).
 
 use std::fs;
-use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -120,13 +119,8 @@ impl NodeIdentity {
                 contents.extend_from_slice(self.key.seed());
             }
         }
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            fs::create_dir_all(dir).map_err(|e| NetworkError::io(dir.display(), e))?;
-        }
-        // Write beside the target and rename, so a crash never leaves a half-written identity.
-        let tmp = path.with_extension("tmp");
-        write_private(&tmp, &contents).map_err(|e| NetworkError::io(tmp.display(), e))?;
-        fs::rename(&tmp, path).map_err(|e| NetworkError::io(path.display(), e))
+        cretoai_crypto::secret_file::write(path, &contents)
+            .map_err(|e| NetworkError::io(path.display(), e))
     }
 
     /// This node's id.
@@ -152,19 +146,6 @@ impl NodeIdentity {
     pub(crate) fn signing_key(&self) -> &Arc<SigningKey> {
         &self.key
     }
-}
-
-fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    file.write_all(contents)?;
-    file.sync_all()
 }
 
 #[cfg(test)]

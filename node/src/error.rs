@@ -301,3 +301,10 @@ impl From<CryptoError> for NodeError {
 
 /// The crate's result type.
 pub type Result<T> = std::result::Result<T, NodeError>;
+
+impl From<cretoai_crypto::master_key::MasterKeyError> for NodeError {
+    /// The master key is configuration: a wrong or unreadable key stops the node at start.
+    fn from(err: cretoai_crypto::master_key::MasterKeyError) -> Self {
+        NodeError::Config(err.to_string())
+    }
+}

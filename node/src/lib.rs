@@ -12,7 +12,7 @@ pub mod consensus;
 pub mod crypto_pool;
 pub mod error;
 pub mod keys;
-pub mod master_key;
+pub use cretoai_crypto::master_key;
 pub mod metrics;
 pub mod network;
 pub mod node;

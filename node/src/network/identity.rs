@@ -7,7 +7,6 @@ use crate::master_key::MasterKey;
 use cretoai_consensus::NodeId;
 use cretoai_crypto::ml_dsa::{MlDsaLevel, SigningKey, SEED_LEN};
 use cretoai_network::NodeIdentity;
-use std::io::Write;
 use std::path::Path;
 use zeroize::Zeroizing;
 
@@ -39,7 +38,7 @@ impl NodeKey {
                 let key = NodeKey {
                     seed: Zeroizing::new(cretoai_crypto::random::array()),
                 };
-                write_private(path, &master.seal(key.seed.as_slice(), LABEL)?)
+                cretoai_crypto::secret_file::write(path, &master.seal(key.seed.as_slice(), LABEL)?)
                     .map_err(|e| config(path, &format!("cannot be written: {e}")))?;
                 tracing::info!(node_id = %hex::encode(key.node_id().0), path = %path.display(), "created node identity");
                 Ok(key)
@@ -90,21 +89,6 @@ pub fn show(config: &crate::config::Config) -> Result<String> {
 
 fn config(path: &Path, what: &str) -> NodeError {
     NodeError::Config(format!("node key {} {what}", path.display()))
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
-    let tmp = path.with_extension("tmp");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&tmp)?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    std::fs::rename(&tmp, path)
 }
 
 #[cfg(test)]

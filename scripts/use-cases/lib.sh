@@ -18,6 +18,8 @@ BASE2="${BASE2:-https://127.0.0.1:8082}"
 BASE3="${BASE3:-https://127.0.0.1:8083}"
 SIDECAR="${SIDECAR:-https://127.0.0.1:8090}"
 CACERT="${CACERT:-${CURL_CA_BUNDLE:-cretoai-ca.pem}}"
+# Every curl of the scripts verifies the cluster's certificates with it.
+if [ -f "$CACERT" ]; then export CURL_CA_BUNDLE="$CACERT"; fi
 TOKEN="${TOKEN:-${CRETOAI_ROOT_TOKEN:-cretoai-demo-root-token-CHANGE-ME}}"
 SIDECAR_TOKEN="${SIDECAR_TOKEN:-$TOKEN}"
 DECIDE_SECONDS="${DECIDE_SECONDS:-60}"
@@ -50,7 +52,6 @@ call() {
   local method=$1 url=$2 body=${3-} tok=${4-$TOKEN} out
   local args=(-sS --max-time 20 -X "$method" -H "Content-Type: application/json" -w '\n%{http_code}')
   [ -n "$tok" ] && args+=(-H "Authorization: Bearer $tok")
-  [ -f "$CACERT" ] && args+=(--cacert "$CACERT")
   [ -n "$body" ] && args+=(--data-binary "$body")
   out=$(curl "${args[@]}" "$url") || { echo "cannot reach $url: is the cluster up?" >&2; return 1; }
   printf '%s %s\n' "${out##*$'\n'}" "${out%$'\n'*}"

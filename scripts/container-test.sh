@@ -103,6 +103,7 @@ api() {
   answer=$(call "$(port_of "$1")" "${@:2}")
   case "$answer" in 2*) printf '%s\n' "${answer#* }" ;; *) fail "node$1 $2 $3 -> $answer" ;; esac
 }
+if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
 # exec_call <service> <method> <path> [body]: HTTPS to the container's own loopback, for a node
 # cut off the network (its published port is then unreachable too): the host's curl inside the
 # container's network namespace (the image has no curl). Prints the body.

@@ -48,3 +48,34 @@ pub fn plain() -> Agent {
         .build()
         .new_agent()
 }
+
+/// One request with `agent`: `method url`, with a bearer `token` and a JSON `body` when given.
+/// Answers the status and the body as text, `None` when no HTTP answer came (refused
+/// connection, failed handshake, timeout).
+pub fn exchange(
+    agent: &Agent,
+    method: &str,
+    url: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+) -> Option<(u16, String)> {
+    let method = ureq::http::Method::from_bytes(method.as_bytes()).ok()?;
+    let mut request = ureq::http::Request::builder().method(method).uri(url);
+    if let Some(t) = token {
+        request = request.header("authorization", format!("Bearer {t}"));
+    }
+    let mut response = match body {
+        Some(b) => agent
+            .run(
+                request
+                    .header("content-type", "application/json")
+                    .body(b.to_string())
+                    .ok()?,
+            )
+            .ok()?,
+        None => agent.run(request.body(()).ok()?).ok()?,
+    };
+    let status = response.status().as_u16();
+    let text = response.body_mut().read_to_string().ok()?;
+    Some((status, text))
+}

@@ -5,7 +5,8 @@
 #                --build-arg RUNTIME_IMAGE=debian:bookworm-slim -t cretoai:latest .
 #
 # The runtime image holds the two binaries on a trimmed Debian (scripts/prepare-runtime-rootfs.sh:
-# no package manager; bash stays for the health checks), runs as the non-root user `cretoai`
+# no package manager; bash stays for the compose init step; health checks run `cretoai-node health`),
+# runs as the non-root user `cretoai`
 # (uid 10001) and keeps its data in /var/lib/cretoai/data (mount a volume there). Dockerfile.prebuilt makes the same runtime image
 # from binaries built on the host, for machines without a registry.
 

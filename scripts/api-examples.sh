@@ -3,6 +3,7 @@
 # docs/api.md shows the same commands. Needs curl, jq and base64.
 #
 #   BASE=http://127.0.0.1:8080 TOKEN=<root token> scripts/api-examples.sh
+#   BASE=https://127.0.0.1:8080 CURL_CA_BUNDLE=<data-dir>/tls/ca.pem TOKEN=... scripts/api-examples.sh
 #
 # Every call uses `curl -fsS`, so any non-2xx status stops the script with an error.
 set -euo pipefail
@@ -21,6 +22,9 @@ curl -fsS "$BASE/health"
 
 step "GET /ready (no token)"
 curl -fsS "$BASE/ready"
+
+step "GET /v1/sys/connection: this client's TLS version and key exchange (any valid token)"
+curl -fsS "$BASE/v1/sys/connection" -H "$AUTH" | jq -c '{transport, tls_version, key_exchange_group, post_quantum}'
 
 step "POST /v1/keys: an ML-DSA-65 signing key"
 curl -fsS -X POST "$BASE/v1/keys" -H "$AUTH" -H "$JSON" -d "{\"name\":\"$SIGNER\",\"type\":\"ml-dsa-65\"}" | jq -c '{name, type, latest_version}'

@@ -6,6 +6,10 @@
 #   cargo run --release -p cretoai-authz-sidecar &          # prints the admin token at first start
 #   BASE=http://127.0.0.1:8090 TOKEN=<admin token> scripts/authz-demo.sh
 #
+# The sidecar serves plain HTTP on loopback (the development default) and HTTPS everywhere else.
+# Against the compose cluster's sidecar (HTTPS, the cluster's CA from scripts/demo.sh):
+#   BASE=https://127.0.0.1:8090 CACERT=cretoai-ca.pem TOKEN=<root token> scripts/authz-demo.sh
+#
 # Every call that should succeed uses `curl -fsS`, so an unexpected status stops the script.
 set -euo pipefail
 
@@ -15,6 +19,8 @@ TOKEN="${TOKEN:-${CRETOAI_ROOT_TOKEN:-}}"
 ROUNDS="${ROUNDS:-20}"                # checks per phase for the live statistics
 AUTH="Authorization: Bearer $TOKEN"
 JSON="Content-Type: application/json"
+# curl verifies an https BASE against CACERT (else curl's own CURL_CA_BUNDLE or system store).
+if [ -n "${CACERT:-}" ]; then export CURL_CA_BUNDLE="$CACERT"; fi
 step() { printf '\n== %s\n' "$*"; }
 
 # A payments agent moving 120 EUR within its 5000 EUR limit (policies/payments-agent.cedar).

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The console in a real browser: three real cretoai-node processes and a real AuthZ sidecar
 # (started by node/tests/console_browser.rs with the cluster test harness), driven by Selenium
-# in headless Chromium (node/tests/browser/console.py). Installs what it needs: Debian's chromium
-# and chromium-driver, and Selenium from PyPI in a venv under .ci/work.
+# in headless Chromium (node/tests/browser/console.py), plus one node serving HTTPS whose CA a
+# second Chromium trusts through an NSS database (certutil) to check the post-quantum connection.
+# Installs what it needs: Debian's chromium, chromium-driver and libnss3-tools (certutil), and
+# Selenium from PyPI in a venv under .ci/work.
 #
 # Usage: scripts/console-test.sh                assert what a person sees (screenshots to .ci/work)
 #        scripts/console-test.sh --screenshots  also rewrite docs/dashboard/*.png
@@ -24,6 +26,12 @@ done
 
 . scripts/browser-setup.sh
 browser_setup
+command -v certutil >/dev/null 2>&1 || {
+  [ "$(id -u)" = 0 ] && sudo="" || sudo=sudo
+  echo "installing libnss3-tools"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq libnss3-tools >/dev/null
+}
 
 export CRETOAI_BROWSER_PYTHON="$venv/bin/python"
 export CRETOAI_CONSOLE_SCREENSHOTS="$PWD/$screenshots"

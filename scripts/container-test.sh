@@ -3,6 +3,8 @@
 # image registry: builds a Debian base image (debootstrap + docker import), the binaries on the
 # host, the runtime image (Dockerfile.prebuilt), brings docker-compose.yml up with the
 # docker-compose.prebuilt.yml override and checks:
+#   - every published port serves HTTPS with the certificates `init` issued from one cluster CA
+#     (fetched to the host for curl --cacert), and the caller's connection is X25519MLKEM768;
 #   - a transaction submitted to node1 is accepted on node1, node2 and node3;
 #   - node3 killed: node1 and node2 keep accepting; node3 started again: it catches up;
 #   - node1 cut off the compose network: node2 and node3 keep accepting, node1 accepts nothing
@@ -71,13 +73,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-for tool in curl jq python3 docker; do
+for tool in curl jq python3 docker nsenter; do
   command -v "$tool" >/dev/null || { echo "$tool is needed" >&2; exit 1; }
 done
 $COMPOSE version >/dev/null 2>&1 || { echo "no compose: install docker-compose or the compose plugin" >&2; exit 1; }
 
 # ---------------------------------------------------------------------------------------------
-# HTTP helpers. Nodes are on the host's loopback at 8081-8083, the sidecar at 8090.
+# HTTPS helpers. Nodes are on the host's loopback at 8081-8083, the sidecar at 8090; curl trusts
+# the cluster's CA only (fetched after `up`).
+CA="$(mktemp -d)/cretoai-ca.pem"
 AUTH="Authorization: Bearer $CRETOAI_ROOT_TOKEN"
 JSON="Content-Type: application/json"
 port_of() { echo $((8080 + $1)); }
@@ -88,25 +92,26 @@ call() {
   local args=(-sS --max-time 15 -X "$method" -H "$AUTH" -H "$JSON" -w '\n%{http_code}')
   [ -n "$body" ] && args+=(--data-binary @-)
   local out
-  out=$(printf '%s' "$body" | curl "${args[@]}" "http://127.0.0.1:$port$path" 2>/dev/null) || out=$'\n000'
+  out=$(printf '%s' "$body" | curl --cacert "$CA" "${args[@]}" "https://127.0.0.1:$port$path" 2>/dev/null) || out=$'\n000'
   printf '%s %s\n' "${out##*$'\n'}" "${out%$'\n'*}"
 }
+# api_text <n> <path>: a GET's body as text (metrics), failing unless 2xx
+api_text() { curl -fsS --max-time 15 --cacert "$CA" -H "$AUTH" "https://127.0.0.1:$(port_of "$1")$2" || fail "node$1 GET $2"; }
 # api <n> <method> <path> [body]: the JSON body, failing unless 2xx
 api() {
   local answer
   answer=$(call "$(port_of "$1")" "${@:2}")
   case "$answer" in 2*) printf '%s\n' "${answer#* }" ;; *) fail "node$1 $2 $3 -> $answer" ;; esac
 }
-# exec_call <service> <method> <path> [body]: HTTP from inside the container (its loopback),
-# for a node cut off the network (its published port is then unreachable too). The image has
-# no curl, so bash's /dev/tcp speaks HTTP/1.0. Prints the body.
+if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+# exec_call <service> <method> <path> [body]: HTTPS to the container's own loopback, for a node
+# cut off the network (its published port is then unreachable too): the host's curl inside the
+# container's network namespace (the image has no curl). Prints the body.
 exec_call() {
-  printf '%s' "${4:-}" | docker exec -i "$(container "$1")" bash -c '
-    body=$(cat)
-    exec 3<>/dev/tcp/127.0.0.1/8080
-    printf "%s %s HTTP/1.0\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %s\r\n\r\n%s" \
-      "$1" "$2" "$3" "${#body}" "$body" >&3
-    sed "1,/^\r\$/d" <&3' _ "$2" "$3" "$CRETOAI_ROOT_TOKEN"
+  local pid
+  pid=$(docker inspect -f '{{.State.Pid}}' "$(container "$1")")
+  printf '%s' "${4:-}" | $SUDO nsenter -t "$pid" -n curl -sS --max-time 15 --cacert "$CA" \
+    -X "$2" -H "$AUTH" -H "$JSON" --data-binary @- "https://127.0.0.1:8080$3"
 }
 tx_status() { call "$(port_of "$1")" GET "/v1/consensus/transactions/$2" | sed -n 's/^200 //p' | jq -r '.status // empty'; }
 
@@ -215,6 +220,23 @@ for service in node1 node2 node3 authz-sidecar; do ids[$service]=$(compose ps -q
 wait_for 180 "node1-3 and the sidecar healthy" all_healthy node1 node2 node3 authz-sidecar
 healthy_s=$(($(date +%s) - up_at))
 ok "all healthy ${healthy_s}s after up"
+compose exec -T node1 cat /etc/cretoai/cluster/ca.pem >"$CA"
+grep -q 'BEGIN CERTIFICATE' "$CA" || fail "no cluster CA from node1"
+for port in 8081 8082 8083 8090; do
+  curl -sS --max-time 5 "http://127.0.0.1:$port/health" >/dev/null 2>&1 && fail "port $port answers plain HTTP"
+  curl -sS --max-time 5 --cacert "$CA" "https://127.0.0.1:$port/health" >/dev/null || fail "port $port: no HTTPS with the cluster CA"
+done
+# The host's curl may lack X25519MLKEM768 (OpenSSL before 3.5): it is reported as it is. The
+# rustls clients in the image (the health checks, the sidecar's anchoring) offer it; every
+# node must have counted post-quantum handshakes from them.
+for n in 1 2 3; do
+  conn=$(api "$n" GET /v1/sys/connection)
+  [ "$(jq -r .tls_version <<<"$conn")" = TLSv1.3 ] || fail "node$n: $conn"
+  pq=$(api_text "$n" /metrics | sed -n 's/^cretoai_tls_handshakes_total{group="X25519MLKEM768"} //p')
+  [ "${pq:-0}" -gt 0 ] || fail "node$n counted no X25519MLKEM768 handshake"
+  curl_group=$(jq -r .key_exchange_group <<<"$conn")
+done
+ok "8081-8083 and 8090 serve HTTPS only (TLS 1.3), verified with the cluster CA; X25519MLKEM768 handshakes counted on every node; this curl got $curl_group"
 for n in 1 2 3; do wait_for 60 "consensus active on node$n" consensus_active "$n"; done
 active_s=$(($(date +%s) - up_at))
 ok "consensus active on all three ${active_s}s after up"
@@ -323,8 +345,8 @@ if [ "$test_mode" = full ]; then
   step "customer use cases: scripts/use-cases/{fintech,healthcare,government}.sh"
   use_case_log=$(mktemp)
   for use_case in fintech healthcare government; do
-    BASE1=http://127.0.0.1:8081 BASE2=http://127.0.0.1:8082 BASE3=http://127.0.0.1:8083 \
-      SIDECAR=http://127.0.0.1:8090 TOKEN="$CRETOAI_ROOT_TOKEN" SIDECAR_TOKEN="$CRETOAI_ROOT_TOKEN" \
+    BASE1=https://127.0.0.1:8081 BASE2=https://127.0.0.1:8082 BASE3=https://127.0.0.1:8083 \
+      SIDECAR=https://127.0.0.1:8090 CURL_CA_BUNDLE="$CA" TOKEN="$CRETOAI_ROOT_TOKEN" SIDECAR_TOKEN="$CRETOAI_ROOT_TOKEN" \
       "scripts/use-cases/$use_case.sh" >"$use_case_log" 2>&1 || { cat "$use_case_log" >&2; rm -f "$use_case_log"; fail "use case $use_case"; }
     ok "$(tail -n 1 "$use_case_log")"
   done

@@ -7,13 +7,18 @@
 # Usage: docker-compose up -d && scripts/demo.sh
 #   CRETOAI_ROOT_TOKEN   the cluster's root token (default: the compose demo token)
 #   CRETOAI_HOST         where the ports are published (default 127.0.0.1)
-# Needs curl and jq. Every figure printed is measured by the running services.
+#   CACERT               the cluster's CA (default ./cretoai-ca.pem, fetched from node1 with
+#                        `docker-compose exec` when missing)
+#   COMPOSE              compose command for that (default: docker-compose, else docker compose)
+# Needs curl and jq. Every figure printed is measured by the running services. Every call is
+# HTTPS, verified against the cluster's CA.
 set -euo pipefail
 
 TOKEN="${CRETOAI_ROOT_TOKEN:-cretoai-demo-root-token-CHANGE-ME}"
 HOST="${CRETOAI_HOST:-127.0.0.1}"
-NODES=("http://$HOST:8081" "http://$HOST:8082" "http://$HOST:8083")
-SIDECAR="http://$HOST:8090"
+NODES=("https://$HOST:8081" "https://$HOST:8082" "https://$HOST:8083")
+SIDECAR="https://$HOST:8090"
+CACERT="${CACERT:-cretoai-ca.pem}"
 AUTH="Authorization: Bearer $TOKEN"
 JSON="Content-Type: application/json"
 RUN="demo-$(date +%s)"
@@ -21,6 +26,15 @@ RUN="demo-$(date +%s)"
 for tool in curl jq base64; do
   command -v "$tool" >/dev/null || { echo "$tool is needed" >&2; exit 1; }
 done
+
+if [ ! -s "$CACERT" ]; then
+  if [ -z "${COMPOSE:-}" ]; then
+    if command -v docker-compose >/dev/null; then COMPOSE=docker-compose; else COMPOSE="docker compose"; fi
+  fi
+  $COMPOSE exec -T node1 cat /etc/cretoai/cluster/ca.pem >"$CACERT.tmp" && mv "$CACERT.tmp" "$CACERT" ||
+    { rm -f "$CACERT.tmp"; echo "cannot fetch the cluster's CA from node1: is the cluster up (docker-compose up -d)?" >&2; exit 1; }
+fi
+export CURL_CA_BUNDLE="$CACERT"
 
 bold=$'\e[1m' dim=$'\e[2m' off=$'\e[0m'
 [ -t 1 ] || bold="" dim="" off=""
@@ -44,7 +58,10 @@ for i in 0 1 2; do
   show "node$((i + 1))  ${NODES[$i]}  id $(jq -r '.node_id[0:16]' <<<"$status")...  active=$(jq -r .active <<<"$status")  peers: $(jq -r '[.peers[] | "\(.key_exchange_group) rtt \(if .rtt_ms then (.rtt_ms * 10 | round / 10) else "?" end) ms"] | join(", ")' <<<"$status")"
 done
 show "sidecar $SIDECAR  mode $(req GET "$SIDECAR/v1/mode" | jq -r .mode)"
-show "${dim}Peers talk QUIC with a hybrid X25519 + ML-KEM-768 key exchange and pinned ML-DSA-65 identities.${off}"
+connection=$(req GET "${NODES[0]}/v1/sys/connection")
+show "this terminal -> node1: HTTPS $(jq -r '"\(.tls_version), key exchange \(.key_exchange_group) (\(if .post_quantum then "post-quantum" else "classical" end))"' <<<"$connection")"
+show "${dim}Peers talk QUIC with a hybrid X25519 + ML-KEM-768 key exchange and pinned ML-DSA-65 identities;${off}"
+show "${dim}clients reach every REST port over HTTPS with the same hybrid key exchange (CA: $CACERT).${off}"
 
 say "2. Keys: an ML-KEM-768 encryption key and an ML-DSA-65 signing key on node1"
 N1=${NODES[0]}
@@ -107,7 +124,13 @@ req POST "$SIDECAR/v1/authorization/check" "${check%\}},\"compare\":true}" |
 req PUT "$SIDECAR/v1/admin/mode" "{\"mode\":\"$original_mode\"}" >/dev/null
 show "${dim}Mode restored to $original_mode. Live statistics: $SIDECAR/v1/compare${off}"
 
-say "8. The console: open one of these links in a browser"
+say "8. The console: trust the demo CA once, then open one of these links in a browser"
+show "The browser meets the cluster's CA ($CACERT) as unknown until it is trusted:"
+show "  Linux (Chrome, Chromium, Firefox) and macOS: scripts/trust-ca.sh $CACERT"
+show "  Windows: double-click $CACERT > Install Certificate > Current User >"
+show "           Place all certificates in: Trusted Root Certification Authorities > Finish"
+show "  Cannot change the trust store? Open the link, choose Advanced > Proceed to 127.0.0.1;"
+show "  the connection is still encrypted, the browser just cannot tell whose certificate it is."
 # The token travels in the URL fragment, which browsers never send to a server; the page moves it
 # to the tab's session storage and removes it from the address bar.
 urlencode() { jq -rn --arg v "$1" '$v | @uri'; }

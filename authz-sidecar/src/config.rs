@@ -80,6 +80,7 @@ impl AnchorConfig {
 }
 
 pub use cretoai_crypto::secret::Secret;
+pub use cretoai_tls::TlsSettings;
 
 /// Everything the sidecar is configured with.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -117,6 +118,9 @@ pub struct Config {
     pub anchor: AnchorConfig,
     /// Who may ask for checks (each can write an anchor transaction to the DAG).
     pub checks: CheckAccess,
+    /// HTTPS: what the listener serves (HTTPS off loopback unless `insecure_http`) and the
+    /// CA trusted for the anchor node and an upstream engine (`trust`).
+    pub tls: TlsSettings,
 }
 
 /// Who may call `POST /v1/authorization/check`.
@@ -159,6 +163,7 @@ impl Default for Config {
             engine: EngineConfig::default(),
             anchor: AnchorConfig::default(),
             checks: CheckAccess::default(),
+            tls: TlsSettings::default(),
         }
     }
 }
@@ -228,6 +233,21 @@ pub struct Flags {
     /// Time budget of one anchoring submission in milliseconds [default: 1000].
     #[arg(long, env = "CRETOAI_AUTHZ_ANCHOR_TIMEOUT_MS", value_name = "MS")]
     pub anchor_timeout_ms: Option<u64>,
+    /// HTTPS settings (TOML: a `[tls]` table: cert, key, san, client_ca, trust, tls,
+    /// insecure_http).
+    #[command(flatten)]
+    pub tls: TlsSettings,
+    /// What to do (default: serve).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands besides serving.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::Subcommand)]
+pub enum Command {
+    /// Ask this configuration's running sidecar for `/ready` (HTTPS verified against the
+    /// certificate it serves) and exit 0 only on 200: for container health checks.
+    Health,
 }
 
 fn parse_engine(s: &str) -> std::result::Result<EngineKind, String> {
@@ -292,6 +312,7 @@ impl Config {
         if let Some(v) = flags.anchor_timeout_ms {
             config.anchor.timeout_ms = v;
         }
+        config.tls = config.tls.overlay(flags.tls);
         config.validate()?;
         Ok(config)
     }
@@ -320,15 +341,35 @@ impl Config {
         if self.engine.kind == EngineKind::Upstream && self.engine.upstream_url.is_none() {
             return bad("engine.kind = upstream needs engine.upstream_url".into());
         }
+        if matches!(&self.engine.upstream_url, Some(u) if u.starts_with("https://"))
+            && self.tls.trust.is_none()
+        {
+            return bad(
+                "an https:// engine.upstream_url needs tls.trust (CRETOAI_TLS_TRUST): the CA \
+                 that issued the engine's certificate"
+                    .into(),
+            );
+        }
+        self.tls
+            .transport(self.listen)
+            .map_err(|e| SidecarError::Config(e.to_string()))?;
         if self.anchor.active() {
             let url = self.anchor.node_url.as_deref().unwrap_or_default();
-            // The node serves plain HTTP (TLS, if any, ends in front of it),
-            // and the sidecar's HTTP client is built without TLS.
-            if !url.starts_with("http://") || url.len() <= "http://".len() {
+            let rest = url
+                .strip_prefix("https://")
+                .or_else(|| url.strip_prefix("http://"));
+            if rest.is_none_or(str::is_empty) {
                 return bad(format!(
                     "anchoring needs anchor.node_url (CRETOAI_AUTHZ_ANCHOR_NODE_URL) as an \
-                     http:// base URL, got {url:?}"
+                     https:// or http:// base URL, got {url:?}"
                 ));
+            }
+            if url.starts_with("https://") && self.tls.trust.is_none() {
+                return bad(
+                    "an https:// anchor.node_url needs tls.trust (CRETOAI_TLS_TRUST): the CA \
+                     that issued the node's certificate"
+                        .into(),
+                );
             }
             if self.anchor.token.is_none() {
                 return bad(

@@ -11,6 +11,7 @@ pub mod composite;
 pub mod config;
 pub mod engine;
 pub mod error;
+pub mod https;
 pub mod jws;
 pub mod key_pair;
 pub mod key_ring;

@@ -3,7 +3,7 @@
 use actix_web::{web, App, HttpServer};
 use clap::Parser;
 use cretoai_authz_sidecar::api;
-use cretoai_authz_sidecar::config::{Config, Flags};
+use cretoai_authz_sidecar::config::{Command, Config, Flags};
 use cretoai_authz_sidecar::state::{AppState, Secrets};
 
 fn main() -> std::process::ExitCode {
@@ -25,7 +25,17 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let config = Config::load(Flags::parse())?;
+    let mut flags = Flags::parse();
+    let command = flags.command.take();
+    let config = Config::load(flags)?;
+    if command == Some(Command::Health) {
+        return match cretoai_authz_sidecar::https::health(&config)? {
+            200 => Ok(()),
+            status => Err(format!("health: /ready answered {status}").into()),
+        };
+    }
+    cretoai_authz_sidecar::https::install_outgoing(&config)?;
+    let listener = cretoai_authz_sidecar::https::listener(&config)?;
     eprintln!("cretoai-authz-sidecar configuration:\n{}", config.display());
     let listen = config.listen;
     let (state, new_token) = AppState::open(config, Secrets::from_env())?;
@@ -42,10 +52,12 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     );
     let state = web::Data::new(state);
     actix_web::rt::System::new().block_on(async move {
-        HttpServer::new(move || App::new().configure(api::configure(state.clone())))
-            .bind(listen)?
-            .run()
-            .await
+        let server = HttpServer::new(move || App::new().configure(api::configure(state.clone())));
+        let server = match listener {
+            cretoai_tls::Listener::Tls(tls) => server.bind_rustls_0_23(listen, tls.config)?,
+            cretoai_tls::Listener::Plain(_) => server.bind(listen)?,
+        };
+        server.run().await
     })?;
     Ok(())
 }

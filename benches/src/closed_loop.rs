@@ -1,7 +1,7 @@
 //! Closed-loop HTTP load: N keep-alive clients, each sending its next request as soon as the
 //! previous one answers, for a fixed window; the one loop every `cretoai-bench` workload uses.
 
-use crate::http_client::Connection;
+use crate::http_client::Endpoint;
 use crate::latency::Latencies;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -24,6 +24,8 @@ pub struct Workload<'a> {
     pub concurrency: usize,
     /// How long the run lasts.
     pub window: Duration,
+    /// TLS configuration for HTTPS; `None` is plain HTTP.
+    pub tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 /// What a run measured.
@@ -116,14 +118,17 @@ impl Workload<'_> {
         let deadline = start + self.window;
         let mut tasks = Vec::with_capacity(self.concurrency);
         for client in 0..self.concurrency {
-            let (addr, token, path, body) = (
-                self.addr.to_string(),
+            let (endpoint, token, path, body) = (
+                Endpoint {
+                    addr: self.addr.to_string(),
+                    tls: self.tls.clone(),
+                },
                 self.token.to_string(),
                 path(client),
                 body.clone(),
             );
             tasks.push(tokio::spawn(async move {
-                let mut conn = Connection::connect(&addr).await?;
+                let mut conn = endpoint.connect().await?;
                 let bytes = body.as_deref().map(String::as_bytes);
                 let raw = conn.encode(method, &path, Some(&token), bytes);
                 let (mut ok, mut errors, mut lat) = (0usize, 0usize, Latencies::default());

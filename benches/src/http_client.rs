@@ -1,15 +1,49 @@
-//! A minimal HTTP/1.1 keep-alive client for load generation.
+//! A minimal HTTP/1.1 keep-alive client for load generation, over TCP or TLS.
 //!
 //! Hand-rolled on purpose: on a 2-core machine the load generator shares the CPU with the server,
-//! so it must spend as little as possible per request (no pooling layers, no TLS, no redirects).
+//! so it must spend as little as possible per request (no pooling layers, no redirects). Tests
+//! and one-off calls use the shared client instead (`cretoai_tls::agent`).
 
+use rustls::pki_types::ServerName;
 use std::io;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use std::sync::Arc;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
+
+/// A byte stream to the server: plain TCP or TLS over it.
+trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+/// How to reach a server: its `host:port` and, for HTTPS, the client TLS configuration.
+#[derive(Clone)]
+pub struct Endpoint {
+    /// `host:port`.
+    pub addr: String,
+    /// TLS configuration; `None` is plain HTTP.
+    pub tls: Option<Arc<rustls::ClientConfig>>,
+}
+
+impl Endpoint {
+    /// Plain HTTP to `addr`.
+    pub fn plain(addr: &str) -> Self {
+        Endpoint {
+            addr: addr.to_string(),
+            tls: None,
+        }
+    }
+
+    /// Opens a new connection (and, for HTTPS, completes the handshake).
+    pub async fn connect(&self) -> io::Result<Connection> {
+        match &self.tls {
+            None => Connection::connect(&self.addr).await,
+            Some(config) => Connection::connect_tls(&self.addr, config.clone()).await,
+        }
+    }
+}
 
 /// One keep-alive connection to a server.
 pub struct Connection {
-    stream: TcpStream,
+    stream: Box<dyn Io>,
     host: String,
     /// Bytes read and not yet handed out; the first `consumed` belong to the last response.
     buf: Vec<u8>,
@@ -29,12 +63,28 @@ impl Connection {
     pub async fn connect(addr: &str) -> io::Result<Self> {
         let stream = TcpStream::connect(addr).await?;
         stream.set_nodelay(true)?;
-        Ok(Self {
+        Ok(Self::over(Box::new(stream), addr))
+    }
+
+    /// Connects to `addr` over TLS with `config`; the server must present a certificate for
+    /// `localhost` (the generated one does).
+    pub async fn connect_tls(addr: &str, config: Arc<rustls::ClientConfig>) -> io::Result<Self> {
+        let tcp = TcpStream::connect(addr).await?;
+        tcp.set_nodelay(true)?;
+        let name = ServerName::try_from("localhost").map_err(io::Error::other)?;
+        let tls = tokio_rustls::TlsConnector::from(config)
+            .connect(name, tcp)
+            .await?;
+        Ok(Self::over(Box::new(tls), addr))
+    }
+
+    fn over(stream: Box<dyn Io>, addr: &str) -> Self {
+        Self {
             stream,
             host: addr.to_string(),
             buf: Vec::with_capacity(READ_CHUNK),
             consumed: 0,
-        })
+        }
     }
 
     /// The bytes of one request to this connection's host, ready for [`Connection::exchange`];
@@ -108,6 +158,7 @@ impl Connection {
     /// body, valid until the next call (no copy of the body).
     pub async fn exchange(&mut self, raw: &[u8]) -> io::Result<(u16, &[u8])> {
         self.stream.write_all(raw).await?;
+        self.stream.flush().await?;
         self.read_response().await
     }
 

@@ -4,6 +4,7 @@
 pub mod closed_loop;
 pub mod cluster_load;
 pub mod criterion_table;
+pub mod handshake;
 pub mod http_client;
 pub mod latency;
 pub mod node_process;

@@ -69,6 +69,7 @@ pub async fn run(args: VaultArgs) -> Result<()> {
         token: &args.token,
         concurrency: c,
         window,
+        tls: None,
     };
     plan.measure("PUT", path, Some(body.clone()))
         .await?

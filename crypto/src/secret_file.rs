@@ -12,6 +12,16 @@ use std::path::Path;
 /// Writes `bytes` to `path` atomically with mode 0600, creating missing parent directories
 /// (mode 0700).
 pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_with_mode(path, bytes, 0o600)
+}
+
+/// The same crash-safe write with mode 0644, for the public half kept beside a secret (a
+/// certificate next to its private key), which clients must be able to read.
+pub fn write_readable(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_with_mode(path, bytes, 0o644)
+}
+
+fn write_with_mode(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -19,7 +29,7 @@ pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
     create_private_dir(dir)?;
     let suffix: [u8; 6] = crate::random::array();
     let tmp = path.with_extension(format!("tmp-{}", hex(&suffix)));
-    let result = write_new(&tmp, bytes).and_then(|()| fs::rename(&tmp, path));
+    let result = write_new(&tmp, bytes, mode).and_then(|()| fs::rename(&tmp, path));
     if result.is_err() {
         // Nothing half-written is left behind under a name that could be mistaken for a key.
         let _ = fs::remove_file(&tmp);
@@ -28,14 +38,16 @@ pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
-fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
+fn write_new(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
+        options.mode(mode);
     }
+    #[cfg(not(unix))]
+    let _ = mode;
     let mut file = options.open(path)?;
     file.write_all(bytes)?;
     file.sync_all()

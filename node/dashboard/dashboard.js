@@ -9,6 +9,7 @@
 // Every API path the page uses; a test checks each one against openapi/openapi.json.
 const API = {
   self: "/v1/auth/tokens/self",
+  connection: "/v1/sys/connection",
   clusterStatus: "/v1/cluster/status",
   status: "/v1/consensus/status",
   vertices: "/v1/consensus/vertices",
@@ -174,6 +175,23 @@ async function signIn(candidate) {
   $("sign-out").hidden = false;
   for (const p of panels) if (p.start) p.start();
   connectEvents();
+  showConnection().catch(() => {});
+}
+
+// This browser's own connection: post-quantum (X25519MLKEM768) in green, a classical key
+// exchange or plain HTTP in amber.
+async function showConnection() {
+  const res = await api("GET", API.connection);
+  if (res.status !== 200) return;
+  const c = res.data;
+  if (c.transport !== "https") {
+    setBadge($("connection"), "your connection to this node: plain HTTP (not encrypted)", "warn");
+  } else if (c.post_quantum) {
+    setBadge($("connection"), `your connection to this node: ${c.key_exchange_group} (post-quantum)`, "pq");
+  } else {
+    setBadge($("connection"), `your connection to this node: ${c.key_exchange_group} (classical)`, "warn");
+  }
+  $("connection").dataset.group = c.key_exchange_group || "";
 }
 
 function showPanel(name) {

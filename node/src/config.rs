@@ -7,6 +7,7 @@ use crate::consensus::settings::ConsensusFlags;
 use crate::error::{NodeError, Result};
 use clap::Parser;
 use cretoai_network::PeerConfig;
+pub use cretoai_tls::TlsSettings;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -22,10 +23,12 @@ use std::path::{Path, PathBuf};
 pub struct Cli {
     /// TOML file with any of the settings below (keys: listen, data_dir, max_body_bytes,
     /// max_batch_items, log_level, log_format, workers, crypto_threads, default_token_ttl_seconds,
-    /// vault_max_value_bytes, vault_max_versions).
+    /// vault_max_value_bytes, vault_max_versions, quic_listen, peers, node_key,
+    /// authz_sidecar_url, and the tables [consensus] and [tls] with the flags' names).
     #[arg(long, env = "CRETOAI_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Address and port to serve HTTP on [default: 127.0.0.1:8080].
+    /// Address and port to serve on [default: 127.0.0.1:8080]. Loopback serves plain HTTP
+    /// unless a TLS flag is given; every other address serves HTTPS (see --insecure-http).
     #[arg(long, env = "CRETOAI_LISTEN", value_name = "ADDR")]
     pub listen: Option<SocketAddr>,
     /// Directory for the database and the generated master key [default: ./data].
@@ -80,22 +83,41 @@ pub struct Cli {
     #[arg(long, env = "CRETOAI_NODE_KEY", value_name = "FILE")]
     pub node_key: Option<PathBuf>,
     /// Base URL of the AuthZ sidecar whose demo routes this node relays for the console, e.g.
-    /// `http://127.0.0.1:8090` (its admin token comes from CRETOAI_AUTHZ_SIDECAR_TOKEN).
+    /// `https://127.0.0.1:8090` (its admin token comes from CRETOAI_AUTHZ_SIDECAR_TOKEN; an https
+    /// sidecar is verified against --tls-trust).
     #[arg(long, env = "CRETOAI_AUTHZ_SIDECAR_URL", value_name = "URL")]
     pub authz_sidecar_url: Option<String>,
     /// Consensus parameters (TOML: a `[consensus]` table with the same names).
     #[command(flatten)]
     pub consensus: ConsensusFlags,
+    /// HTTPS settings (TOML: a `[tls]` table: cert, key, san, client_ca, trust, tls,
+    /// insecure_http).
+    #[command(flatten)]
+    pub tls: TlsSettings,
     /// What to do (default: serve).
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
 /// Subcommands besides serving.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::Subcommand)]
+#[derive(Debug, Clone, PartialEq, Eq, clap::Subcommand)]
 pub enum Command {
     /// Create the node identity if needed and print its node id (to configure peers with).
     Identity,
+    /// Ask this configuration's running node for `/ready` (HTTPS verified against the
+    /// certificate it serves) and exit 0 only on 200: for container health checks.
+    Health,
+    /// Issue a server certificate for the --tls-san names (plus localhost and 127.0.0.1) from
+    /// the CA in --ca-dir (created there if missing) into --out: server.pem, server.key and a
+    /// copy of ca.pem. One CA for a whole cluster; reruns keep what is still valid.
+    IssueCertificate {
+        /// Directory of the CA (ca.pem, ca.key).
+        #[arg(long, value_name = "DIR")]
+        ca_dir: PathBuf,
+        /// Directory for the server certificate and key.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
 }
 
 /// Log line format.
@@ -128,6 +150,7 @@ struct FileConfig {
     node_key: Option<PathBuf>,
     authz_sidecar_url: Option<String>,
     consensus: Option<ConsensusFlags>,
+    tls: Option<TlsSettings>,
 }
 
 pub use cretoai_crypto::secret::Secret;
@@ -174,6 +197,8 @@ pub struct Config {
     /// The sidecar's admin token from `CRETOAI_AUTHZ_SIDECAR_TOKEN` (relayed checks and mode
     /// switches).
     pub authz_sidecar_token: Option<Secret>,
+    /// HTTPS settings; [`TlsSettings::transport`] decides what `listen` serves.
+    pub tls: TlsSettings,
 }
 
 /// Number of cores available to the process (at least 1).
@@ -204,6 +229,7 @@ impl Config {
             consensus: ConsensusFlags::default(),
             authz_sidecar_url: None,
             authz_sidecar_token: None,
+            tls: TlsSettings::default(),
         }
     }
 
@@ -256,6 +282,7 @@ impl Config {
         }
         config.consensus = file.consensus.unwrap_or_default().overlay(cli.consensus);
         config.consensus.params(config.peers.len() + 1)?;
+        config.tls = file.tls.unwrap_or_default().overlay(cli.tls);
         config.root_token = secret_env("CRETOAI_ROOT_TOKEN");
         config.master_key = secret_env("CRETOAI_MASTER_KEY");
         config.authz_sidecar_token = secret_env("CRETOAI_AUTHZ_SIDECAR_TOKEN");
@@ -283,14 +310,20 @@ impl Config {
             ));
         }
         if let Some(url) = &self.authz_sidecar_url {
-            // The sidecar runs beside the node (same host or compose network) and serves plain
-            // HTTP; the relay has no TLS client.
-            if !url.starts_with("http://") {
+            if !url.starts_with("http://") && !url.starts_with("https://") {
                 return Err(NodeError::Config(format!(
-                    "authz_sidecar_url must start with http://, got `{url}`"
+                    "authz_sidecar_url must start with https:// or http://, got `{url}`"
                 )));
             }
+            if url.starts_with("https://") && self.tls.trust.is_none() {
+                return Err(NodeError::Config(
+                    "an https:// authz_sidecar_url needs --tls-trust (the CA that issued the \
+                     sidecar's certificate)"
+                        .into(),
+                ));
+            }
         }
+        self.tls.transport(self.listen)?;
         if matches!(&self.root_token, Some(t) if t.expose().len() < 16) {
             return Err(NodeError::Config(
                 "CRETOAI_ROOT_TOKEN must be at least 16 characters".into(),
@@ -359,6 +392,29 @@ mod tests {
         std::fs::write(&path, "listn = \"0.0.0.0:9000\"\n").unwrap();
         assert!(Config::load(cli(&["--config", path.to_str().unwrap()])).is_err());
         assert!(Config::load(cli(&["--max-body-bytes", "0"])).is_err());
+    }
+
+    #[test]
+    fn tls_settings_come_from_the_tls_table_and_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("node.toml");
+        std::fs::write(
+            &path,
+            "listen = \"0.0.0.0:9000\"\n[tls]\nsan = [\"node1\"]\ncert = \"a.pem\"\nkey = \"a.key\"\n",
+        )
+        .unwrap();
+        let c = Config::load(cli(&[
+            "--config",
+            path.to_str().unwrap(),
+            "--tls-cert",
+            "b.pem",
+        ]))
+        .unwrap();
+        assert_eq!(c.tls.cert, Some(PathBuf::from("b.pem")));
+        assert_eq!(c.tls.key, Some(PathBuf::from("a.key")));
+        assert_eq!(c.tls.san, vec!["node1".to_string()]);
+        assert!(Config::load(cli(&["--tls-cert", "only-cert.pem"])).is_err());
+        assert!(Config::load(cli(&["--tls", "--insecure-http"])).is_err());
     }
 
     #[test]

@@ -299,6 +299,13 @@ impl From<CryptoError> for NodeError {
     }
 }
 
+impl From<cretoai_tls::TlsError> for NodeError {
+    /// TLS errors happen while setting up the listener or an outgoing client: configuration.
+    fn from(err: cretoai_tls::TlsError) -> Self {
+        NodeError::Config(err.to_string())
+    }
+}
+
 /// The crate's result type.
 pub type Result<T> = std::result::Result<T, NodeError>;
 

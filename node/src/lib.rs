@@ -11,6 +11,7 @@ pub mod config;
 pub mod consensus;
 pub mod crypto_pool;
 pub mod error;
+pub mod https;
 pub mod keys;
 pub use cretoai_crypto::master_key;
 pub mod metrics;

@@ -8,7 +8,7 @@ use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let command = cli.command;
+    let command = cli.command.clone();
     let config = match Config::load(cli) {
         Ok(c) => c,
         Err(e) => {
@@ -24,6 +24,47 @@ fn main() -> ExitCode {
             }
             Err(e) => {
                 eprintln!("cretoai-node: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if let Some(Command::IssueCertificate { ca_dir, out }) = &command {
+        let mut names = vec!["localhost".to_string(), "127.0.0.1".to_string()];
+        for name in &config.tls.san {
+            if !names.contains(name) {
+                names.push(name.clone());
+            }
+        }
+        return match cretoai_tls::authority::ensure_issued(ca_dir, out, &names) {
+            Ok(issued) => {
+                println!(
+                    "{} for {} (CA {}{})",
+                    issued.cert.display(),
+                    names.join(", "),
+                    issued.ca.display(),
+                    if issued.issued_server {
+                        ", new"
+                    } else {
+                        ", kept"
+                    }
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("cretoai-node: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if command == Some(Command::Health) {
+        return match cretoai_node::https::health(&config) {
+            Ok(200) => ExitCode::SUCCESS,
+            Ok(status) => {
+                eprintln!("cretoai-node health: /ready answered {status}");
+                ExitCode::FAILURE
+            }
+            Err(e) => {
+                eprintln!("cretoai-node health: {e}");
                 ExitCode::FAILURE
             }
         };

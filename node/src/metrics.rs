@@ -51,6 +51,7 @@ struct RouteStats {
 pub struct Metrics {
     routes: Mutex<BTreeMap<(String, String), RouteStats>>,
     crypto: Mutex<BTreeMap<(CryptoOp, &'static str, bool), u64>>,
+    tls_handshakes: Mutex<BTreeMap<String, u64>>,
 }
 
 impl Metrics {
@@ -74,6 +75,20 @@ impl Metrics {
     pub fn count_crypto(&self, op: CryptoOp, algorithm: &'static str, ok: bool) {
         let mut crypto = self.crypto.lock().unwrap_or_else(|e| e.into_inner());
         *crypto.entry((op, algorithm, ok)).or_default() += 1;
+    }
+
+    /// Counts one completed TLS handshake by its key-exchange group (e.g. `X25519MLKEM768`).
+    pub fn count_tls_handshake(&self, group: &str) {
+        let mut handshakes = self
+            .tls_handshakes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        match handshakes.get_mut(group) {
+            Some(n) => *n += 1,
+            None => {
+                handshakes.insert(group.to_string(), 1);
+            }
+        }
     }
 
     /// The Prometheus text exposition format (version 0.0.4).
@@ -122,6 +137,16 @@ impl Metrics {
                 op.as_str()
             );
         }
+        drop(crypto);
+        out.push_str("# HELP cretoai_tls_handshakes_total Completed TLS handshakes by key-exchange group (X25519MLKEM768 is post-quantum).\n");
+        out.push_str("# TYPE cretoai_tls_handshakes_total counter\n");
+        let handshakes = self
+            .tls_handshakes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        for (group, n) in handshakes.iter() {
+            let _ = writeln!(out, "cretoai_tls_handshakes_total{{group=\"{group}\"}} {n}");
+        }
         out
     }
 }
@@ -138,7 +163,12 @@ mod tests {
         m.observe_request("POST", "/v1/sign", 400, Duration::from_secs(10));
         m.count_crypto(CryptoOp::Sign, "ml-dsa-65", true);
         m.count_crypto(CryptoOp::Sign, "ml-dsa-65", true);
+        m.count_tls_handshake("X25519MLKEM768");
+        m.count_tls_handshake("X25519MLKEM768");
+        m.count_tls_handshake("X25519");
         let text = m.render();
+        assert!(text.contains("cretoai_tls_handshakes_total{group=\"X25519MLKEM768\"} 2\n"));
+        assert!(text.contains("cretoai_tls_handshakes_total{group=\"X25519\"} 1\n"));
         assert!(text.contains(
             "cretoai_http_requests_total{method=\"POST\",route=\"/v1/sign\",status=\"200\"} 2"
         ));

@@ -82,6 +82,7 @@ impl Node {
             sidecar: Sidecar::new(
                 config.authz_sidecar_url.clone(),
                 config.authz_sidecar_token.clone(),
+                crate::https::outgoing(config)?,
             ),
         };
         Ok(Node {
@@ -195,14 +196,26 @@ pub async fn run(config: Config) -> Result<()> {
         state.consensus.clone(),
         state.cluster.clone(),
     ));
-    tracing::info!(listen = %config.listen, data_dir = %config.data_dir.display(), "serving");
+    let listener = crate::https::listener(&config)?;
+    tracing::info!(
+        listen = %config.listen,
+        data_dir = %config.data_dir.display(),
+        https = listener.is_tls(),
+        "serving"
+    );
     let factory_node = node.clone();
-    actix_web::HttpServer::new(move || factory_node.app())
+    let server = actix_web::HttpServer::new(move || factory_node.app())
         .workers(config.workers)
-        .bind(config.listen)
-        .map_err(|e| {
-            crate::error::NodeError::Config(format!("cannot listen on {}: {e}", config.listen))
-        })?
+        .on_connect(crate::https::on_connect(state.metrics.clone()));
+    let cannot_listen =
+        |e| crate::error::NodeError::Config(format!("cannot listen on {}: {e}", config.listen));
+    let server = match listener {
+        cretoai_tls::Listener::Tls(tls) => server
+            .bind_rustls_0_23(config.listen, tls.config)
+            .map_err(cannot_listen)?,
+        cretoai_tls::Listener::Plain(_) => server.bind(config.listen).map_err(cannot_listen)?,
+    };
+    server
         .run()
         .await
         .map_err(|e| crate::error::NodeError::Config(format!("server stopped: {e}")))

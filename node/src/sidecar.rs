@@ -6,6 +6,7 @@ use crate::config::Secret;
 use crate::error::{NodeError, Result};
 use awc::http::Method;
 use serde_json::Value;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Budget for one relayed call (signing with every algorithm for a comparison takes a few ms).
@@ -58,14 +59,21 @@ pub struct SidecarAnswer {
 pub struct Sidecar {
     base: Option<String>,
     admin_token: Option<Secret>,
+    tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 impl Sidecar {
-    /// A sidecar at `base` (e.g. `http://127.0.0.1:8090`), or none.
-    pub fn new(base: Option<String>, admin_token: Option<Secret>) -> Self {
+    /// A sidecar at `base` (e.g. `https://127.0.0.1:8090`), or none; `tls` verifies an
+    /// https sidecar (the CA from `--tls-trust`).
+    pub fn new(
+        base: Option<String>,
+        admin_token: Option<Secret>,
+        tls: Option<Arc<rustls::ClientConfig>>,
+    ) -> Self {
         Sidecar {
             base: base.map(|b| b.trim_end_matches('/').to_string()),
             admin_token,
+            tls,
         }
     }
 
@@ -73,7 +81,14 @@ impl Sidecar {
     pub async fn call(&self, route: SidecarRoute, body: Option<&Value>) -> Result<SidecarAnswer> {
         let base = self.base.as_ref().ok_or(NodeError::SidecarNotConfigured)?;
         let (method, path) = route.target();
-        let client = awc::Client::builder().timeout(TIMEOUT).finish();
+        let connector = match &self.tls {
+            Some(tls) => awc::Connector::new().rustls_0_23(tls.clone()),
+            None => awc::Connector::new(),
+        };
+        let client = awc::Client::builder()
+            .connector(connector)
+            .timeout(TIMEOUT)
+            .finish();
         let mut request = client.request(method, format!("{base}{path}"));
         // Checks need the token too when the sidecar listens off loopback (each can write an
         // anchor transaction); the admin token carries that right.

@@ -2,8 +2,8 @@
 //! a real socket, runs `scripts/api-examples.sh` against it (needs bash, curl, jq), then kills
 //! it and starts it again on the same data to check that keys and tokens survived.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -73,7 +73,8 @@ fn start(data_dir: &Path) -> Running {
     }
 }
 
-/// A minimal HTTP/1.1 client: returns (status, body), or None if the connection fails.
+/// One request through the shared test client (`cretoai_tls::agent`): (status, body), or None
+/// if no HTTP answer came.
 fn request(
     addr: &str,
     method: &str,
@@ -81,26 +82,14 @@ fn request(
     token: Option<&str>,
     body: &str,
 ) -> Option<(u16, String)> {
-    let mut stream = TcpStream::connect(addr).ok()?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .ok()?;
-    let auth = token
-        .map(|t| format!("Authorization: Bearer {t}\r\n"))
-        .unwrap_or_default();
-    let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).ok()?;
-    stream.write_all(body.as_bytes()).ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    let status = response.split(' ').nth(1)?.parse().ok()?;
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())?;
-    Some((status, body))
+    let body = (!body.is_empty() || method == "POST").then_some(body);
+    cretoai_tls::agent::exchange(
+        &cretoai_tls::agent::plain(),
+        method,
+        &format!("http://{addr}{path}"),
+        token,
+        body,
+    )
 }
 
 #[test]

@@ -36,7 +36,73 @@ fn the_console_in_a_real_browser() {
         "--screenshots".to_string(),
         screenshots.display().to_string(),
     ]);
+    if std::env::var_os("CRETOAI_BROWSER_PYTHON").is_none() {
+        eprintln!("skipped: CRETOAI_BROWSER_PYTHON is not set (scripts/console-test.sh sets it)");
+        return;
+    }
+    // One more node, serving HTTPS with its generated CA, for the post-quantum connection check.
+    let https = HttpsNode::start();
+    extra.extend([
+        "--https-node".to_string(),
+        format!("https://localhost:{}", https.port),
+        "--ca".to_string(),
+        https
+            .dir
+            .path()
+            .join("data/tls/ca.pem")
+            .display()
+            .to_string(),
+    ]);
     run_in_browser("console.py", &extra);
+}
+
+/// A `cretoai-node --tls` on a free loopback port, killed on drop.
+struct HttpsNode {
+    child: std::process::Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl HttpsNode {
+    fn start() -> HttpsNode {
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(env!("CARGO_BIN_EXE_cretoai-node"))
+            .args([
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--tls",
+                "--data-dir",
+            ])
+            .arg(dir.path().join("data"))
+            .env("CRETOAI_ROOT_TOKEN", TOKEN)
+            .env_remove("CRETOAI_AUTHZ_SIDECAR_TOKEN")
+            .env("CRETOAI_LOG_LEVEL", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("the node starts");
+        let node = HttpsNode { child, port, dir };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the HTTPS node did not come up"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        node
+    }
+}
+
+impl Drop for HttpsNode {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// The demo video: video.py reads where to write and which cut from its own environment

@@ -10,8 +10,7 @@ use cretoai_node::vault::sealed::SealedVersion;
 use cretoai_node::vault::VAULT_KEY;
 use redb::ReadableTable;
 use serde_json::{json, Value};
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -81,23 +80,17 @@ fn start(data_dir: &Path) -> Running {
     Running { child, addr }
 }
 
-/// A minimal HTTP/1.1 client with the root token: (status, body), or None if it cannot connect.
+/// One request with the root token through the shared test client (`cretoai_tls::agent`):
+/// (status, body), or None if no HTTP answer came.
 fn request(addr: &str, method: &str, path: &str, body: &str) -> Option<(u16, String)> {
-    let mut stream = TcpStream::connect(addr).ok()?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .ok()?;
-    let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {ROOT}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).ok()?;
-    stream.write_all(body.as_bytes()).ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    let status = response.split(' ').nth(1)?.parse().ok()?;
-    let (_, body) = response.split_once("\r\n\r\n")?;
-    Some((status, body.to_string()))
+    let body = (!body.is_empty() || method == "POST" || method == "PUT").then_some(body);
+    cretoai_tls::agent::exchange(
+        &cretoai_tls::agent::plain(),
+        method,
+        &format!("http://{addr}{path}"),
+        Some(ROOT),
+        body,
+    )
 }
 
 fn marker(i: usize) -> String {

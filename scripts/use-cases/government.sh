@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Government use case, against CNSA 2.0: ML-DSA-87 signatures now (sign, verify, verify elsewhere
 # with the public key only); ML-KEM-1024 shown as not offered yet (the node refuses it); every
-# peer link between the nodes post-quantum (X25519MLKEM768), and the REST API shown as plain
-# HTTP; a key rotated, its old version retired, then the key deleted, with the audit records.
+# peer link between the nodes post-quantum (X25519MLKEM768), and every client connection to the
+# REST API too (HTTPS, GET /v1/sys/connection); a key rotated, its old version retired, then the key deleted, with the audit records.
 # Page: docs/customer/use-cases/government.md
 #
 #   docker-compose up -d && scripts/use-cases/government.sh
@@ -56,7 +56,7 @@ esac
 show "${bold}Missing today:${off} ML-KEM-1024. Encryption keys, the vault's key and the peer links use"
 show "ML-KEM-768 (NIST category 3), not the category 5 that CNSA 2.0 asks for."
 
-step "Every hop between the nodes is post-quantum (GET /v1/consensus/status)"
+step "Every hop is post-quantum: between the nodes (GET /v1/consensus/status) and to the REST API (GET /v1/sys/connection)"
 n=0 links=0
 for base in $NODES; do
   n=$((n + 1))
@@ -74,11 +74,25 @@ done
 ok "$links of $links peer links negotiated X25519MLKEM768 (X25519 + ML-KEM-768 hybrid)"
 note "Peers prove who they are with ML-DSA-65 certificates, pinned by node id (SHA-256 of the identity key)."
 note "ML-DSA-65 and ML-KEM-768 are NIST category 3; CNSA 2.0 asks for category 5 (ML-DSA-87, ML-KEM-1024) here too."
-answer=$(curl -sS --max-time 5 "https://${NODE#http://}/health" 2>&1) &&
-  fail "the REST port answered HTTPS: the page says plain HTTP, update it"
-show "${bold}Not post-quantum yet:${off} the REST API (clients -> nodes, sidecar <-> nodes) is plain HTTP"
-show "until TLS lands: https://${NODE#http://}/health -> ${answer#curl: }"
-note "Keep the REST ports on loopback or a private network (docker-compose publishes them on 127.0.0.1 only)."
+n=0
+for base in $NODES; do
+  n=$((n + 1))
+  conn=$(expect 200 GET "$base/v1/sys/connection")
+  [ "$(jq -r .tls_version <<<"$conn")" = TLSv1.3 ] || fail "this client -> node$n: $conn"
+  group=$(jq -r .key_exchange_group <<<"$conn")
+  show "this client -> node$n  HTTPS, $(jq -r .tls_version <<<"$conn") key exchange $group ($(jq -r .cipher_suite <<<"$conn"))"
+  metrics=$(curl -fsS --max-time 20 "$base/metrics") || fail "GET $base/metrics"
+  pq=$(sed -n 's/^cretoai_tls_handshakes_total{group="X25519MLKEM768"} //p' <<<"$metrics")
+  [ "${pq:-0}" -gt 0 ] || fail "node$n has completed no X25519MLKEM768 handshake"
+  show "node$n: ${pq} X25519MLKEM768 handshakes so far (cretoai_tls_handshakes_total)"
+done
+if [ "$(jq -r .post_quantum <<<"$conn")" = true ]; then
+  ok "this client's connections to the REST API negotiated X25519MLKEM768 (GET /v1/sys/connection)"
+else
+  note "This curl offers no X25519MLKEM768 (it needs OpenSSL 3.5 or later): the nodes served it $group, as they"
+  note "do any client without the hybrid group. Browsers (Chrome, Firefox) and the sidecar get X25519MLKEM768."
+fi
+note "The sidecar serves HTTPS too, and anchors its decisions over HTTPS to node1, verified against the cluster's CA."
 
 step "Keys rotated: version 2 signs from now on (POST /v1/keys/{name}/rotate)"
 rotated=$(expect 200 POST "$NODE/v1/keys/$key/rotate")

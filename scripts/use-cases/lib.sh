@@ -3,18 +3,23 @@
 # cluster is, and small curl + jq helpers that stop the script on any unexpected answer.
 # Portable to bash 3.2 (macOS): no associative arrays, no `base64 -w0`.
 #
-#   BASE1 BASE2 BASE3   the three nodes   (default http://127.0.0.1:8081, :8082, :8083)
-#   SIDECAR             the AuthZ sidecar (default http://127.0.0.1:8090)
+#   BASE1 BASE2 BASE3   the three nodes   (default https://127.0.0.1:8081, :8082, :8083)
+#   SIDECAR             the AuthZ sidecar (default https://127.0.0.1:8090)
+#   CACERT              the cluster's CA for curl --cacert (default ./cretoai-ca.pem, which
+#                       scripts/demo.sh fetches; curl's own CURL_CA_BUNDLE works too)
 #   TOKEN               the root token    (default $CRETOAI_ROOT_TOKEN, else docker-compose's
 #                                           published demo token)
 #   SIDECAR_TOKEN       the sidecar's admin token (default TOKEN: docker-compose gives the
 #                                           sidecar the cluster's root token)
 #   DECIDE_SECONDS      how long a transaction may take to be accepted everywhere (default 60)
 
-BASE1="${BASE1:-http://127.0.0.1:8081}"
-BASE2="${BASE2:-http://127.0.0.1:8082}"
-BASE3="${BASE3:-http://127.0.0.1:8083}"
-SIDECAR="${SIDECAR:-http://127.0.0.1:8090}"
+BASE1="${BASE1:-https://127.0.0.1:8081}"
+BASE2="${BASE2:-https://127.0.0.1:8082}"
+BASE3="${BASE3:-https://127.0.0.1:8083}"
+SIDECAR="${SIDECAR:-https://127.0.0.1:8090}"
+CACERT="${CACERT:-${CURL_CA_BUNDLE:-cretoai-ca.pem}}"
+# Every curl of the scripts verifies the cluster's certificates with it.
+if [ -f "$CACERT" ]; then export CURL_CA_BUNDLE="$CACERT"; fi
 TOKEN="${TOKEN:-${CRETOAI_ROOT_TOKEN:-cretoai-demo-root-token-CHANGE-ME}}"
 SIDECAR_TOKEN="${SIDECAR_TOKEN:-$TOKEN}"
 DECIDE_SECONDS="${DECIDE_SECONDS:-60}"

@@ -16,10 +16,8 @@ use zeroize::Zeroizing;
 const MAX_ANSWER_BYTES: usize = 64 * 1024;
 
 thread_local! {
-    static CLIENT: awc::Client = awc::Client::builder()
-        // The budget is set per request (the configured anchor timeout).
-        .disable_timeout()
-        .finish();
+    // The budget is set per request (the configured anchor timeout).
+    static CLIENT: awc::Client = crate::https::client(None);
 }
 
 /// Why a decision could not be anchored; `code` goes into the check answer's

@@ -68,7 +68,7 @@ impl UpstreamEngine {
     /// ready).
     async fn health(&self) -> std::result::Result<EngineHealth, String> {
         let budget = PROBE_TIMEOUT.min(self.timeout);
-        let client = awc::Client::builder().timeout(budget).finish();
+        let client = crate::https::client(Some(budget));
         let mut resp = client
             .get(&self.health_url)
             .send()
@@ -123,7 +123,7 @@ impl UpstreamEngine {
     async fn forward(&self, req: &CheckRequest, authorization: Option<&str>) -> Result<Decision> {
         // A client per call: awc clients are bound to one thread, and the
         // upstream path is not the one being benchmarked.
-        let client = awc::Client::builder().timeout(self.timeout).finish();
+        let client = crate::https::client(Some(self.timeout));
         let mut call = client.post(&self.url);
         if let Some(auth) = authorization {
             call = call.insert_header(("authorization", auth));

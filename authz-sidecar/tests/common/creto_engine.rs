@@ -41,11 +41,17 @@ pub struct CretoEngine {
     /// Its state.
     pub state: Arc<EngineState>,
     handle: actix_web::dev::ServerHandle,
+    scheme: &'static str,
 }
 
 impl CretoEngine {
     /// Starts one on a free loopback port (inside an actix runtime).
     pub fn start() -> Self {
+        Self::start_with(None)
+    }
+
+    /// Starts one serving HTTPS with `tls` (inside an actix runtime).
+    pub fn start_with(tls: Option<cretoai_tls::ServerTls>) -> Self {
         let state = Arc::new(EngineState::default());
         let shared = web::Data::from(state.clone());
         let server = HttpServer::new(move || {
@@ -54,9 +60,17 @@ impl CretoEngine {
                 .route("/v1/authorization/check", web::post().to(check))
                 .route("/health", web::get().to(health))
         })
-        .workers(1)
-        .bind("127.0.0.1:0")
+        .workers(1);
+        let server = match tls {
+            Some(tls) => server.bind_rustls_0_23("127.0.0.1:0", tls.config),
+            None => server.bind("127.0.0.1:0"),
+        }
         .unwrap();
+        let scheme = if server.addrs_with_scheme()[0].1 == "https" {
+            "https"
+        } else {
+            "http"
+        };
         let addr = server.addrs()[0];
         let server = server.run();
         let handle = server.handle();
@@ -65,12 +79,13 @@ impl CretoEngine {
             addr,
             state,
             handle,
+            scheme,
         }
     }
 
     /// Its base URL.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
 
     /// Stops it (its port then refuses connections).

@@ -8,10 +8,8 @@ use actix_web::web;
 use cretoai_authz_sidecar::config::Config;
 use cretoai_authz_sidecar::state::{AppState, Secrets};
 use serde_json::{json, Value};
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
-use std::time::Duration;
 use tempfile::TempDir;
 
 /// The admin token of every test sidecar.
@@ -47,8 +45,8 @@ pub fn free_port() -> SocketAddr {
         .unwrap()
 }
 
-/// A minimal blocking HTTP/1.1 exchange with a real server; returns
-/// (status, JSON body or Null).
+/// One blocking exchange with a real server through the shared test client
+/// (`cretoai_tls::agent`); returns (status, JSON body or Null), an error if no HTTP answer came.
 pub fn http(
     addr: SocketAddr,
     method: &str,
@@ -56,23 +54,18 @@ pub fn http(
     bearer: Option<&str>,
     body: Option<&Value>,
 ) -> std::io::Result<(u16, Value)> {
-    let mut s = TcpStream::connect(addr)?;
-    s.set_read_timeout(Some(Duration::from_secs(10)))?;
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let auth = bearer.map_or(String::new(), |b| format!("Authorization: Bearer {b}\r\n"));
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )?;
-    let mut raw = String::new();
-    s.read_to_string(&mut raw)?;
-    let status = raw.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
-    let json = raw
-        .split_once("\r\n\r\n")
-        .and_then(|(_, b)| serde_json::from_str(b).ok())
-        .unwrap_or(Value::Null);
-    Ok((status, json))
+    let text = body.map(Value::to_string);
+    // A body-carrying method without a body still sends an empty JSON request, as clients do.
+    let body = match (&text, method) {
+        (Some(t), _) => Some(t.as_str()),
+        (None, "POST" | "PUT" | "PATCH") => Some(""),
+        (None, _) => None,
+    };
+    let url = format!("http://{addr}{path}");
+    let (status, raw) =
+        cretoai_tls::agent::exchange(&cretoai_tls::agent::plain(), method, &url, bearer, body)
+            .ok_or_else(|| std::io::Error::other(format!("no answer from {url}")))?;
+    Ok((status, serde_json::from_str(&raw).unwrap_or(Value::Null)))
 }
 
 /// The default test state (Cedar with the example policies, classical mode).

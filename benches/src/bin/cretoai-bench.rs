@@ -3,16 +3,17 @@
 //! `cretoai-bench http` measures the crypto REST API: the library's raw 2-thread ML-DSA-65
 //! signing rate, then `/v1/sign`, `/v1/encrypt`, `/v1/verify` and `/v1/decrypt` with N
 //! concurrent keep-alive clients (req/s, p50/p95/p99), against a node it starts itself or one
-//! given with `--url`.
+//! given with `--url`; over plain HTTP and HTTPS in the same run, with new-connection
+//! handshakes/s per key-exchange group.
 //!
 //! `cretoai-bench cluster` loads a 3-node QR-Avalanche cluster with pre-signed ML-DSA
 //! transactions (see `cretoai_benches::cluster_load` and docs/benchmarks/cluster.md).
 //!
-//! `cretoai-bench crypto-table` turns the criterion results of `cargo bench --bench crypto`
-//! into the table of docs/benchmarks/crypto.md (printed, or written between its marks).
-//!
 //! `cretoai-bench report` runs all of the above (and the AuthZ comparison) as one plan and
 //! writes docs/benchmarks/README.md with its charts (see `cretoai_benches::report`).
+//!
+//! `cretoai-bench crypto-table` turns the criterion results of `cargo bench --bench crypto`
+//! into the table of docs/benchmarks/crypto.md (printed, or written between its marks).
 //!
 //! Run: `cargo build --release -p cretoai-node -p cretoai-benches && target/release/cretoai-bench http`
 
@@ -20,9 +21,9 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use clap::{Parser, Subcommand};
 use cretoai_benches::closed_loop::{has_string_member, position, print_header, Workload};
-use cretoai_benches::http_client::Connection;
 use cretoai_benches::node_process::NodeProcess;
 use cretoai_crypto::ml_dsa::{MlDsaLevel, SigningKey};
+use cretoai_tls::KeyExchangeGroup;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -125,6 +126,13 @@ struct HttpArgs {
     /// Threads for the raw library signing rate (the machine's cores by default).
     #[arg(long)]
     raw_threads: Option<usize>,
+    /// Only HTTPS (default: plain HTTP, then HTTPS, each on a node of its own, and
+    /// new-connection handshakes/s with X25519MLKEM768 and with X25519).
+    #[arg(long, conflicts_with_all = ["plain", "url"])]
+    tls: bool,
+    /// Only plain HTTP.
+    #[arg(long, conflicts_with = "tls")]
+    plain: bool,
 }
 
 fn main() -> bench_error::Result<()> {
@@ -187,82 +195,135 @@ fn http(args: HttpArgs) -> bench_error::Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    rt.block_on(async {
-        let _node;
-        let addr = match &args.url {
-            Some(u) => u
-                .trim_start_matches("http://")
-                .trim_end_matches('/')
-                .to_string(),
-            None => {
-                let n = NodeProcess::start(&args.node_bin, &args.token).await?;
-                let a = n.addr.clone();
-                _node = n;
-                a
-            }
-        };
-        let suffix = std::process::id();
-        let sign_key = format!("bench-sign-{suffix}");
-        let enc_key = format!("bench-enc-{suffix}");
-        create_key(&addr, &args.token, &sign_key, "ml-dsa-65").await?;
-        create_key(&addr, &args.token, &enc_key, "ml-kem-768").await?;
-
-        let sign_body =
-            serde_json::json!({"key": sign_key, "message": B64.encode([0x5au8; 64])}).to_string();
-        let enc_body = serde_json::json!({"key": enc_key, "plaintext": B64.encode([0x42u8; 1024])})
-            .to_string();
-        println!();
-        print_header();
-        let plan = Workload {
-            addr: &addr,
-            token: &args.token,
-            concurrency: args.concurrency.max(1),
-            window: Duration::from_secs(secs),
-        };
-        let sign_path = |_: usize| "/v1/sign".to_string();
-        let mut sign = plan
-            .measure_checked(
-                "POST",
-                sign_path,
-                Some(Arc::new(sign_body.clone())),
-                is_signature,
-            )
-            .await?;
-        sign.print(&format!("POST /v1/sign ml-dsa-65 c={}", args.concurrency));
-        let enc_path = |_: usize| "/v1/encrypt".to_string();
-        let mut enc = plan
-            .measure_checked(
-                "POST",
-                enc_path,
-                Some(Arc::new(enc_body.clone())),
-                is_ciphertext,
-            )
-            .await?;
-        enc.print(&format!("POST /v1/encrypt 1KiB c={}", args.concurrency));
-        // Verify a signature and decrypt a ciphertext the node itself made.
-        let signed = post_json(&addr, &args.token, "/v1/sign", &sign_body).await?;
-        let verify_body = serde_json::json!({
-            "key": sign_key, "key_version": signed["key_version"],
-            "message": B64.encode([0x5au8; 64]), "signature": signed["signature"],
-        })
-        .to_string();
-        let verify_path = |_: usize| "/v1/verify".to_string();
-        plan.measure_checked("POST", verify_path, Some(Arc::new(verify_body)), is_valid)
-            .await?
-            .print(&format!("POST /v1/verify ml-dsa-65 c={}", args.concurrency));
-        let sealed = post_json(&addr, &args.token, "/v1/encrypt", &enc_body).await?;
-        let dec_body =
-            serde_json::json!({"key": enc_key, "ciphertext": sealed["ciphertext"]}).to_string();
-        let dec_path = |_: usize| "/v1/decrypt".to_string();
-        plan.measure_checked("POST", dec_path, Some(Arc::new(dec_body)), is_plaintext)
-            .await?
-            .print(&format!("POST /v1/decrypt 1KiB c={}", args.concurrency));
+    // Plain HTTP and HTTPS in the same run, each against a node of its own (one listener
+    // serves one of them); --url measures the given node only.
+    let transports: &[bool] = match (args.url.is_some() || args.plain, args.tls) {
+        (true, _) => &[false],
+        (false, true) => &[true],
+        (false, false) => &[false, true],
+    };
+    let mut sign_rates = Vec::new();
+    for &tls in transports {
+        let rate = rt.block_on(http_transport(&args, tls, secs, threads, raw))?;
+        sign_rates.push((tls, rate));
+    }
+    if let [(false, plain), (true, https)] = sign_rates[..] {
         println!(
-            "\n/v1/sign reaches {:.0}% of the raw {threads}-thread library signing rate",
-            100.0 * sign.rate() / raw
+            "\n/v1/sign over HTTPS (keep-alive) reaches {:.0}% of its plain-HTTP rate in this run",
+            100.0 * https / plain
         );
-        Ok(())
+    }
+    Ok(())
+}
+
+/// Loads one node over plain HTTP or HTTPS; answers the `/v1/sign` rate.
+async fn http_transport(
+    args: &HttpArgs,
+    tls: bool,
+    secs: u64,
+    threads: usize,
+    raw: f64,
+) -> bench_error::Result<f64> {
+    let node = match &args.url {
+        Some(_) => None,
+        None => Some(NodeProcess::start_with(&args.node_bin, &args.token, tls).await?),
+    };
+    let endpoint = match (&node, &args.url) {
+        (Some(n), _) => n.endpoint.clone(),
+        (None, u) => cretoai_benches::http_client::Endpoint::plain(
+            u.as_deref()
+                .unwrap_or_default()
+                .trim_start_matches("http://")
+                .trim_end_matches('/'),
+        ),
+    };
+    let addr = endpoint.addr.clone();
+    let suffix = std::process::id();
+    let sign_key = format!("bench-sign-{suffix}");
+    let enc_key = format!("bench-enc-{suffix}");
+    create_key(&endpoint, &args.token, &sign_key, "ml-dsa-65").await?;
+    create_key(&endpoint, &args.token, &enc_key, "ml-kem-768").await?;
+
+    let sign_body =
+        serde_json::json!({"key": sign_key, "message": B64.encode([0x5au8; 64])}).to_string();
+    let enc_body =
+        serde_json::json!({"key": enc_key, "plaintext": B64.encode([0x42u8; 1024])}).to_string();
+    let scheme = if tls { "HTTPS" } else { "HTTP" };
+    println!("\n{scheme}, {} keep-alive connections:", args.concurrency);
+    print_header();
+    let plan = Workload {
+        addr: &addr,
+        token: &args.token,
+        concurrency: args.concurrency.max(1),
+        window: Duration::from_secs(secs),
+        tls: endpoint.tls.clone(),
+    };
+    let sign_path = |_: usize| "/v1/sign".to_string();
+    let mut sign = plan
+        .measure_checked(
+            "POST",
+            sign_path,
+            Some(Arc::new(sign_body.clone())),
+            is_signature,
+        )
+        .await?;
+    sign.print(&format!("POST /v1/sign ml-dsa-65 c={}", args.concurrency));
+    let enc_path = |_: usize| "/v1/encrypt".to_string();
+    let mut enc = plan
+        .measure_checked(
+            "POST",
+            enc_path,
+            Some(Arc::new(enc_body.clone())),
+            is_ciphertext,
+        )
+        .await?;
+    enc.print(&format!("POST /v1/encrypt 1KiB c={}", args.concurrency));
+    // Verify a signature and decrypt a ciphertext the node itself made.
+    let signed = post_json(&endpoint, &args.token, "/v1/sign", &sign_body).await?;
+    let verify_body = serde_json::json!({
+        "key": sign_key, "key_version": signed["key_version"],
+        "message": B64.encode([0x5au8; 64]), "signature": signed["signature"],
     })
+    .to_string();
+    let verify_path = |_: usize| "/v1/verify".to_string();
+    plan.measure_checked("POST", verify_path, Some(Arc::new(verify_body)), is_valid)
+        .await?
+        .print(&format!("POST /v1/verify ml-dsa-65 c={}", args.concurrency));
+    let sealed = post_json(&endpoint, &args.token, "/v1/encrypt", &enc_body).await?;
+    let dec_body =
+        serde_json::json!({"key": enc_key, "ciphertext": sealed["ciphertext"]}).to_string();
+    let dec_path = |_: usize| "/v1/decrypt".to_string();
+    plan.measure_checked("POST", dec_path, Some(Arc::new(dec_body)), is_plaintext)
+        .await?
+        .print(&format!("POST /v1/decrypt 1KiB c={}", args.concurrency));
+    println!(
+        "/v1/sign over {scheme} reaches {:.0}% of the raw {threads}-thread library signing rate",
+        100.0 * sign.rate() / raw
+    );
+    if let Some(node) = node.as_ref().filter(|_| tls) {
+        println!(
+            "\nnew HTTPS connections (handshake + GET /health, no keep-alive), c={}:",
+            args.concurrency
+        );
+        for group in [KeyExchangeGroup::X25519MlKem768, KeyExchangeGroup::X25519] {
+            let run = cretoai_benches::handshake::measure(
+                &addr,
+                &node.ca(),
+                group,
+                args.concurrency.max(1),
+                Duration::from_secs(secs.min(5)),
+            )
+            .await?;
+            println!(
+                "  {:<16} {:>8.0} handshakes/s  ({} completed, {} failed)",
+                group.name(),
+                run.rate(),
+                run.completed,
+                run.failed
+            );
+        }
+    }
+    Ok(sign.rate())
 }
 
 /// Standard base64 length of an ML-DSA-65 signature (3309 bytes).
@@ -294,12 +355,12 @@ fn is_plaintext(body: &[u8]) -> bool {
 
 /// POSTs a JSON body and returns the JSON answer, which must be a 2xx.
 async fn post_json(
-    addr: &str,
+    endpoint: &cretoai_benches::http_client::Endpoint,
     token: &str,
     path: &str,
     body: &str,
 ) -> bench_error::Result<serde_json::Value> {
-    let mut c = Connection::connect(addr).await?;
+    let mut c = endpoint.connect().await?;
     let r = c
         .request("POST", path, Some(token), Some(body.as_bytes()))
         .await?;
@@ -340,8 +401,13 @@ fn crypto_table(args: CryptoTableArgs) -> bench_error::Result<()> {
     Ok(())
 }
 
-async fn create_key(addr: &str, token: &str, name: &str, kind: &str) -> bench_error::Result<()> {
-    let mut c = Connection::connect(addr).await?;
+async fn create_key(
+    endpoint: &cretoai_benches::http_client::Endpoint,
+    token: &str,
+    name: &str,
+    kind: &str,
+) -> bench_error::Result<()> {
+    let mut c = endpoint.connect().await?;
     let body = serde_json::json!({"name": name, "type": kind}).to_string();
     let r = c
         .request("POST", "/v1/keys", Some(token), Some(body.as_bytes()))

@@ -146,6 +146,9 @@ pub fn run(args: ReportArgs) -> Result<(), ReportError> {
     results.openssl = openssl(&mut runner, &args, &plan);
     for t in TRANSPORTS {
         for (sub, what) in [("http", "crypto routes"), ("vault", "vault")] {
+            if sub == "vault" && !t.vault {
+                continue;
+            }
             let c = steps::rest(&bins, sub, &t, plan.rest_seconds);
             if let Some(o) = runner.step(&format!("REST {}: {what}", t.name), &c) {
                 results.rest.extend(figures::rest_rows(t.name, &o));

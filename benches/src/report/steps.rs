@@ -7,21 +7,31 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// How one REST transport is selected on the `http` and `vault` subcommands. A transport the
-/// subcommands learn (TLS) is one more entry here, and one more row in every REST table.
+/// How one REST transport is selected on the `http` and `vault` subcommands: one more entry
+/// here is one more row in every REST table.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Transport {
     /// Name in tables and charts.
     pub name: &'static str,
-    /// Flags added to the subcommand.
+    /// Flags added to the `http` subcommand.
     pub args: &'static [&'static str],
+    /// Whether the `vault` subcommand runs over it (it speaks plain HTTP only).
+    pub vault: bool,
 }
 
 /// The transports the REST step measures.
-pub const TRANSPORTS: [Transport; 1] = [Transport {
-    name: "plain HTTP",
-    args: &[],
-}];
+pub const TRANSPORTS: [Transport; 2] = [
+    Transport {
+        name: "plain HTTP",
+        args: &["--plain"],
+        vault: true,
+    },
+    Transport {
+        name: "HTTPS",
+        args: &["--tls"],
+        vault: false,
+    },
+];
 
 /// Sender key levels of the cluster ladder.
 pub const LEVELS: [&str; 3] = ["ml-dsa-44", "ml-dsa-65", "ml-dsa-87"];
@@ -211,7 +221,9 @@ pub fn rest(bins: &Binaries, subcommand: &str, transport: &Transport, seconds: u
         "--seconds".into(),
         seconds.to_string(),
     ];
-    args.extend(transport.args.iter().map(|a| a.to_string()));
+    if subcommand == "http" {
+        args.extend(transport.args.iter().map(|a| a.to_string()));
+    }
     StepCommand::new(&bins.bench, args)
 }
 

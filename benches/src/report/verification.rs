@@ -52,6 +52,9 @@ pub fn check(
     }
     for t in TRANSPORTS {
         for route in ROUTES {
+            if route.contains("vault") && !t.vault {
+                continue;
+            }
             let found = results
                 .rest
                 .iter()

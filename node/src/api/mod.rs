@@ -13,6 +13,7 @@ pub mod events;
 pub mod health;
 pub mod keys;
 pub mod openapi;
+pub mod sys;
 pub mod tx_frames;
 pub mod vault;
 pub mod vertices;
@@ -100,6 +101,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/verify/batch", web::post().to(crypto::verify_batch))
                 .route("/auth/tokens", web::post().to(auth::create_token))
                 .route("/auth/tokens/self", web::get().to(auth::own_token))
+                .route("/sys/connection", web::get().to(sys::connection))
                 .route("/auth/tokens/{id}", web::delete().to(auth::revoke_token))
                 .route("/authz/mode", web::get().to(authz::mode))
                 .route("/authz/mode", web::put().to(authz::set_mode))

@@ -2,7 +2,7 @@
 //! `/openapi.json` and committed as `openapi/openapi.json` (a test fails on drift).
 
 use super::{
-    audit, auth, authz, cluster, consensus, crypto, dashboard, events, health, keys, vault,
+    audit, auth, authz, cluster, consensus, crypto, dashboard, events, health, keys, sys, vault,
     vertices,
 };
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -20,7 +20,7 @@ use utoipa::{Modify, OpenApi};
         keys::create, keys::list, keys::read, keys::rotate, keys::configure, keys::delete,
         crypto::encrypt, crypto::decrypt, crypto::sign, crypto::verify,
         crypto::encrypt_batch, crypto::decrypt_batch, crypto::sign_batch, crypto::verify_batch,
-        auth::create_token, auth::revoke_token, auth::own_token,
+        auth::create_token, auth::revoke_token, auth::own_token, sys::connection,
         consensus::submit, consensus::submit_batch, consensus::transaction,
         vertices::vertices, vertices::vertex, consensus::status, events::events,
         cluster::status, cluster::history,
@@ -39,6 +39,7 @@ use utoipa::{Modify, OpenApi};
         (name = "authz", description = "The AuthZ sidecar's demo routes, relayed by this node: decisions signed classical, hybrid or post-quantum"),
         (name = "audit", description = "Hash-chained audit log of vault and key operations"),
         (name = "health", description = "Liveness, readiness, metrics"),
+        (name = "sys", description = "The caller's own connection: TLS version, cipher suite, key-exchange group (post-quantum or classical)"),
         (name = "dashboard", description = "The live dashboard page (no token needed for the page; it asks for one)"),
     )
 )]

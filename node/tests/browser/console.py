@@ -7,7 +7,9 @@ asserts what a person sees, saves a screenshot of each panel and prints the path
 navigation to a fully rendered page (every node listed with its figures, charts filled).
 
 One browser session for everything; the sidecar's mode is global, so the AuthZ steps run in
-order (classical, hybrid, pqc) in this one run.
+order (classical, hybrid, pqc) in this one run. With --https-node and --ca, a second session
+trusts that node's CA through an NSS database and checks that the console reports the
+post-quantum key exchange (X25519MLKEM768) of its own HTTPS connection.
 """
 import argparse
 import json
@@ -48,14 +50,48 @@ def http(method, url, token, body=None):
         return e.code, json.loads(e.read() or b"null")
 
 
-def browser():
+def browser(home=None):
+    """Headless Chromium; with `home`, Chromium's HOME (and so its NSS database) is that folder."""
     options = Options()
     options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
     for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1440,1100",
                 "--force-color-profile=srgb", "--force-device-scale-factor=1"):
         options.add_argument(arg)
-    service = Service(shutil.which("chromedriver") or "/usr/bin/chromedriver")
+    env = None if home is None else dict(os.environ, HOME=home)
+    service = Service(shutil.which("chromedriver") or "/usr/bin/chromedriver", env=env)
     return webdriver.Chrome(options=options, service=service)
+
+
+def https_connection(url, ca, token):
+    """The console of an HTTPS node in a Chromium that trusts the node's CA the way a person's
+    does: imported into the NSS database of its HOME with certutil (never by ignoring
+    certificate errors). Asserts the badge and GET /v1/sys/connection report X25519MLKEM768."""
+    home = tempfile.mkdtemp(prefix="cretoai-nss-")
+    nssdb = "sql:" + os.path.join(home, ".pki", "nssdb")
+    os.makedirs(os.path.join(home, ".pki", "nssdb"))
+    subprocess.run(["certutil", "-d", nssdb, "-N", "--empty-password"], check=True)
+    subprocess.run(["certutil", "-d", nssdb, "-A", "-t", "C,,", "-n", "CretoAI test CA", "-i", ca], check=True)
+    driver = browser(home)
+    try:
+        driver.get(url + "/dashboard#token=" + urllib.parse.quote(token, safe=""))
+        badge = WebDriverWait(driver, WAIT).until(
+            lambda d: (lambda t: t if "X25519MLKEM768" in t or "classical" in t or "plain" in t else None)(
+                d.find_element(By.ID, "connection").text))
+        assert badge == "your connection to this node: X25519MLKEM768 (post-quantum)", badge
+        assert "pq" in driver.find_element(By.ID, "connection").get_attribute("class")
+        seen = driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "fetch('/v1/sys/connection', {headers: {Authorization: 'Bearer ' + arguments[0]}})"
+            ".then(r => r.json()).then(done, e => done({error: String(e)}));", token)
+        assert seen.get("key_exchange_group") == "X25519MLKEM768", seen
+        assert seen.get("tls_version") == "TLSv1.3" and seen.get("post_quantum") is True, seen
+        # The event stream over wss:// on the same page.
+        WebDriverWait(driver, WAIT).until(lambda d: d.find_element(By.ID, "ws-state").text == "events live")
+        print(f"https: Chromium trusting the CA through NSS negotiated {seen['key_exchange_group']}, "
+              f"{seen['tls_version']}, {seen['cipher_suite']}; wss events live")
+    finally:
+        driver.quit()
+        shutil.rmtree(home, ignore_errors=True)
 
 
 class Console:
@@ -343,6 +379,8 @@ def main():
     parser.add_argument("--token", required=True, help="the nodes' root token")
     parser.add_argument("--screenshots", help="directory for one PNG per panel")
     parser.add_argument("--load-bench", help="cretoai-bench binary: also measure the load time under load")
+    parser.add_argument("--https-node", help="base URL of a node serving HTTPS with a generated CA")
+    parser.add_argument("--ca", help="that node's CA (PEM), trusted through an NSS database")
     args = parser.parse_args()
     # The whole suite's budget: a hung browser must not hold CI.
     signal.signal(signal.SIGALRM, lambda *_: sys.exit("the browser suite exceeded its time budget"))
@@ -372,6 +410,8 @@ def main():
         raise
     finally:
         driver.quit()
+    if args.https_node:
+        https_connection(args.https_node, args.ca, args.token)
     for path in console.saved:
         print("screenshot:", path)
     print(f"browser suite passed in {time.monotonic() - started:.1f} s")

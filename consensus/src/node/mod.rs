@@ -352,6 +352,13 @@ impl Node {
     pub fn dag_len(&self) -> usize {
         self.dag.len()
     }
+    /// Whether `tx` belongs to an arrival parked until the archive answers
+    /// ([`Action::RecallOutcomes`]): a client's transaction there is not recorded yet, so the
+    /// shell holds its acknowledgement until it is.
+    pub fn awaits_archive(&self, tx: &TxId) -> bool {
+        self.recall.holds(tx)
+    }
+
     /// Decided outcomes held in memory (all of them without an archive).
     pub fn decided_in_memory(&self) -> usize {
         self.txs.decided.len()

@@ -66,6 +66,9 @@ pub struct ConsensusActor {
     remembered_decisions: usize,
     out: Vec<Action>,
     replies: Vec<SubmitReply>,
+    /// Replies to submissions the core parked until the archive answers: acknowledged only
+    /// once their transactions are recorded, so a 202 is never followed by a 404.
+    parked: Vec<(Vec<TxId>, SubmitReply)>,
     flush_scheduled: bool,
 }
 
@@ -92,6 +95,7 @@ impl ConsensusActor {
             remembered_decisions,
             out: Vec::new(),
             replies: Vec::new(),
+            parked: Vec::new(),
             flush_scheduled: false,
         }
     }
@@ -244,6 +248,12 @@ impl Handler<Submit> for ConsensusActor {
         };
         let ids: Vec<_> = msg.txs.iter().map(|tx| tx.id()).collect();
         let (verdicts, actions) = core.submit_all(now, msg.txs);
+        let parked: Vec<TxId> = ids
+            .iter()
+            .zip(&verdicts)
+            .filter(|(id, verdict)| verdict.is_ok() && core.awaits_archive(id))
+            .map(|(id, _)| *id)
+            .collect();
         self.take(actions, ctx);
         let outcome = ids
             .into_iter()
@@ -254,10 +264,15 @@ impl Handler<Submit> for ConsensusActor {
                     .map_err(|e| NodeError::InvalidRequest(format!("transaction refused: {e}")))
             })
             .collect();
-        self.replies.push(SubmitReply {
+        let reply = SubmitReply {
             sender: msg.reply,
             outcome,
-        });
+        };
+        if parked.is_empty() {
+            self.replies.push(reply);
+        } else {
+            self.parked.push((parked, reply));
+        }
     }
 }
 
@@ -282,6 +297,13 @@ impl Handler<Recalled> for ConsensusActor {
                 let now = self.now();
                 if let Some(core) = self.core.as_mut() {
                     let actions = core.handle(now, Event::Recalled(outcomes));
+                    // Replies go with the commit that records their transactions.
+                    let (ready, still): (Vec<_>, Vec<_>) = std::mem::take(&mut self.parked)
+                        .into_iter()
+                        .partition(|(ids, _)| !ids.iter().any(|id| core.awaits_archive(id)));
+                    self.parked = still;
+                    self.replies
+                        .extend(ready.into_iter().map(|(_, reply)| reply));
                     self.take(actions, ctx);
                 }
             }

@@ -20,14 +20,7 @@ const ROOT: &str = "https-test-sidecar-root-token";
 /// The node, when this process was started as one; a no-op test otherwise.
 #[test]
 fn node_process_entry() {
-    use clap::Parser;
-    if std::env::var_os(NODE_ROLE_ENV).is_none() {
-        return;
-    }
-    let cli = cretoai_node::config::Cli::parse_from(["cretoai-node"]);
-    let config = cretoai_node::Config::load(cli).expect("node configuration");
-    let outcome = actix_web::rt::System::new().block_on(cretoai_node::run(config));
-    std::process::exit(i32::from(outcome.is_err()));
+    common::run_as_node_if_asked(NODE_ROLE_ENV);
 }
 
 struct Running {

@@ -144,3 +144,17 @@ pub fn allowed_payment() -> Value {
         "context": {}
     })
 }
+
+/// Runs this test process as a `cretoai-node` (configured from the environment) and exits, when
+/// `role_env` is set: the tests that need a real node start their own executable filtered to
+/// their `node_process_entry` test with that variable; without it this does nothing.
+pub fn run_as_node_if_asked(role_env: &str) {
+    use clap::Parser;
+    if std::env::var_os(role_env).is_none() {
+        return;
+    }
+    let cli = cretoai_node::config::Cli::parse_from(["cretoai-node"]);
+    let config = cretoai_node::Config::load(cli).expect("node configuration");
+    let outcome = actix_web::rt::System::new().block_on(cretoai_node::run(config));
+    std::process::exit(i32::from(outcome.is_err()));
+}

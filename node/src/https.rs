@@ -1,6 +1,6 @@
 //! The node's side of HTTPS (the listener itself is `cretoai_tls::Listener`): the
 //! per-connection report and handshake count, the `health` subcommand, and the client for the
-//! node's own outgoing calls. See docs/decisions/0014-https-by-default.md.
+//! node's own outgoing calls. See docs/decisions/0013-https-by-default.md.
 
 use crate::config::Config;
 use crate::error::Result;

@@ -10,9 +10,14 @@
 //!    route that answers with the bare Cedar decision, versus the real
 //!    `/v1/authorization/check` in each mode (checks/s, p50/p95 ms). Server
 //!    (2 workers) and clients share the machine.
-//! 3. With `--anchor-node-url` (and `CRETOAI_AUTHZ_ANCHOR_TOKEN`): the same
+//! 3. With `--anchor-node-url` (and `CRETOAI_AUTHZ_ANCHOR_TOKEN`), or with
+//!    `--anchor-node-bin` (a lone node this bench starts and stops): the same
 //!    load on a second sidecar in pqc mode that anchors every decision in that
-//!    node, to show the cost of the extra round trip.
+//!    node, beside pqc mode without anchoring, at each of `--anchor-clients`,
+//!    to show the cost of the extra round trip.
+//!
+//! It prints Markdown: `cretoai-bench report` puts it on
+//! docs/benchmarks/authz-sidecar-bench.md.
 
 use actix_web::{web, App, HttpResponse, HttpServer};
 use clap::Parser;
@@ -24,7 +29,10 @@ use cretoai_authz_sidecar::mode::Mode;
 use cretoai_authz_sidecar::state::{AppState, Secrets};
 use serde_json::json;
 use std::cell::RefCell;
+use std::io::{Read, Write};
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -49,6 +57,13 @@ struct Args {
     /// Also measure pqc mode with decision anchoring into this node.
     #[arg(long)]
     anchor_node_url: Option<String>,
+    /// Also measure anchoring, into a lone `cretoai-node` started from this binary (free
+    /// ports, scratch data dir, removed at the end).
+    #[arg(long, conflicts_with = "anchor_node_url")]
+    anchor_node_bin: Option<PathBuf>,
+    /// Concurrent clients of the anchoring comparison (default: --clients).
+    #[arg(long, value_delimiter = ',')]
+    anchor_clients: Vec<usize>,
     /// Token for the anchor node (environment only: it is a secret).
     #[arg(skip = std::env::var("CRETOAI_AUTHZ_ANCHOR_TOKEN").ok().map(Secret::from))]
     anchor_token: Option<Secret>,
@@ -208,6 +223,127 @@ fn open_state(
     Ok(web::Data::new(AppState::open(config, secrets)?.0))
 }
 
+/// A lone node started for anchoring; killed, and its data removed, when dropped.
+struct AnchorNode {
+    child: Child,
+    url: String,
+    token: Secret,
+    data_dir: PathBuf,
+}
+
+fn free_port() -> std::io::Result<SocketAddr> {
+    std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()
+}
+
+/// Whether `GET /ready` at `addr` answers 200 (one plain HTTP/1.1 request, no client crate:
+/// the node serves plain HTTP on loopback).
+fn ready(addr: SocketAddr) -> bool {
+    let Ok(mut s) = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(1)) else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+    let asked = s.write_all(b"GET /ready HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    let mut head = [0u8; 12];
+    asked.is_ok() && s.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.1 200")
+}
+
+impl AnchorNode {
+    fn start(binary: &Path, data_dir: PathBuf) -> std::io::Result<Self> {
+        let (listen, quic) = (free_port()?, free_port()?);
+        let token = hex::encode(cretoai_crypto::random::array::<16>());
+        let mut command = Command::new(binary);
+        for var in ["CRETOAI_CONFIG", "CRETOAI_PEERS", "CRETOAI_MASTER_KEY"] {
+            command.env_remove(var);
+        }
+        let child = command
+            .env("CRETOAI_LISTEN", listen.to_string())
+            .env("CRETOAI_QUIC_LISTEN", quic.to_string())
+            .env("CRETOAI_DATA_DIR", &data_dir)
+            .env("CRETOAI_ROOT_TOKEN", &token)
+            .env("CRETOAI_LOG_LEVEL", "warn")
+            .stdout(Stdio::null())
+            .spawn()?;
+        let node = Self {
+            child,
+            url: format!("http://{listen}"),
+            token: Secret::from(token),
+            data_dir,
+        };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !ready(listen) {
+            if Instant::now() > deadline {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("{} did not become ready", binary.display()),
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Ok(node)
+    }
+}
+
+impl Drop for AnchorNode {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+/// pqc mode without and with anchoring into `url`, at each client count.
+fn anchoring(
+    args: &Args,
+    data_dir: &Path,
+    plain: (&web::Data<AppState>, SocketAddr),
+    url: String,
+    token: Option<Secret>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let anchored = open_state(&data_dir.join("anchored"), |c| {
+        c.mode = Mode::Pqc;
+        c.anchor.node_url = Some(url);
+        c.anchor.token = token;
+    })?;
+    let addr = serve(anchored.clone(), args.workers)?;
+    plain
+        .0
+        .set_mode(Mode::Pqc)
+        .expect("records the mode in the data dir");
+    println!(
+        "\n## Decision anchoring, {} s per target, {} server workers\n",
+        args.seconds, args.workers
+    );
+    println!(
+        "| target | clients | checks/s | p50 ms | p95 ms | errors |\n|---|---:|---:|---:|---:|---:|"
+    );
+    let counts = if args.anchor_clients.is_empty() {
+        vec![args.clients]
+    } else {
+        args.anchor_clients.clone()
+    };
+    for clients in counts {
+        for (target, at) in [
+            ("sidecar, pqc (ML-DSA-65)", plain.1),
+            ("sidecar, pqc (ML-DSA-65) + anchoring", addr),
+        ] {
+            let (rate, p, errs) = load(at, "/v1/authorization/check", clients, args.seconds);
+            println!(
+                "| {target} | {clients} | {rate:.0} | {:.2} | {:.2} | {errs} |",
+                p.p50, p.p95
+            );
+        }
+    }
+    // Anchoring failures still answer 200: report them separately.
+    if let Some(a) = &anchored.anchor {
+        let s = a.status();
+        println!(
+            "\nAnchoring: {} decisions anchored, failures {}, sign + submit p50/p95 {} µs.",
+            s["anchored"], s["failed"], s["anchor_us"]
+        );
+    }
+    Ok(())
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
     let data_dir = std::env::temp_dir().join(format!("cretoai-authz-bench-{}", std::process::id()));
@@ -251,27 +387,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             pqc_p95 = p.p95;
         }
     }
-    if let Some(url) = args.anchor_node_url {
-        let anchored = open_state(&data_dir.join("anchored"), |c| {
-            c.mode = Mode::Pqc;
-            c.anchor.node_url = Some(url);
-            c.anchor.token = args.anchor_token;
-        })?;
-        let addr = serve(anchored.clone(), args.workers)?;
-        let (rate, p, errs) = load(addr, "/v1/authorization/check", args.clients, args.seconds);
-        println!(
-            "| sidecar, pqc (ML-DSA-65) + anchoring | {rate:.0} | {:.2} | {:.2} | {errs} |",
-            p.p50, p.p95
-        );
-        // Anchoring failures still answer 200: report them separately.
-        if let Some(a) = &anchored.anchor {
-            let s = a.status();
-            println!(
-                "\nAnchoring: {} decisions anchored, failures {}, sign + submit p50/p95 {} µs.",
-                s["anchored"], s["failed"], s["anchor_us"]
-            );
-        }
-    }
     let in_bare = rows[0].1.p95;
     let in_pqc = rows
         .iter()
@@ -283,6 +398,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         pqc_p95 - bare.p95,
         args.clients
     );
+    let node = match &args.anchor_node_bin {
+        Some(bin) => Some(AnchorNode::start(bin, data_dir.join("node"))?),
+        None => None,
+    };
+    let target = match (&node, &args.anchor_node_url) {
+        (Some(n), _) => Some((n.url.clone(), Some(n.token.clone()))),
+        (None, Some(url)) => Some((url.clone(), args.anchor_token.clone())),
+        (None, None) => None,
+    };
+    if let Some((url, token)) = target {
+        anchoring(&args, &data_dir, (&state, addr), url, token)?;
+    }
+    drop(node);
     let _ = std::fs::remove_dir_all(&data_dir);
     Ok(())
 }

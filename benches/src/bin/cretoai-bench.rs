@@ -7,7 +7,7 @@
 //! handshakes/s per key-exchange group.
 //!
 //! `cretoai-bench cluster` loads a 3-node QR-Avalanche cluster with pre-signed ML-DSA
-//! transactions (see `cretoai_benches::cluster_load` and docs/benchmarks/cluster.md).
+//! transactions (see `cretoai_benches::cluster_load` and docs/measurement/cluster.md).
 //!
 //! `cretoai-bench report` runs all of the above (and the AuthZ comparison) as one plan and
 //! writes docs/benchmarks/README.md with its charts (see `cretoai_benches::report`).

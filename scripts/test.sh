@@ -71,7 +71,8 @@ step "the benchmark report: cretoai-bench report --quick --check (about 3 minute
 report_bins="$(scripts/test-binaries.sh .ci/work/report-binaries)"
 report_start=$(date +%s)
 "$report_bins/cretoai-bench" report --quick --check \
-  --node-bin "$report_bins/cretoai-node" --compare-bin "$report_bins/cretoai-compare"
+  --node-bin "$report_bins/cretoai-node" --compare-bin "$report_bins/cretoai-compare" \
+  --authz-bench-bin "$report_bins/cretoai-authz-bench"
 echo "cretoai-bench report --quick --check took $(($(date +%s) - report_start)) s"
 
 step "the demo guide: every command block marked run or skip"

@@ -38,6 +38,7 @@ fn report_and_cluster_offer_the_documented_flags() {
         "--out",
         "--node-bin",
         "--compare-bin",
+        "--authz-bench-bin",
         "--openssl",
         "--no-criterion",
         "--no-headline",

@@ -3,6 +3,8 @@
 //! `openssl speed`, so every figure on the page comes from a command a reader can rerun).
 
 use super::anchors::Anchor;
+use super::dashboard::LoadTime;
+use super::https::HandshakeFigure;
 use crate::cluster_load::RESULT_PREFIX;
 use serde_json::Value;
 
@@ -24,6 +26,10 @@ pub struct Results {
     pub openssl: Result<Vec<OpensslFigure>, String>,
     /// The container image's size in bytes, or why it was not measured.
     pub image_bytes: Result<u64, String>,
+    /// New-connection HTTPS handshakes per key-exchange group.
+    pub handshakes: Vec<HandshakeFigure>,
+    /// The dashboard's load time (measured by a browser, read from its file), or why not.
+    pub load_time: Result<LoadTime, String>,
 }
 
 impl Default for Results {
@@ -36,6 +42,8 @@ impl Default for Results {
             signatures: Vec::new(),
             openssl: Err("not run".into()),
             image_bytes: Err("not measured".into()),
+            handshakes: Vec::new(),
+            load_time: Err("not measured".into()),
         }
     }
 }

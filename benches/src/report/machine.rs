@@ -83,7 +83,29 @@ pub fn load_now() -> Option<LoadAverage> {
     load_average(&std::fs::read_to_string("/proc/loadavg").ok()?)
 }
 
-/// The commit checked out in `repo`, with `(+ uncommitted changes)` when the tree is dirty.
+/// Tracked files that `git status --porcelain` lists as changed: untracked (`??`) and ignored
+/// (`!!`) entries, such as build folders, do not change what was measured.
+pub fn tracked_changes(porcelain: &str) -> usize {
+    porcelain
+        .lines()
+        .filter(|l| l.len() > 3 && !l.starts_with("??") && !l.starts_with("!!"))
+        .count()
+}
+
+/// How the page names the commit: its hash, and the number of tracked files changed since.
+pub fn describe_commit(hash: Option<&str>, porcelain: &str) -> String {
+    let Some(hash) = hash else {
+        return "an unknown commit (not a git checkout)".into();
+    };
+    match tracked_changes(porcelain) {
+        0 => format!("commit `{hash}`"),
+        1 => format!("commit `{hash}` with uncommitted changes to 1 tracked file"),
+        n => format!("commit `{hash}` with uncommitted changes to {n} tracked files"),
+    }
+}
+
+/// The commit checked out in `repo`, as [`describe_commit`] words it. Read before the first
+/// step: the steps themselves rewrite tracked pages (crypto.md, the AuthZ comparison).
 pub fn commit(repo: &Path) -> String {
     let git = |args: &[&str]| {
         Command::new("git")
@@ -93,20 +115,11 @@ pub fn commit(repo: &Path) -> String {
             .output()
             .ok()
             .filter(|o| o.status.success())
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim_end().to_string())
     };
-    match git(&["rev-parse", "--short=12", "HEAD"]) {
-        Some(hash) => {
-            let dirty = git(&["status", "--porcelain", "--untracked-files=no"])
-                .is_some_and(|s| !s.is_empty());
-            if dirty {
-                format!("{hash} (+ uncommitted changes)")
-            } else {
-                hash
-            }
-        }
-        None => "unknown (not a git checkout)".into(),
-    }
+    let hash = git(&["rev-parse", "--short=12", "HEAD"]);
+    let status = git(&["status", "--porcelain"]).unwrap_or_default();
+    describe_commit(hash.as_deref(), &status)
 }
 
 #[cfg(test)]
@@ -151,5 +164,29 @@ mod tests {
         );
         let here = Machine::read();
         assert!(here.cores >= 1 && here.memory_kib.is_some());
+    }
+
+    #[test]
+    fn only_tracked_changes_make_the_commit_dirty() {
+        let untracked = "?? .ci/work/\n?? target-c/\n!! ignored.log\n";
+        assert_eq!(tracked_changes(untracked), 0);
+        assert_eq!(
+            describe_commit(Some("2d5418288abc"), untracked),
+            "commit `2d5418288abc`"
+        );
+        let dirty = " M benches/src/report/page.rs\nM  README.md\n?? .ci/work/\nR  a.md -> b.md\n";
+        assert_eq!(tracked_changes(dirty), 3);
+        assert_eq!(
+            describe_commit(Some("2d5418288abc"), dirty),
+            "commit `2d5418288abc` with uncommitted changes to 3 tracked files"
+        );
+        assert_eq!(
+            describe_commit(Some("2d5418288abc"), " D gone.md\n"),
+            "commit `2d5418288abc` with uncommitted changes to 1 tracked file"
+        );
+        assert_eq!(
+            describe_commit(None, ""),
+            "an unknown commit (not a git checkout)"
+        );
     }
 }

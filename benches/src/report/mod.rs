@@ -11,10 +11,13 @@
 pub mod anchors;
 pub mod charts;
 pub mod claims;
+pub mod dashboard;
 pub mod figures;
 pub mod headline;
+pub mod https;
 pub mod machine;
 pub mod page;
+pub mod sidecar;
 pub mod steps;
 mod verification;
 
@@ -46,6 +49,9 @@ pub struct ReportArgs {
     /// `cretoai-compare` (default: next to this binary).
     #[arg(long)]
     pub compare_bin: Option<PathBuf>,
+    /// `cretoai-authz-bench` (default: next to this binary).
+    #[arg(long)]
+    pub authz_bench_bin: Option<PathBuf>,
     /// OpenSSL 3.5 for `openssl speed`: `install` (scripts/install-openssl35.sh, the default
     /// of a full run), `off` (the default of --quick), or the path of an `openssl`.
     #[arg(long)]
@@ -97,8 +103,13 @@ pub fn run(args: ReportArgs) -> Result<(), ReportError> {
                 .clone()
                 .unwrap_or_else(|| sibling("cretoai-compare")),
         ),
+        authz_bench: absolute(
+            args.authz_bench_bin
+                .clone()
+                .unwrap_or_else(|| sibling("cretoai-authz-bench")),
+        ),
     };
-    for b in [&bins.node, &bins.compare] {
+    for b in [&bins.node, &bins.compare, &bins.authz_bench] {
         if !b.is_file() {
             return Err(ReportError::Missing(b.clone()));
         }
@@ -128,6 +139,8 @@ pub fn run(args: ReportArgs) -> Result<(), ReportError> {
         repo: repo.clone(),
         records: Vec::new(),
     };
+    // Before any step: the steps rewrite tracked pages (crypto.md, the AuthZ comparison).
+    let commit = machine::commit(&repo);
     let load_before = machine::load_now();
     let mut results = Results::default();
     if !args.quick && !args.no_criterion {
@@ -152,6 +165,7 @@ pub fn run(args: ReportArgs) -> Result<(), ReportError> {
             let c = steps::rest(&bins, sub, &t, plan.rest_seconds);
             if let Some(o) = runner.step(&format!("REST {}: {what}", t.name), &c) {
                 results.rest.extend(figures::rest_rows(t.name, &o));
+                results.handshakes.extend(https::handshakes(&o));
             }
         }
     }
@@ -179,12 +193,15 @@ pub fn run(args: ReportArgs) -> Result<(), ReportError> {
         let json = std::fs::read_to_string(&path).unwrap_or_default();
         runner.parsed(name, figures::comparison(&json), |s| results.signatures = s);
     }
+    let name = "AuthZ sidecar overhead";
+    let sidecar_out = runner.step(name, &steps::sidecar(&bins, &plan));
     results.image_bytes = image_size();
+    results.load_time = dashboard::read(&repo);
     let load_after = machine::load_now();
 
-    let provenance = Provenance {
+    let mut provenance = Provenance {
         machine: machine::Machine::read(),
-        commit: machine::commit(&repo),
+        commit,
         started: page::utc(started),
         command,
         load_before,
@@ -197,6 +214,19 @@ pub fn run(args: ReportArgs) -> Result<(), ReportError> {
     for c in &charts {
         let path = out.join(&c.file);
         std::fs::write(&path, &c.svg).map_err(io(&path))?;
+    }
+    if let Some(o) = sidecar_out {
+        let shown = steps::sidecar(&bins, &plan).display(&repo);
+        let page = sidecar::page(&o, &shown, &provenance);
+        if let Err(e) = &page {
+            if let Some(rec) = provenance.steps.iter_mut().find(|r| r.name == name) {
+                rec.error = Some(format!("output not understood: {e}"));
+            }
+        }
+        if let Ok(text) = page {
+            let path = out.join(sidecar::FILE);
+            std::fs::write(&path, text).map_err(io(&path))?;
+        }
     }
     let page_path = out.join("README.md");
     let text = page::render(&results, &provenance, &claims, &charts);

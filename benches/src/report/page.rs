@@ -26,7 +26,7 @@ pub struct StepRecord {
 pub struct Provenance {
     /// The machine.
     pub machine: Machine,
-    /// The commit measured.
+    /// The commit measured, as `machine::describe_commit` words it (with backticks).
     pub commit: String,
     /// Start time, UTC.
     pub started: String,
@@ -209,6 +209,10 @@ fn rest(s: &mut String, r: &Results, p: &Provenance, charts: &[Chart]) {
     }
     s.push('\n');
     commands(s, p, "REST ");
+    let https_step = format!("REST {}", super::steps::TRANSPORTS[1].name);
+    if let Some(st) = command_of(p, &https_step).next() {
+        super::https::section(s, &r.rest, &r.handshakes, &st.command);
+    }
 }
 
 fn crypto(s: &mut String, r: &Results, p: &Provenance, charts: &[Chart]) {
@@ -258,7 +262,11 @@ fn crypto(s: &mut String, r: &Results, p: &Provenance, charts: &[Chart]) {
         );
         image(s, charts, "signatures-time.svg");
         image(s, charts, "signatures-size.svg");
-        commands(s, p, "AuthZ");
+        commands(s, p, "AuthZ comparison");
+        s.push_str(
+            "What the AuthZ sidecar adds to each decision, with and without anchoring: \
+             [authz-sidecar-bench.md](authz-sidecar-bench.md).\n\n",
+        );
     }
 }
 
@@ -273,7 +281,7 @@ pub fn render(r: &Results, p: &Provenance, claims: &[Claim], charts: &[Chart]) -
     }
     let _ = writeln!(
         s,
-        "Every figure on this page comes from one command, run on {} ({}), commit `{}`:\n\n\
+        "Every figure on this page comes from one command, run on {} ({}), {}:\n\n\
          ```sh\n{}\n```\n\n\
          Load average before: {}; after: {}. Each step's own command is given with its \
          figures, so any one of them can be rerun alone.\n",
@@ -305,8 +313,8 @@ pub fn render(r: &Results, p: &Provenance, claims: &[Claim], charts: &[Chart]) -
     s.push_str(
         "\n## Other pages\n\n\
          - [crypto.md](crypto.md): criterion figures of every primitive.\n\
-         - [cluster.md](cluster.md): how the cluster benchmark works and what it reports.\n\
-         - [node-http.md](node-http.md): how the REST benchmark works.\n\
+         - [How the cluster benchmark works](../measurement/cluster.md) and what it reports.\n\
+         - [How the REST benchmark works](../measurement/rest-api.md).\n\
          - [authz-comparison.md](authz-comparison.md), [authz-sidecar-bench.md](authz-sidecar-bench.md): the AuthZ sidecar.\n\
          - [history.md](history.md): earlier measurements and what changed between them.\n",
     );
@@ -333,7 +341,7 @@ mod tests {
                 memory_kib: Some(1024 * 1024),
                 kernel: "6.1".into(),
             },
-            commit: "abc123".into(),
+            commit: "commit `abc123`".into(),
             started: "2026-12-07 18:00 UTC".into(),
             command: "cretoai-bench report --quick".into(),
             load_before: Some(LoadAverage(0.1, 0.2, 0.3)),

@@ -68,7 +68,15 @@ pub struct Plan {
     pub compare_keygens: usize,
     /// Seconds per `openssl speed` algorithm and operation.
     pub openssl_seconds: u64,
+    /// Seconds of HTTP load per target of the AuthZ sidecar bench.
+    pub sidecar_seconds: u64,
+    /// In-process iterations per path of the AuthZ sidecar bench.
+    pub sidecar_iterations: usize,
 }
+
+/// Client counts of the sidecar's anchoring comparison: one client (the round trip alone) and
+/// the 32 of every other HTTP figure (the node merging concurrent commits).
+pub const SIDECAR_ANCHOR_CLIENTS: [usize; 2] = [1, 32];
 
 /// Offered rates of the full ladder (tx/s); flat out follows.
 pub const FULL_RATES: [u64; 6] = [2_000, 4_000, 6_000, 8_000, 10_000, 12_000];
@@ -104,6 +112,8 @@ impl Plan {
             compare_iterations: 20,
             compare_keygens: 1,
             openssl_seconds: 1,
+            sidecar_seconds: 1,
+            sidecar_iterations: 200,
         }
     }
 
@@ -143,6 +153,8 @@ impl Plan {
             compare_iterations: 300,
             compare_keygens: 3,
             openssl_seconds: 3,
+            sidecar_seconds: 4,
+            sidecar_iterations: 3_000,
         }
     }
 }
@@ -156,6 +168,8 @@ pub struct Binaries {
     pub node: PathBuf,
     /// `cretoai-compare`.
     pub compare: PathBuf,
+    /// `cretoai-authz-bench`.
+    pub authz_bench: PathBuf,
 }
 
 /// A command to run, kept as words so it can be both run and shown.
@@ -264,6 +278,27 @@ pub fn compare(bins: &Binaries, plan: &Plan, out: &Path) -> StepCommand {
     )
 }
 
+/// `cretoai-authz-bench`, anchoring into a lone node it starts from `bins.node`.
+pub fn sidecar(bins: &Binaries, plan: &Plan) -> StepCommand {
+    let clients: Vec<String> = SIDECAR_ANCHOR_CLIENTS
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    StepCommand::new(
+        &bins.authz_bench,
+        [
+            "--seconds".to_string(),
+            plan.sidecar_seconds.to_string(),
+            "--iterations".into(),
+            plan.sidecar_iterations.to_string(),
+            "--anchor-node-bin".into(),
+            bins.node.display().to_string(),
+            "--anchor-clients".into(),
+            clients.join(","),
+        ],
+    )
+}
+
 /// `openssl speed` of ML-DSA and ML-KEM, one thread.
 pub fn openssl_speed(openssl: &Path, seconds: u64) -> StepCommand {
     StepCommand::new(
@@ -290,6 +325,7 @@ mod tests {
             bench: "/repo/target/debug/cretoai-bench".into(),
             node: "/repo/target/debug/cretoai-node".into(),
             compare: "/repo/target/debug/cretoai-compare".into(),
+            authz_bench: "/repo/target/debug/cretoai-authz-bench".into(),
         }
     }
 
@@ -305,6 +341,11 @@ mod tests {
         assert_eq!(
             r.display(Path::new("/elsewhere")),
             "/repo/target/debug/cretoai-bench vault --node-bin /repo/target/debug/cretoai-node --seconds 10"
+        );
+        assert_eq!(
+            sidecar(&bins(), &Plan::quick()).display(Path::new("/repo")),
+            "target/debug/cretoai-authz-bench --seconds 1 --iterations 200 \
+             --anchor-node-bin target/debug/cretoai-node --anchor-clients 1,32"
         );
     }
 

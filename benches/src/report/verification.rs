@@ -82,6 +82,39 @@ pub fn check(
     if results.signatures.is_empty() {
         problems.push("AuthZ comparison: no figures".into());
     }
+    if results.handshakes.len() != 2 || results.handshakes.iter().any(|h| h.completed == 0) {
+        problems.push(format!(
+            "HTTPS: {} key-exchange groups with completed handshakes (2 expected)",
+            results
+                .handshakes
+                .iter()
+                .filter(|h| h.completed > 0)
+                .count()
+        ));
+    }
+    // A missing load-time file is "not measured"; one that is there must be understood.
+    if let Err(e) = &results.load_time {
+        if !e.starts_with("not measured") {
+            problems.push(format!("dashboard load time: {e}"));
+        }
+    }
+    // crypto.md is the one page a quick run leaves alone: only `cargo bench` refreshes it.
+    for page in PAGES.iter().filter(|p| **p != "crypto.md") {
+        if !out.join(page).is_file() {
+            problems.push(format!("{page} was not written"));
+        }
+    }
+    let sidecar_page = out.join(super::sidecar::FILE);
+    match std::fs::read_to_string(&sidecar_page) {
+        Ok(text) => {
+            for section in super::sidecar::SECTIONS {
+                if !text.contains(section) {
+                    problems.push(format!("{}: no {section:?} table", super::sidecar::FILE));
+                }
+            }
+        }
+        Err(e) => problems.push(format!("{}: {e}", sidecar_page.display())),
+    }
     if results.anchors.is_empty() {
         problems.push("library anchors: none".into());
     }
@@ -146,4 +179,43 @@ pub fn check(
         ));
     }
     problems
+}
+
+/// Files other than the charts that a full run writes into its output folder: the results
+/// page, the criterion table (crypto.md, between its marks), the AuthZ comparison and the
+/// sidecar page.
+const PAGES: [&str; 5] = [
+    "README.md",
+    "crypto.md",
+    "authz-comparison.md",
+    "authz-comparison.json",
+    super::sidecar::FILE,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// docs/benchmarks holds current results only: what the report writes, and the history.
+    #[test]
+    fn every_file_of_docs_benchmarks_is_written_by_the_report_or_is_the_history() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/benchmarks");
+        let mut seen = Vec::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            assert!(
+                name == "history.md"
+                    || PAGES.contains(&name.as_str())
+                    || CHARTS.contains(&name.as_str()),
+                "docs/benchmarks/{name} is written by no step of the report"
+            );
+            seen.push(name);
+        }
+        for page in PAGES {
+            assert!(
+                seen.iter().any(|n| n == page),
+                "docs/benchmarks/{page} is missing"
+            );
+        }
+    }
 }

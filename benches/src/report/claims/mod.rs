@@ -290,6 +290,7 @@ pub fn claims(r: &Results) -> Vec<Claim> {
     let mut out = Vec::new();
     cluster_claims(r, &mut out);
     rest_claims(r, &mut out);
+    out.push(super::https::claim(&r.rest));
     memory_claims(r, &mut out);
     out.push(match &r.image_bytes {
         Ok(b) => Claim {
@@ -307,15 +308,7 @@ pub fn claims(r: &Results) -> Vec<Claim> {
             holds_for: String::new(),
         },
     });
-    out.push(Claim {
-        claim: "dashboard loads in < 2 s".into(),
-        measured: "not measured by this command: a browser measures it, see \
-                   [the console page](../dashboard.md#load-time)"
-            .into(),
-        of_limit: String::new(),
-        verdict: Verdict::NotMeasured,
-        holds_for: String::new(),
-    });
+    out.push(super::dashboard::claim(&r.load_time));
     out
 }
 

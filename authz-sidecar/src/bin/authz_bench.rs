@@ -336,9 +336,19 @@ fn anchoring(
     // Anchoring failures still answer 200: report them separately.
     if let Some(a) = &anchored.anchor {
         let s = a.status();
+        let failed: u64 = s["failed"]
+            .as_object()
+            .map_or(0, |m| m.values().filter_map(|v| v.as_u64()).sum());
+        let ms = |q: &str| {
+            s["anchor_us"][q]
+                .as_f64()
+                .map_or("-".into(), |us| format!("{:.1}", us / 1e3))
+        };
         println!(
-            "\nAnchoring: {} decisions anchored, failures {}, sign + submit p50/p95 {} µs.",
-            s["anchored"], s["failed"], s["anchor_us"]
+            "\nAnchoring: {} decisions anchored, {failed} failed; sign + submit p50 {} ms, p95 {} ms.",
+            s["anchored"],
+            ms("p50"),
+            ms("p95")
         );
     }
     Ok(())

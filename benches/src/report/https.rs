@@ -64,8 +64,8 @@ pub fn sign_rates(rest: &[RestFigure]) -> Option<(f64, f64)> {
 
 /// Says where the ratio's cores went: the load generator is not a separate machine.
 const SHARED_CORES: &str = "The load generator's own TLS work (encrypting each request, \
-    decrypting each answer) runs on the same cores as the node, so part of the gap is the \
-    client's cost, not the server's.";
+    decrypting each answer) runs on the same cores as the node, so this ratio counts the \
+    client's TLS cost as well as the server's.";
 
 /// The claims row of the HTTPS share.
 pub fn claim(rest: &[RestFigure]) -> Claim {

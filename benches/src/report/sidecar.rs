@@ -70,11 +70,19 @@ pub fn page(stdout: &str, command: &str, p: &Provenance) -> Result<String, Strin
          machine's cores.\n",
         p.machine, p.started, p.commit
     );
-    for line in stdout.lines() {
-        if !line.starts_with("Added p95 in pqc mode") {
+    // The bench's tables as printed, without the line the verdict below words, and without
+    // the blank line it would leave doubled.
+    let mut blank = true;
+    for line in stdout
+        .lines()
+        .filter(|l| !l.starts_with("Added p95 in pqc mode"))
+    {
+        let is_blank = line.trim().is_empty();
+        if !(is_blank && blank) {
             s.push_str(line);
             s.push('\n');
         }
+        blank = is_blank;
     }
     let met = added.in_process_ms < ADDED_P95_TARGET_MS;
     let _ = writeln!(
@@ -153,6 +161,7 @@ mod tests {
         assert!(page.contains("```sh\ntarget/debug/cretoai-authz-bench --seconds 1\n```"));
         assert!(page.contains("| sidecar, pqc (ML-DSA-65) | 6879 | 4.57 | 7.10 | 0 |"));
         assert!(!page.contains("Added p95 in pqc mode"));
+        assert!(!page.contains("\n\n\n"));
         assert!(page.contains("adds 0.36 ms at p95 in-process"));
         assert!(page.contains("the budget of 1 ms is **met**"));
         assert!(page.contains("gap (4.28 ms)"));

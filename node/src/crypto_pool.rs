@@ -10,7 +10,7 @@
 //! context switches on a machine where HTTP workers, pool threads and clients share the cores)
 //! measured at about 20 µs of node CPU per request, a sixth of an ML-DSA-65 signature. The HTTP
 //! workers are one per core too, so single requests still spread over every core.
-//! docs/benchmarks/node-http.md has the measurements.
+//! docs/measurement/rest-api.md has the design and docs/benchmarks/history.md the measurements.
 
 use crate::error::{NodeError, Result};
 use actix::{Actor, Addr, Handler, Message, SyncArbiter, SyncContext};

@@ -172,7 +172,7 @@ impl Node {
     /// Fetches `ids` from `peer` if they are still unknown after a grace of a quarter of the
     /// query timeout. A query or a frontier is a few bytes on its own QUIC stream and overtakes
     /// the broadcast of the vertex it names (hundreds of KB); fetching at once sent peers about
-    /// 0.8 extra copies of every vertex (docs/benchmarks/cluster.md, session 5).
+    /// 0.8 extra copies of every vertex (docs/benchmarks/history.md, cluster).
     fn defer_fetch(&mut self, now: u64, peer: NodeId, ids: impl IntoIterator<Item = VertexId>) {
         let due = now.saturating_add(self.params.query_timeout_ms / 4);
         for id in ids {

@@ -4,7 +4,7 @@
 //!
 //! It exists for clients that submit at high rates: the JSON form costs the node a base64
 //! decode and a JSON parse per transaction (1.9 % of the machine in a profile of a loaded
-//! 3-node cluster, docs/benchmarks/cluster.md "Session 10"), and the client a third more bytes.
+//! 3-node cluster, docs/benchmarks/history.md, cluster), and the client a third more bytes.
 
 use crate::error::{NodeError, Result};
 use cretoai_consensus::{tx_frames, Limits, Transaction};

@@ -9,9 +9,11 @@ use crate::auth::tokens::TokenRegistry;
 use crate::clock::SharedClock;
 use crate::cluster::ClusterView;
 use crate::config::{Config, Secret};
+use crate::consensus::submission::Submissions;
 use crate::consensus::ConsensusHandle;
 use crate::crypto_pool::CryptoPool;
 use crate::error::Result;
+use crate::keys::operations::KeyOperations;
 use crate::keys::KeyRing;
 use crate::master_key::MasterKey;
 use crate::metrics::Metrics;
@@ -69,10 +71,22 @@ impl Node {
             hex::encode(consensus.node_id().0),
             config.peers.iter().map(|p| p.node_id.to_string()),
         );
+        let metrics = Arc::new(Metrics::default());
         let state = AppState {
+            submissions: Submissions::new(
+                consensus.clone(),
+                keys.directory().clone(),
+                pool.clone(),
+                metrics.clone(),
+            ),
+            key_operations: KeyOperations::new(
+                keys.directory().clone(),
+                pool.clone(),
+                metrics.clone(),
+            ),
             keys,
             pool,
-            metrics: Arc::new(Metrics::default()),
+            metrics,
             store,
             max_batch_items: config.max_batch_items,
             vault,

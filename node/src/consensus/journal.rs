@@ -9,8 +9,9 @@
 
 use super::events::EventBus;
 use super::stats::ConsensusStats;
+use super::submission::SubmitError;
 use crate::error::{NodeError, Result};
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 use actix::prelude::*;
 use cretoai_consensus::{Action, Record, TxId, TxStatus, VertexId};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -22,7 +23,7 @@ use tokio::sync::oneshot;
 const MAX_MERGED: usize = 256;
 
 /// Per-item outcome of a submission.
-pub type SubmitOutcome = Vec<Result<TxId>>;
+pub type SubmitOutcome = Vec<std::result::Result<TxId, SubmitError>>;
 
 /// Where a submission's answer goes once its records are durable.
 pub struct SubmitReply {
@@ -185,7 +186,7 @@ impl Writer {
                     let failed = reply
                         .outcome
                         .into_iter()
-                        .map(|o| o.and(Err(NodeError::Storage(e.to_string()))))
+                        .map(|o| o.and(Err(StoreError::Database(e.to_string()).into())))
                         .collect();
                     let _ = reply.sender.send(failed);
                 }

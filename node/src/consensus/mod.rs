@@ -1,6 +1,7 @@
 //! The node's consensus: the actor around the QR-Avalanche core ([`actor`]), the storage
 //! actor that makes its records durable ([`journal`]), the signature verification pool
-//! ([`verifier`]), measured figures ([`stats`]) and the event stream ([`events`]).
+//! ([`verifier`]), the submission service the API calls ([`submission`]), measured figures
+//! ([`stats`]) and the event stream ([`events`]).
 //!
 //! With no peers configured the validator set is this node alone and it finalizes on its own;
 //! with peers, the network layer activates consensus once the peers whose keys it knows hold,
@@ -14,6 +15,7 @@ pub mod journal;
 mod sender_keys;
 pub mod settings;
 pub mod stats;
+pub mod submission;
 pub mod verifier;
 
 use crate::config::Config;
@@ -33,6 +35,7 @@ use journal::{Journal, Outgoing, SubmitOutcome};
 use stats::ConsensusStats;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use submission::SubmitError;
 use verifier::Verifier;
 
 /// Milliseconds since the Unix epoch: the core's clock.
@@ -213,14 +216,14 @@ impl ConsensusHandle {
 
     /// Refuses new submissions while the undecided backlog is at its bound: past the rate the
     /// cluster sustains, queueing more only makes every transaction's finality longer.
-    pub fn admit(&self) -> Result<()> {
+    pub fn admit(&self) -> std::result::Result<(), SubmitError> {
         let undecided = self.store.undecided_len();
         let bound = self.max_undecided();
         if undecided >= bound {
             self.stats
                 .overloaded
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            return Err(NodeError::Overloaded {
+            return Err(SubmitError::Overloaded {
                 undecided,
                 limit: bound,
             });
@@ -229,16 +232,19 @@ impl ConsensusHandle {
     }
 
     /// Submits verified transactions; returns once each is durable (or refused).
-    pub async fn submit(&self, txs: Vec<Transaction>) -> Result<SubmitOutcome> {
+    pub async fn submit(
+        &self,
+        txs: Vec<Transaction>,
+    ) -> std::result::Result<SubmitOutcome, SubmitError> {
         let count = txs.len() as u64;
         let (reply, answer) = tokio::sync::oneshot::channel();
         self.actor
             .send(Submit { txs, reply })
             .await
-            .map_err(|_| NodeError::Unavailable("consensus actor"))?;
+            .map_err(|_| SubmitError::Unavailable("consensus actor"))?;
         let outcome = answer
             .await
-            .map_err(|_| NodeError::Unavailable("consensus journal"))?;
+            .map_err(|_| SubmitError::Unavailable("consensus journal"))?;
         let ok = outcome.iter().filter(|o| o.is_ok()).count() as u64;
         self.stats
             .submitted

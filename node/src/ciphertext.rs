@@ -7,6 +7,7 @@
 use crate::error::{NodeError, Result};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use cretoai_crypto::CryptoError;
 
 const PREFIX: &str = "cretoai:v";
 
@@ -43,6 +44,15 @@ impl Ciphertext {
             .decode(body)
             .map_err(|_| NodeError::InvalidBase64("ciphertext"))?;
         Ok(Ciphertext { version, envelope })
+    }
+}
+
+/// The error of opening an envelope: a malformed envelope is a ciphertext that does not parse
+/// (`invalid_ciphertext`); anything else keeps its own meaning.
+pub fn open_error(err: CryptoError) -> NodeError {
+    match err {
+        CryptoError::Malformed(what) => NodeError::InvalidCiphertext(what.to_string()),
+        other => other.into(),
     }
 }
 

@@ -9,12 +9,15 @@ use crate::auth::tokens::TokenRegistry;
 use crate::clock::SharedClock;
 use crate::cluster::ClusterView;
 use crate::config::{Config, Secret};
-use crate::consensus::ConsensusHandle;
+use crate::consensus::submission::Submissions;
+use crate::consensus::{ConsensusHandle, NetworkLink};
 use crate::crypto_pool::CryptoPool;
 use crate::error::Result;
+use crate::keys::operations::KeyOperations;
 use crate::keys::KeyRing;
 use crate::master_key::MasterKey;
 use crate::metrics::Metrics;
+use crate::network::identity::NodeKey;
 use crate::sidecar::Sidecar;
 use crate::store::Store;
 use crate::vault::{Vault, VaultLimits};
@@ -37,10 +40,18 @@ pub struct Node {
     generated_root: Option<Secret>,
 }
 
-impl Node {
-    /// Opens everything under `config.data_dir` and starts the key ring actor and the crypto
-    /// pool. Must run inside an actix system.
-    pub fn open(config: &Config, clock: SharedClock) -> Result<Self> {
+/// What the node opens before its services start: the store, the master key, the tokens and
+/// the node identity.
+struct Opened {
+    store: Store,
+    master: MasterKey,
+    tokens: TokenRegistry,
+    generated_root: Option<Secret>,
+    node_key: NodeKey,
+}
+
+impl Opened {
+    fn open(config: &Config, clock: &SharedClock) -> Result<Self> {
         let store = Store::open(&config.data_dir)?;
         let master = MasterKey::load(
             config.master_key.as_ref().map(Secret::expose),
@@ -50,8 +61,60 @@ impl Node {
         let tokens = TokenRegistry::load(store.clone(), clock.clone())?;
         let generated_root = tokens.bootstrap_root(config.root_token.as_ref())?;
         crate::vault::ensure_key(&store, &master, clock.now())?;
+        let node_key = NodeKey::load_or_create(&config.node_key_path(), &master)?;
+        store.init_consensus()?;
+        Ok(Opened {
+            store,
+            master,
+            tokens,
+            generated_root,
+            node_key,
+        })
+    }
+}
+
+impl Node {
+    /// Opens everything under `config.data_dir` and starts the actors and the crypto pool,
+    /// without the cluster transport: consensus runs alone, as with no peers configured
+    /// ([`Node::start`] brings the transport up). Must run inside an actix system.
+    pub fn open(config: &Config, clock: SharedClock) -> Result<Self> {
+        let opened = Opened::open(config, &clock)?;
+        Self::assemble(config, clock, opened, None)
+    }
+
+    /// As [`Node::open`], and with peers configured binds the cluster transport before
+    /// consensus starts, so the two are wired once; the returned transport is served once the
+    /// caller is ready ([`crate::network::Bound::serve`]).
+    pub async fn start(
+        config: &Config,
+        clock: SharedClock,
+    ) -> Result<(Self, Option<crate::network::Bound>)> {
+        let opened = Opened::open(config, &clock)?;
+        let transport = if config.peers.is_empty() {
+            None
+        } else {
+            Some(crate::network::bind(&opened.node_key, &opened.store, config).await?)
+        };
+        let link = transport.as_ref().map(crate::network::Bound::link);
+        Ok((Self::assemble(config, clock, opened, link)?, transport))
+    }
+
+    fn assemble(
+        config: &Config,
+        clock: SharedClock,
+        opened: Opened,
+        link: Option<NetworkLink>,
+    ) -> Result<Self> {
+        let Opened {
+            store,
+            master,
+            tokens,
+            generated_root,
+            node_key,
+        } = opened;
         let pool = CryptoPool::start(config.crypto_threads);
-        let consensus = ConsensusHandle::start(config, store.clone(), &master, pool.clone())?;
+        let consensus =
+            ConsensusHandle::start(config, store.clone(), node_key, pool.clone(), link)?;
         let keys = KeyRing::start(store.clone(), Arc::new(master), clock.clone())?;
         let audit = AuditLog::start(store.clone(), clock.clone())?;
         let vault_limits = VaultLimits {
@@ -69,10 +132,22 @@ impl Node {
             hex::encode(consensus.node_id().0),
             config.peers.iter().map(|p| p.node_id.to_string()),
         );
+        let metrics = Arc::new(Metrics::default());
         let state = AppState {
+            submissions: Submissions::new(
+                consensus.clone(),
+                keys.directory().clone(),
+                pool.clone(),
+                metrics.clone(),
+            ),
+            key_operations: KeyOperations::new(
+                keys.directory().clone(),
+                pool.clone(),
+                metrics.clone(),
+            ),
             keys,
             pool,
-            metrics: Arc::new(Metrics::default()),
+            metrics,
             store,
             max_batch_items: config.max_batch_items,
             vault,
@@ -180,7 +255,7 @@ impl Node {
 
 /// Runs the node until Ctrl-C / SIGTERM.
 pub async fn run(config: Config) -> Result<()> {
-    let node = Node::open(&config, Arc::new(crate::clock::SystemClock))?;
+    let (node, transport) = Node::start(&config, Arc::new(crate::clock::SystemClock)).await?;
     if let Some(root) = node.generated_root_token() {
         // Printed once, to stdout and not to the log, so it does not end up in log storage.
         println!(
@@ -189,8 +264,8 @@ pub async fn run(config: Config) -> Result<()> {
         );
     }
     let state = node.state();
-    if !config.peers.is_empty() {
-        crate::network::start(&state.consensus, &config, state.cluster.clone()).await?;
+    if let Some(transport) = transport {
+        transport.serve(&state.consensus, state.cluster.clone());
     }
     actix::spawn(crate::cluster::sampler::run(
         state.consensus.clone(),

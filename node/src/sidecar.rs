@@ -14,6 +14,17 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 /// Largest sidecar answer relayed (a comparison carries a token per algorithm).
 const MAX_ANSWER: usize = 2 * 1024 * 1024;
 
+/// What can go wrong relaying to the AuthZ sidecar.
+#[derive(Debug, thiserror::Error)]
+pub enum SidecarError {
+    /// The node was started without an AuthZ sidecar URL.
+    #[error("no AuthZ sidecar is configured for this node (CRETOAI_AUTHZ_SIDECAR_URL)")]
+    NotConfigured,
+    /// The AuthZ sidecar could not be reached or did not answer as expected.
+    #[error("AuthZ sidecar: {0}")]
+    Failed(String),
+}
+
 /// The sidecar routes the console may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SidecarRoute {
@@ -79,7 +90,10 @@ impl Sidecar {
 
     /// Calls `route` with `body` (JSON) and relays the answer.
     pub async fn call(&self, route: SidecarRoute, body: Option<&Value>) -> Result<SidecarAnswer> {
-        let base = self.base.as_ref().ok_or(NodeError::SidecarNotConfigured)?;
+        let base = self
+            .base
+            .as_ref()
+            .ok_or(NodeError::Sidecar(SidecarError::NotConfigured))?;
         let (method, path) = route.target();
         let connector = match &self.tls {
             Some(tls) => awc::Connector::new().rustls_0_23(tls.clone()),
@@ -95,9 +109,9 @@ impl Sidecar {
         match (&self.admin_token, route) {
             (Some(token), _) => request = request.bearer_auth(token.expose()),
             (None, SidecarRoute::SetMode) => {
-                return Err(NodeError::SidecarFailed(
+                return Err(NodeError::Sidecar(SidecarError::Failed(
                     "this node has no sidecar admin token (CRETOAI_AUTHZ_SIDECAR_TOKEN)".into(),
-                ))
+                )))
             }
             (None, _) => {}
         }
@@ -105,19 +119,20 @@ impl Sidecar {
             Some(b) => request.send_json(b).await,
             None => request.send().await,
         };
-        let mut response = sent.map_err(|e| NodeError::SidecarFailed(format!("{path}: {e}")))?;
+        let mut response =
+            sent.map_err(|e| NodeError::Sidecar(SidecarError::Failed(format!("{path}: {e}"))))?;
         let status = response.status().as_u16();
         if status == 401 {
             // The node's token, not the caller's: a 401 here would sign the console out.
-            return Err(NodeError::SidecarFailed(
+            return Err(NodeError::Sidecar(SidecarError::Failed(
                 "the sidecar refused this node's token (CRETOAI_AUTHZ_SIDECAR_TOKEN)".into(),
-            ));
+            )));
         }
         let body = response
             .json::<Value>()
             .limit(MAX_ANSWER)
             .await
-            .map_err(|e| NodeError::SidecarFailed(format!("{path}: {e}")))?;
+            .map_err(|e| NodeError::Sidecar(SidecarError::Failed(format!("{path}: {e}"))))?;
         Ok(SidecarAnswer { status, body })
     }
 }

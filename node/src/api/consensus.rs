@@ -7,15 +7,12 @@ use super::error::ErrorBody;
 use super::{blocking, decode_field, parse_id, tx_frames, AppState};
 use crate::auth::scope::Need;
 use crate::auth::Principal;
+use crate::consensus::submission::Intake;
 use crate::consensus::{now_ms, tx_hex};
 use crate::error::{NodeError, Result};
-use crate::keys::key_ring::KeyMaterial;
-use crate::metrics::CryptoOp;
 use actix_web::{web, HttpResponse};
-use cretoai_consensus::{Transaction, TxId, TxStatus};
-use futures_util::future::join_all;
+use cretoai_consensus::{TxId, TxStatus};
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
 use utoipa::ToSchema;
 
 /// Body of `POST /v1/consensus/transactions`: `transaction`, or `key` with `payload`.
@@ -172,9 +169,13 @@ pub async fn submit(
     state: web::Data<AppState>,
     body: web::Json<SubmitRequest>,
 ) -> Result<HttpResponse> {
-    let mut out = submit_many(&auth, &state, vec![Ok(Intake::Request(body.into_inner()))]).await?;
+    auth.require(Need::any("consensus", "submit"))?;
+    let intake = vec![intake(&auth, body.into_inner())];
+    let mut out = state.submissions.submit(intake).await?;
     let tx_id = out.pop().ok_or(NodeError::Internal("empty submission"))??;
-    Ok(HttpResponse::Accepted().json(SubmitResponse { tx_id }))
+    Ok(HttpResponse::Accepted().json(SubmitResponse {
+        tx_id: tx_hex(&tx_id),
+    }))
 }
 
 /// Submit many transactions; each result is a `SubmitResponse` or an error object.
@@ -203,16 +204,17 @@ pub async fn submit_batch(
             items.len()
         )));
     }
-    let parsed = items
+    auth.require(Need::any("consensus", "submit"))?;
+    let intake = items
         .into_iter()
         .enumerate()
         .map(|(i, item)| {
             serde_json::from_value::<SubmitRequest>(item)
-                .map(Intake::Request)
                 .map_err(|e| NodeError::InvalidJson(format!("item {i}: {e}")))
+                .and_then(|req| intake(&auth, req))
         })
         .collect();
-    batch_response(submit_many(&auth, &state, parsed).await?)
+    batch_response(state.submissions.submit(intake).await?)
 }
 
 /// The batch form with `Content-Type: application/octet-stream`: pre-signed transactions,
@@ -224,155 +226,36 @@ pub async fn submit_batch_binary(
     body: web::Bytes,
 ) -> Result<HttpResponse> {
     let items = tx_frames::decode(&body, state.max_batch_items, &state.consensus.limits)?;
-    let intake = items
-        .into_iter()
-        .map(|r| r.map(Intake::Presigned))
-        .collect();
-    batch_response(submit_many(&auth, &state, intake).await?)
+    auth.require(Need::any("consensus", "submit"))?;
+    let intake = items.into_iter().map(|r| r.map(Intake::Decoded)).collect();
+    batch_response(state.submissions.submit(intake).await?)
 }
 
-/// What a batch item asks for: a request as in the JSON forms, or a transaction already decoded
-/// from the binary form.
-enum Intake {
-    Request(SubmitRequest),
-    Presigned(Transaction),
-}
-
-fn batch_response(results: Vec<Result<String>>) -> Result<HttpResponse> {
+fn batch_response(results: Vec<Result<TxId>>) -> Result<HttpResponse> {
     let out: Vec<BatchItem<SubmitResponse>> = results
         .into_iter()
         .map(|r| match r {
-            Ok(tx_id) => BatchItem::Ok(SubmitResponse { tx_id }),
+            Ok(id) => BatchItem::Ok(SubmitResponse { tx_id: tx_hex(&id) }),
             Err(e) => BatchItem::Err(ErrorBody::from(&e)),
         })
         .collect();
     Ok(HttpResponse::Accepted().json(out))
 }
 
-/// Turns requests into verified transactions (signing on the pool where asked), submits the
-/// good ones in one message, and answers per item once they are durable.
-async fn submit_many(
-    auth: &Principal,
-    state: &AppState,
-    requests: Vec<Result<Intake>>,
-) -> Result<Vec<Result<String>>> {
-    auth.require(Need::any("consensus", "submit"))?;
-    // Before any signature work: a refused request should cost the node next to nothing.
-    state.consensus.admit()?;
-    let prepared = join_all(requests.into_iter().map(|r| async move {
-        match r? {
-            Intake::Request(req) => prepare(auth, state, req).await,
-            Intake::Presigned(tx) => Ok((tx, false)),
-        }
-    }))
-    .await;
-    // Pre-signed transactions are verified together, spread over the pool.
-    let unverified: Vec<Transaction> = prepared
-        .iter()
-        .filter_map(|p| match p {
-            Ok((tx, false)) => Some(tx.clone()),
-            _ => None,
-        })
-        .collect();
-    let mut verdicts = state
-        .consensus
-        .verifier
-        .transactions(Arc::new(unverified))
-        .await
-        .into_iter();
-    let mut good = Vec::new();
-    let mut slots: Vec<Result<usize>> = Vec::with_capacity(prepared.len());
-    for p in prepared {
-        slots.push(p.and_then(|(tx, signed_here)| {
-            let ok = signed_here || verdicts.next().unwrap_or(false);
-            if !signed_here {
-                state
-                    .metrics
-                    .count_crypto(CryptoOp::Verify, tx.level().as_str(), ok);
-            }
-            if !ok {
-                return Err(NodeError::InvalidRequest(
-                    "transaction signature is invalid".into(),
-                ));
-            }
-            good.push(tx);
-            Ok(good.len() - 1)
-        }));
-    }
-    if good.is_empty() {
-        return Ok(slots
-            .into_iter()
-            .map(|s| s.map(|_| String::new()))
-            .collect());
-    }
-    state
-        .consensus
-        .verifier
-        .mark(good.iter().map(Transaction::id));
-    let mut outcome = state
-        .consensus
-        .submit(good)
-        .await?
-        .into_iter()
-        .map(Some)
-        .collect::<Vec<_>>();
-    Ok(slots
-        .into_iter()
-        .map(|s| {
-            let i = s?;
-            let done = outcome.get_mut(i).and_then(Option::take);
-            done.ok_or(NodeError::Internal("missing submission outcome"))?
-                .map(|id| tx_hex(&id))
-        })
-        .collect())
-}
-
-/// One request to a transaction; the flag says whether this node signed it (no need to verify).
-async fn prepare(
-    auth: &Principal,
-    state: &AppState,
-    req: SubmitRequest,
-) -> Result<(Transaction, bool)> {
-    let limits = state.consensus.limits;
+/// One request to an item of a submission; signing here needs the `crypto:sign` scope on
+/// the key.
+fn intake(auth: &Principal, req: SubmitRequest) -> Result<Intake> {
     match (req.transaction, req.key, req.payload) {
         (Some(encoded), None, None) if req.nonce.is_none() => {
-            let bytes = decode_field("transaction", &encoded)?;
-            let tx = Transaction::decode(&bytes, &limits)
-                .map_err(|e| NodeError::InvalidRequest(format!("invalid transaction: {e}")))?;
-            Ok((tx, false))
+            Ok(Intake::Encoded(decode_field("transaction", &encoded)?))
         }
-        (None, Some(name), Some(payload)) => {
-            auth.require(Need::on("crypto", "sign", &name))?;
-            let payload = decode_field("payload", &payload)?;
-            if payload.len() > limits.max_payload {
-                return Err(NodeError::InvalidRequest(format!(
-                    "payload exceeds {} bytes",
-                    limits.max_payload
-                )));
-            }
-            let key = state.keys.directory().get(&name)?;
-            key.expect_kind(false)?;
-            let nonce = match req.nonce {
-                Some(n) => n,
-                None => {
-                    let store = state.store.clone();
-                    let key_name = name.clone();
-                    blocking(move || store.reserve_nonces(&key_name, 1)).await?
-                }
-            };
-            let alg = key.key_type.as_str();
-            let signed = state
-                .pool
-                .run(move || match &key.latest().material {
-                    KeyMaterial::Dsa(sk) => Transaction::sign(sk, nonce, payload, &limits)
-                        .map_err(|e| NodeError::InvalidRequest(e.to_string())),
-                    KeyMaterial::Kem(_) => Err(NodeError::Internal("kind checked above")),
-                })
-                .await?;
-            state
-                .metrics
-                .count_crypto(CryptoOp::Sign, alg, signed.is_ok());
-            Ok((signed?, true))
+        (None, Some(key), Some(payload)) => {
+            auth.require(Need::on("crypto", "sign", &key))?;
+            Ok(Intake::Sign {
+                payload: decode_field("payload", &payload)?,
+                key,
+                nonce: req.nonce,
+            })
         }
         _ => Err(NodeError::InvalidRequest(
             "give either `transaction`, or `key` with `payload` (and optionally `nonce`)".into(),

@@ -1,8 +1,8 @@
 //! `/v1/encrypt`, `/v1/decrypt`, `/v1/sign`, `/v1/verify` and their batch forms.
 //!
-//! Handlers decode and check the request on the HTTP worker and take the key from the directory
-//! (no actor round trip). A single request's one primitive over a small input runs right there
-//! on the HTTP worker; batch items and longer work run on the crypto pool (see
+//! Handlers decode the request and check the token's scope on the HTTP worker, then call
+//! [`crate::keys::operations`]. A single request's one primitive over a small input runs right
+//! there on the HTTP worker; batch items and longer work run on the crypto pool (see
 //! [`crate::crypto_pool`] for why).
 
 use super::batch::{self, BatchItem};
@@ -13,8 +13,7 @@ use crate::auth::Principal;
 use crate::crypto_pool::Placement;
 use crate::error::{NodeError, Result};
 use crate::keys::key_ring::KeyType;
-use crate::keys::usage;
-use crate::metrics::CryptoOp;
+use crate::keys::KeyError;
 use actix_web::web;
 use cretoai_crypto::ml_dsa::MAX_CONTEXT_LEN;
 use serde::{Deserialize, Serialize};
@@ -157,26 +156,19 @@ async fn encrypt_one(
     placement: Placement,
 ) -> Result<EncryptResponse> {
     let plaintext = decode_field("plaintext", &req.plaintext)?;
-    let placement = placement.limit(1, plaintext.len());
     let aad = decode_optional("aad", req.aad.as_deref())?;
     let target = target(
         req.key.as_deref(),
         req.public_key.as_deref(),
         req.algorithm.as_deref(),
     )?;
-    let (algorithm, outcome) = match target {
+    let (ciphertext, key_version) = match target {
         Target::Named(name) => {
             auth.require(Need::on("crypto", "encrypt", name))?;
-            let key = state.keys.directory().get(name)?;
-            key.expect_kind(true)?;
-            let alg = key.key_type.as_str();
-            let outcome = state
-                .pool
-                .run_at(placement, move || {
-                    usage::encrypt_with(&key, &plaintext, &aad)
-                })
-                .await?;
-            (alg, outcome)
+            state
+                .key_operations
+                .encrypt(name, plaintext, aad, placement)
+                .await?
         }
         Target::Public(pk, key_type) => {
             auth.require(Need::any("crypto", "encrypt"))?;
@@ -184,19 +176,13 @@ async fn encrypt_one(
                 return Err(wrong_inline_type(key_type, "ml-kem-768"));
             }
             let pk = decode_field("public_key", pk)?;
-            let outcome = state
-                .pool
-                .run_at(placement, move || {
-                    usage::encrypt_to(&pk, &plaintext, &aad).map(|c| (c, 0))
-                })
+            let ciphertext = state
+                .key_operations
+                .encrypt_to(pk, plaintext, aad, placement)
                 .await?;
-            (key_type.as_str(), outcome)
+            (ciphertext, 0)
         }
     };
-    state
-        .metrics
-        .count_crypto(CryptoOp::Encrypt, algorithm, outcome.is_ok());
-    let (ciphertext, key_version) = outcome?;
     Ok(EncryptResponse {
         ciphertext,
         key_version,
@@ -211,27 +197,12 @@ async fn decrypt_one(
 ) -> Result<DecryptResponse> {
     auth.require(Need::on("crypto", "decrypt", &req.key))?;
     let aad = decode_optional("aad", req.aad.as_deref())?;
-    let key = state.keys.directory().get(&req.key)?;
-    key.expect_kind(true)?;
-    let alg = key.key_type.as_str();
-    // A `v0` ciphertext (sealed to a bare public key) is tried against every live version.
-    let attempts = if req.ciphertext.starts_with("cretoai:v0:") {
-        key.live_versions().count()
-    } else {
-        1
-    };
-    let placement = placement.limit(attempts, req.ciphertext.len());
-    let outcome = state
-        .pool
-        .run_at(placement, move || {
-            usage::decrypt_with(&key, &req.ciphertext, &aad).map(|p| encode_field(&p))
-        })
+    let plaintext = state
+        .key_operations
+        .decrypt(&req.key, req.ciphertext, aad, placement)
         .await?;
-    state
-        .metrics
-        .count_crypto(CryptoOp::Decrypt, alg, outcome.is_ok());
     Ok(DecryptResponse {
-        plaintext: outcome?,
+        plaintext: encode_field(&plaintext),
     })
 }
 
@@ -244,24 +215,14 @@ async fn sign_one(
     auth.require(Need::on("crypto", "sign", &req.key))?;
     let message = decode_field("message", &req.message)?;
     let context = context_bytes(req.context)?;
-    let key = state.keys.directory().get(&req.key)?;
-    key.expect_kind(false)?;
-    let alg = key.key_type.as_str();
-    let placement = placement.limit(1, message.len());
-    let outcome = state
-        .pool
-        .run_at(placement, move || {
-            usage::sign_with(&key, &message, &context)
-        })
+    let signed = state
+        .key_operations
+        .sign(&req.key, message, context, placement)
         .await?;
-    state
-        .metrics
-        .count_crypto(CryptoOp::Sign, alg, outcome.is_ok());
-    let (signature, key_version) = outcome?;
     Ok(SignResponse {
-        signature: encode_field(&signature),
-        algorithm: alg.to_string(),
-        key_version,
+        signature: encode_field(&signed.signature),
+        algorithm: signed.algorithm.to_string(),
+        key_version: signed.key_version,
     })
 }
 
@@ -279,23 +240,19 @@ async fn verify_one(
         req.public_key.as_deref(),
         req.algorithm.as_deref(),
     )?;
-    let (algorithm, outcome) = match target {
+    let ops = &state.key_operations;
+    let valid = match target {
         Target::Named(name) => {
             auth.require(Need::on("crypto", "verify", name))?;
-            let key = state.keys.directory().get(name)?;
-            key.expect_kind(false)?;
-            let alg = key.key_type.as_str();
-            let version = req.key_version;
-            // Without a version every live version may be tried.
-            let attempts = version.map_or_else(|| key.live_versions().count(), |_| 1);
-            let placement = placement.limit(attempts, message.len());
-            let outcome = state
-                .pool
-                .run_at(placement, move || {
-                    usage::verify_with(&key, version, &message, &signature, &context)
-                })
-                .await?;
-            (alg, outcome)
+            ops.verify(
+                name,
+                req.key_version,
+                message,
+                signature,
+                context,
+                placement,
+            )
+            .await?
         }
         Target::Public(pk, key_type) => {
             auth.require(Need::any("crypto", "verify"))?;
@@ -308,28 +265,19 @@ async fn verify_one(
                 ));
             }
             let pk = decode_field("public_key", pk)?;
-            let placement = placement.limit(1, message.len());
-            let outcome = state
-                .pool
-                .run_at(placement, move || {
-                    usage::verify_public(level, &pk, &message, &signature, &context)
-                })
-                .await?;
-            (key_type.as_str(), outcome)
+            ops.verify_public(level, pk, message, signature, context, placement)
+                .await?
         }
     };
-    state
-        .metrics
-        .count_crypto(CryptoOp::Verify, algorithm, outcome.is_ok());
-    Ok(VerifyResponse { valid: outcome? })
+    Ok(VerifyResponse { valid })
 }
 
 fn wrong_inline_type(actual: KeyType, expected: &'static str) -> NodeError {
-    NodeError::WrongKeyType {
+    NodeError::Keys(KeyError::WrongType {
         name: "public_key".into(),
         actual: actual.as_str(),
         expected,
-    }
+    })
 }
 
 /// Encrypt (ML-KEM-768 + HKDF-SHA-256 + AES-256-GCM) to a named key or a bare public key.

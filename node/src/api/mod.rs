@@ -1,4 +1,6 @@
-//! The REST API: one module per resource, errors mapped to JSON in [`error`] only.
+//! The REST API: one module per resource. Handlers parse the request, check the token's
+//! scope, call a service ([`crate::consensus::submission`], [`crate::keys::operations`],
+//! [`crate::vault`], [`crate::keys::KeyRing`]) and map its errors, in [`error`] only.
 
 pub mod audit;
 pub mod auth;
@@ -20,9 +22,11 @@ pub mod vertices;
 
 use crate::audit::AuditLog;
 use crate::cluster::ClusterView;
+use crate::consensus::submission::Submissions;
 use crate::consensus::ConsensusHandle;
 use crate::crypto_pool::CryptoPool;
 use crate::error::{NodeError, Result};
+use crate::keys::operations::KeyOperations;
 use crate::keys::KeyRing;
 use crate::metrics::Metrics;
 use crate::sidecar::Sidecar;
@@ -49,8 +53,12 @@ pub struct AppState {
     pub vault: Vault,
     /// The hash-chained audit log.
     pub audit: AuditLog,
-    /// Consensus: submissions, status, events.
+    /// Consensus: status, events.
     pub consensus: ConsensusHandle,
+    /// Consensus submission.
+    pub submissions: Submissions,
+    /// Encrypt, decrypt, sign and verify with named or bare keys.
+    pub key_operations: KeyOperations,
     /// What this node knows of every member of the cluster.
     pub cluster: ClusterView,
     /// The AuthZ sidecar whose demo routes this node relays.

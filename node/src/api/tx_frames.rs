@@ -6,6 +6,7 @@
 //! decode and a JSON parse per transaction (1.9 % of the machine in a profile of a loaded
 //! 3-node cluster, docs/benchmarks/history.md, cluster), and the client a third more bytes.
 
+use crate::consensus::submission::SubmitError;
 use crate::error::{NodeError, Result};
 use cretoai_consensus::{tx_frames, Limits, Transaction};
 
@@ -27,13 +28,10 @@ pub fn decode(body: &[u8], max_items: usize, limits: &Limits) -> Result<Vec<Resu
         if i == max_items {
             return Err(too_many(max_items));
         }
-        let frame = frame.map_err(|e| {
-            NodeError::InvalidRequest(format!("binary batch: frame {i} is malformed: {e}"))
-        })?;
+        let frame = frame.map_err(|source| SubmitError::MalformedFrame { frame: i, source })?;
         items.push(
-            Transaction::decode(frame, limits).map_err(|e| {
-                NodeError::InvalidRequest(format!("item {i}: invalid transaction: {e}"))
-            }),
+            Transaction::decode(frame, limits)
+                .map_err(|source| SubmitError::InvalidItem { item: i, source }.into()),
         );
     }
     if items.is_empty() {
@@ -84,7 +82,13 @@ mod tests {
             (&[0u8, 0, 0, 0][..], "frame 0"),
         ] {
             let err = decode(bad, 3, &limits).unwrap_err();
-            assert!(matches!(err, NodeError::InvalidRequest(_)), "{err}");
+            assert!(
+                matches!(
+                    err,
+                    NodeError::Submission(SubmitError::MalformedFrame { .. })
+                ),
+                "{err}"
+            );
             assert!(err.to_string().contains(why), "{err}");
         }
         // Empty and oversized batches.

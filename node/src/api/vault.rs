@@ -168,7 +168,7 @@ fn metadata(path: &str, meta: &SecretMeta) -> SecretMetadata {
 /// Validates the path and checks the scope for `action` on it.
 fn access(auth: &Principal, path: &str, action: &'static str) -> Result<()> {
     validate_path(path)?;
-    auth.require(Need::on("vault", action, path))
+    Ok(auth.require(Need::on("vault", action, path))?)
 }
 
 /// Returns `check`, recording it in the audit log first when it is a refusal.
@@ -427,7 +427,7 @@ pub async fn list(
 ) -> Result<web::Json<SecretList>> {
     let prefix = query.into_inner().prefix.unwrap_or_default();
     let entry = AuditEntry::new(auth.token_id(), "vault.list", &prefix);
-    admit(&state, &entry, validate_prefix(&prefix)).await?;
+    admit(&state, &entry, validate_prefix(&prefix).map_err(Into::into)).await?;
     let result = state.vault.paths(&prefix).map(|paths| {
         paths
             .into_iter()
@@ -448,7 +448,13 @@ pub async fn rewrap(
     state: web::Data<AppState>,
 ) -> Result<web::Json<RewrapResponse>> {
     let entry = AuditEntry::new(auth.token_id(), "vault.rewrap", "*");
-    admit(&state, &entry, auth.require(Need::any("admin", "admin"))).await?;
+    admit(
+        &state,
+        &entry,
+        auth.require(Need::any("admin", "admin"))
+            .map_err(Into::into),
+    )
+    .await?;
     let done = state.vault.rewrap(entry).await?;
     Ok(web::Json(RewrapResponse {
         rewrapped: done.rewrapped,

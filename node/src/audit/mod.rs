@@ -18,11 +18,12 @@ use utoipa::ToSchema;
 /// Domain separation for the record hash.
 const HASH_DOMAIN: &[u8] = b"cretoai/audit/v1";
 
-/// The outcome text of a finished operation: `ok` or the stable error code.
+/// The outcome text of a finished operation: `ok` or the stable error code the API returns
+/// for it (one table, in `api::error`).
 pub fn outcome_of<T>(result: &Result<T>) -> &'static str {
     match result {
         Ok(_) => "ok",
-        Err(e) => e.code(),
+        Err(e) => crate::api::error::code(e),
     }
 }
 
@@ -215,6 +216,7 @@ pub fn verify(store: &Store) -> Result<VerifyReport> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::AuthError;
     use crate::error::NodeError;
 
     #[test]
@@ -245,7 +247,7 @@ mod tests {
             AuditRecord::seal(
                 7,
                 100,
-                &entry.with::<()>(&Err(NodeError::Unauthorized)),
+                &entry.with::<()>(&Err(NodeError::Auth(AuthError::Unauthorized))),
                 AuditRecord::GENESIS.into(),
             ),
             AuditRecord::seal(7, 100, &entry, "1".repeat(64)),

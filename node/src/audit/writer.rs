@@ -6,6 +6,7 @@
 use super::AuditEntry;
 use crate::clock::SharedClock;
 use crate::error::{NodeError, Result};
+use crate::store::StoreError;
 use crate::store::{audit, Store};
 use std::sync::mpsc;
 use tokio::sync::oneshot;
@@ -93,7 +94,9 @@ fn run(store: &Store, clock: &SharedClock, inbox: &mpsc::Receiver<Pending>) {
             Err(e) => {
                 tracing::error!(error = %e, "audit append failed");
                 for pending in batch {
-                    let _ = pending.done.send(Err(NodeError::Storage(e.to_string())));
+                    let _ = pending
+                        .done
+                        .send(Err(NodeError::Store(StoreError::Database(e.to_string()))));
                 }
             }
         }

@@ -1,8 +1,11 @@
 //! Bearer-token authentication and scope checks for every `/v1` route.
 
+mod error;
 pub mod scope;
 pub mod subprotocol;
 pub mod tokens;
+
+pub use error::AuthError;
 
 use crate::error::{NodeError, Result};
 use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
@@ -36,11 +39,11 @@ pub struct Principal(Grant);
 
 impl Principal {
     /// Fails with `forbidden` unless one of the token's scopes covers `need`.
-    pub fn require(&self, need: Need<'_>) -> Result<()> {
+    pub fn require(&self, need: Need<'_>) -> std::result::Result<(), AuthError> {
         if self.0.scopes.iter().any(|s| s.covers(&need)) {
             Ok(())
         } else {
-            Err(NodeError::Forbidden(need.to_string()))
+            Err(AuthError::Forbidden(need.to_string()))
         }
     }
 
@@ -90,6 +93,6 @@ fn authenticate(req: &HttpRequest) -> Result<Principal> {
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or(NodeError::Unauthorized)?;
+        .ok_or(NodeError::Auth(AuthError::Unauthorized))?;
     registry(req)?.authenticate(token).map(Principal)
 }

@@ -8,6 +8,7 @@
 //! proxy logs and browser history.
 
 use super::{registry, Principal};
+use crate::auth::AuthError;
 use crate::error::{NodeError, Result};
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{dev::Payload, FromRequest, HttpRequest};
@@ -40,7 +41,9 @@ fn authenticate(req: &HttpRequest) -> Result<Principal> {
         return super::authenticate(req);
     }
     let offer = Offer::parse(req.headers())?;
-    let token = offer.token.ok_or(NodeError::Unauthorized)?;
+    let token = offer
+        .token
+        .ok_or(NodeError::Auth(AuthError::Unauthorized))?;
     // Browsers fail the handshake unless the server selects one of the offered protocols,
     // and the token entry must never be the one selected.
     if !offer.speaks_v1 {
@@ -48,7 +51,8 @@ fn authenticate(req: &HttpRequest) -> Result<Principal> {
             "offer the `{PROTOCOL}` subprotocol together with `{BEARER_PREFIX}<token>`"
         )));
     }
-    let token = std::str::from_utf8(&token).map_err(|_| NodeError::Unauthorized)?;
+    let token =
+        std::str::from_utf8(&token).map_err(|_| NodeError::Auth(AuthError::Unauthorized))?;
     registry(req)?.authenticate(token).map(Principal)
 }
 
@@ -79,9 +83,9 @@ impl Offer {
             } else if let Some(encoded) = entry.strip_prefix(BEARER_PREFIX) {
                 let decoded = URL_SAFE_NO_PAD
                     .decode(encoded)
-                    .map_err(|_| NodeError::Unauthorized)?;
+                    .map_err(|_| NodeError::Auth(AuthError::Unauthorized))?;
                 if offer.token.replace(Zeroizing::new(decoded)).is_some() {
-                    return Err(NodeError::Unauthorized);
+                    return Err(NodeError::Auth(AuthError::Unauthorized));
                 }
             }
         }
@@ -141,7 +145,7 @@ mod tests {
             assert!(
                 matches!(
                     Offer::parse(&headers(&[PROTOCOL, bad])),
-                    Err(NodeError::Unauthorized)
+                    Err(NodeError::Auth(AuthError::Unauthorized))
                 ),
                 "{bad}"
             );

@@ -3,11 +3,13 @@
 //! any string of 16+ characters.
 
 use super::scope::Scope;
+use crate::auth::AuthError;
 use crate::clock::SharedClock;
 use crate::config::Secret;
 use crate::error::{NodeError, Result};
 use crate::store::tokens::StoredToken;
 use crate::store::Store;
+use crate::store::StoreError;
 use cretoai_crypto::{hash, random};
 use std::collections::HashMap;
 use std::sync::RwLock;
@@ -105,7 +107,7 @@ impl TokenRegistry {
             Some(e) if matches && e.expires_at.is_none_or(|t| self.clock.now() < t) => {
                 Ok(e.grant.clone())
             }
-            _ => Err(NodeError::Unauthorized),
+            _ => Err(NodeError::Auth(AuthError::Unauthorized)),
         }
     }
 
@@ -147,7 +149,7 @@ impl TokenRegistry {
             ));
         }
         if !self.read().contains_key(id) {
-            return Err(NodeError::TokenNotFound(id.to_string()));
+            return Err(NodeError::Auth(AuthError::TokenNotFound(id.to_string())));
         }
         let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
         self.store.delete_token(id)?;
@@ -170,7 +172,12 @@ impl TokenRegistry {
 }
 
 fn entry_from(stored: &StoredToken) -> Result<Entry> {
-    let corrupt = || NodeError::Storage(format!("token `{}` is corrupt", stored.id));
+    let corrupt = || {
+        NodeError::Store(StoreError::Database(format!(
+            "token `{}` is corrupt",
+            stored.id
+        )))
+    };
     let hash: [u8; 32] = hex::decode(&stored.hash)
         .ok()
         .and_then(|h| h.try_into().ok())
@@ -253,7 +260,7 @@ mod tests {
         clock.advance(1);
         assert!(matches!(
             reg.authenticate(t.token.expose()),
-            Err(NodeError::Unauthorized)
+            Err(NodeError::Auth(AuthError::Unauthorized))
         ));
 
         let u = reg.create(&["keys:admin".into()], 600).unwrap();
@@ -261,7 +268,7 @@ mod tests {
         assert!(reg.authenticate(u.token.expose()).is_err());
         assert!(matches!(
             reg.revoke(&u.id),
-            Err(NodeError::TokenNotFound(_))
+            Err(NodeError::Auth(AuthError::TokenNotFound(_)))
         ));
         assert!(reg.revoke(ROOT_ID).is_err());
     }

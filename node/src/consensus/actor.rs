@@ -7,9 +7,11 @@
 
 use super::decision_archive;
 use super::journal::{Commit, Journal, SubmitOutcome, SubmitReply};
+use super::submission::SubmitError;
 use super::{now_ms, CoreView};
 use crate::error::{NodeError, Result};
 use crate::store::Store;
+use crate::store::StoreError;
 use actix::prelude::*;
 use cretoai_consensus::{
     Action, Config as CoreConfig, Event, Node, Now, Params, SignatureCheck, Transaction, TxId,
@@ -112,10 +114,14 @@ impl ConsensusActor {
         config.remembered_decisions = self.remembered_decisions;
         // Streamed: the core prunes as it replays, so a long log never sits in memory whole.
         // Startup reads the archive in place: nothing else runs yet.
-        let mut replay = Node::replay(config, key, cretoai_crypto::random::array())
-            .map_err(|e| NodeError::Storage(format!("consensus cannot start: {e}")))?;
+        let mut replay =
+            Node::replay(config, key, cretoai_crypto::random::array()).map_err(|e| {
+                NodeError::Store(StoreError::Database(format!("consensus cannot start: {e}")))
+            })?;
         let replay_error = |e: cretoai_consensus::ConsensusError| {
-            NodeError::Storage(format!("consensus log cannot be replayed: {e}"))
+            NodeError::Store(StoreError::Database(format!(
+                "consensus log cannot be replayed: {e}"
+            )))
         };
         let mut replayed = 0usize;
         for record in self.store.consensus_replay(&self.params.limits) {
@@ -157,7 +163,11 @@ impl ConsensusActor {
                             decision_archive::recall(&store, &ids)
                         })
                         .await
-                        .unwrap_or_else(|e| Err(NodeError::Storage(format!("archive read: {e}"))));
+                        .unwrap_or_else(|e| {
+                            Err(NodeError::Store(StoreError::Database(format!(
+                                "archive read: {e}"
+                            ))))
+                        });
                         me.do_send(Recalled(read));
                     });
                 }
@@ -241,7 +251,11 @@ impl Handler<Submit> for ConsensusActor {
             let outcome = msg
                 .txs
                 .iter()
-                .map(|_| Err(NodeError::Unavailable("consensus is waiting for peer keys")))
+                .map(|_| {
+                    Err(SubmitError::Unavailable(
+                        "consensus is waiting for peer keys",
+                    ))
+                })
                 .collect();
             let _ = msg.reply.send(outcome);
             return;
@@ -258,11 +272,7 @@ impl Handler<Submit> for ConsensusActor {
         let outcome = ids
             .into_iter()
             .zip(verdicts)
-            .map(|(id, verdict)| {
-                verdict
-                    .map(|()| id)
-                    .map_err(|e| NodeError::InvalidRequest(format!("transaction refused: {e}")))
-            })
+            .map(|(id, verdict)| verdict.map(|()| id).map_err(SubmitError::Refused))
             .collect();
         let reply = SubmitReply {
             sender: msg.reply,

@@ -9,20 +9,22 @@
 
 use super::events::EventBus;
 use super::stats::ConsensusStats;
+use super::submission::SubmitError;
 use crate::error::{NodeError, Result};
 use crate::store::Store;
+use crate::store::StoreError;
 use actix::prelude::*;
 use cretoai_consensus::{Action, Record, TxId, TxStatus, VertexId};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use tokio::sync::oneshot;
 
 /// Most queued batches merged into one durable commit.
 const MAX_MERGED: usize = 256;
 
 /// Per-item outcome of a submission.
-pub type SubmitOutcome = Vec<Result<TxId>>;
+pub type SubmitOutcome = Vec<std::result::Result<TxId, SubmitError>>;
 
 /// Where a submission's answer goes once its records are durable.
 pub struct SubmitReply {
@@ -53,12 +55,13 @@ pub struct Journal {
 }
 
 impl Journal {
-    /// Starts the journal on its own thread.
+    /// Starts the journal on its own thread; it sends the core's messages to `network` (none
+    /// for a node without peers).
     pub fn start(
         store: Store,
         stats: Arc<ConsensusStats>,
         events: EventBus,
-        network: Arc<OnceLock<Recipient<Outgoing>>>,
+        network: Option<Recipient<Outgoing>>,
     ) -> Result<Journal> {
         let (queue, inbox) = mpsc::channel();
         let durable_statuses = Arc::new(AtomicU64::new(0));
@@ -100,7 +103,7 @@ struct Writer {
     store: Store,
     stats: Arc<ConsensusStats>,
     events: EventBus,
-    network: Arc<OnceLock<Recipient<Outgoing>>>,
+    network: Option<Recipient<Outgoing>>,
     durable_statuses: Arc<AtomicU64>,
     /// A commit failed: the records after it are no longer a prefix of what the core emitted.
     failed: bool,
@@ -185,7 +188,7 @@ impl Writer {
                     let failed = reply
                         .outcome
                         .into_iter()
-                        .map(|o| o.and(Err(NodeError::Storage(e.to_string()))))
+                        .map(|o| o.and(Err(StoreError::Database(e.to_string()).into())))
                         .collect();
                     let _ = reply.sender.send(failed);
                 }
@@ -214,7 +217,7 @@ impl Writer {
             }));
         }
         if !network.is_empty() {
-            if let Some(net) = self.network.get() {
+            if let Some(net) = &self.network {
                 net.do_send(Outgoing(network));
             }
         }

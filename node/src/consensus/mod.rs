@@ -1,6 +1,7 @@
 //! The node's consensus: the actor around the QR-Avalanche core ([`actor`]), the storage
 //! actor that makes its records durable ([`journal`]), the signature verification pool
-//! ([`verifier`]), measured figures ([`stats`]) and the event stream ([`events`]).
+//! ([`verifier`]), the submission service the API calls ([`submission`]), measured figures
+//! ([`stats`]) and the event stream ([`events`]).
 //!
 //! With no peers configured the validator set is this node alone and it finalizes on its own;
 //! with peers, the network layer activates consensus once the peers whose keys it knows hold,
@@ -14,12 +15,12 @@ pub mod journal;
 mod sender_keys;
 pub mod settings;
 pub mod stats;
+pub mod submission;
 pub mod verifier;
 
 use crate::config::Config;
 use crate::crypto_pool::CryptoPool;
 use crate::error::{NodeError, Result};
-use crate::master_key::MasterKey;
 use crate::network::identity::NodeKey;
 use crate::network::keys::SharedValidators;
 use crate::store::Store;
@@ -31,8 +32,9 @@ use cretoai_network::Network;
 use events::EventBus;
 use journal::{Journal, Outgoing, SubmitOutcome};
 use stats::ConsensusStats;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use submission::SubmitError;
 use verifier::Verifier;
 
 /// Milliseconds since the Unix epoch: the core's clock.
@@ -57,11 +59,21 @@ pub struct CoreView {
     pub decided_in_memory: usize,
 }
 
+/// What consensus needs of the network layer in cluster mode. The transport is bound before
+/// consensus starts, so both are wired once, at start.
+pub struct NetworkLink {
+    /// The transport.
+    pub network: Network,
+    /// Where the journal sends the core's messages once they are durable.
+    pub outgoing: Recipient<Outgoing>,
+    /// The validator set as the network layer knows it (for status).
+    pub validators: SharedValidators,
+}
+
 /// Handle to the node's consensus; cheap to clone.
 #[derive(Clone)]
 pub struct ConsensusHandle {
     actor: Addr<ConsensusActor>,
-    journal_network: Arc<OnceLock<Recipient<Outgoing>>>,
     /// The database.
     pub store: Store,
     /// Size limits of transactions and vertices.
@@ -75,35 +87,33 @@ pub struct ConsensusHandle {
     view: Arc<Mutex<CoreView>>,
     node_key: Arc<NodeKey>,
     node_id: NodeId,
-    network: Arc<OnceLock<Network>>,
-    validators: Arc<OnceLock<SharedValidators>>,
+    network: Option<Network>,
+    validators: Option<SharedValidators>,
     admission: Admission,
 }
 
 impl ConsensusHandle {
-    /// Loads (or creates) the node identity, opens the consensus tables and starts the journal
-    /// and the consensus actor on their own threads. Must run inside an actix system.
+    /// Starts the journal and the consensus actor on their own threads, wired to the network
+    /// layer when `link` is given (cluster mode). The store's consensus tables must be open
+    /// ([`Store::init_consensus`]). Must run inside an actix system.
     pub fn start(
         config: &Config,
         store: Store,
-        master: &MasterKey,
+        node_key: NodeKey,
         pool: CryptoPool,
+        link: Option<NetworkLink>,
     ) -> Result<Self> {
-        let node_key = NodeKey::load_or_create(&config.node_key_path(), master)?;
         let signing = node_key.signing_key()?;
         let node_id = node_key.node_id();
-        store.init_consensus()?;
         let params = config.consensus.params(config.peers.len() + 1)?;
         let limits = params.limits;
         let stats = Arc::new(ConsensusStats::default());
         let events = EventBus::default();
-        let journal_network = Arc::new(OnceLock::new());
-        let journal = Journal::start(
-            store.clone(),
-            stats.clone(),
-            events.clone(),
-            journal_network.clone(),
-        )?;
+        let (network, outgoing, validators) = match link {
+            Some(l) => (Some(l.network), Some(l.outgoing), Some(l.validators)),
+            None => (None, None, None),
+        };
+        let journal = Journal::start(store.clone(), stats.clone(), events.clone(), outgoing)?;
         let view = Arc::new(Mutex::new(CoreView::default()));
         let actor = ConsensusActor::new(
             node_key.signing_key()?,
@@ -125,7 +135,6 @@ impl ConsensusHandle {
         }
         Ok(ConsensusHandle {
             actor,
-            journal_network,
             store,
             limits,
             stats,
@@ -134,8 +143,8 @@ impl ConsensusHandle {
             view,
             node_key: Arc::new(node_key),
             node_id,
-            network: Arc::new(OnceLock::new()),
-            validators: Arc::new(OnceLock::new()),
+            network,
+            validators,
             admission: Admission::new(config.consensus.max_undecided()),
         })
     }
@@ -155,27 +164,14 @@ impl ConsensusHandle {
         self.view.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    /// The transport, once started (cluster mode).
+    /// The transport (cluster mode).
     pub fn network(&self) -> Option<&Network> {
-        self.network.get()
+        self.network.as_ref()
     }
 
     /// The validator set as the network layer knows it (cluster mode): whose keys are known.
     pub fn validators(&self) -> Option<Arc<ValidatorSet>> {
-        self.validators.get().map(SharedValidators::snapshot)
-    }
-
-    /// Connects the network layer: where the journal sends, the transport and the validator
-    /// set for status.
-    pub fn attach_network(
-        &self,
-        network: Network,
-        outgoing: Recipient<Outgoing>,
-        validators: SharedValidators,
-    ) {
-        let _ = self.network.set(network);
-        let _ = self.journal_network.set(outgoing);
-        let _ = self.validators.set(validators);
+        self.validators.as_ref().map(SharedValidators::snapshot)
     }
 
     /// Where peer events go.
@@ -213,14 +209,14 @@ impl ConsensusHandle {
 
     /// Refuses new submissions while the undecided backlog is at its bound: past the rate the
     /// cluster sustains, queueing more only makes every transaction's finality longer.
-    pub fn admit(&self) -> Result<()> {
+    pub fn admit(&self) -> std::result::Result<(), SubmitError> {
         let undecided = self.store.undecided_len();
         let bound = self.max_undecided();
         if undecided >= bound {
             self.stats
                 .overloaded
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            return Err(NodeError::Overloaded {
+            return Err(SubmitError::Overloaded {
                 undecided,
                 limit: bound,
             });
@@ -229,16 +225,19 @@ impl ConsensusHandle {
     }
 
     /// Submits verified transactions; returns once each is durable (or refused).
-    pub async fn submit(&self, txs: Vec<Transaction>) -> Result<SubmitOutcome> {
+    pub async fn submit(
+        &self,
+        txs: Vec<Transaction>,
+    ) -> std::result::Result<SubmitOutcome, SubmitError> {
         let count = txs.len() as u64;
         let (reply, answer) = tokio::sync::oneshot::channel();
         self.actor
             .send(Submit { txs, reply })
             .await
-            .map_err(|_| NodeError::Unavailable("consensus actor"))?;
+            .map_err(|_| SubmitError::Unavailable("consensus actor"))?;
         let outcome = answer
             .await
-            .map_err(|_| NodeError::Unavailable("consensus journal"))?;
+            .map_err(|_| SubmitError::Unavailable("consensus journal"))?;
         let ok = outcome.iter().filter(|o| o.is_ok()).count() as u64;
         self.stats
             .submitted

@@ -6,6 +6,7 @@ use super::directory::KeyDirectory;
 use super::key_ring::{KeyType, NamedKey};
 use crate::clock::SharedClock;
 use crate::error::{NodeError, Result};
+use crate::keys::KeyError;
 use crate::master_key::MasterKey;
 use crate::store::Store;
 use actix::prelude::*;
@@ -95,7 +96,7 @@ impl Handler<CreateKey> for KeyRingActor {
     type Result = Result<Arc<NamedKey>>;
     fn handle(&mut self, msg: CreateKey, _: &mut Context<Self>) -> Self::Result {
         if self.directory.contains(&msg.name) {
-            return Err(NodeError::KeyExists(msg.name));
+            return Err(NodeError::Keys(KeyError::Exists(msg.name)));
         }
         let mut key = NamedKey::new(&msg.name, msg.key_type, self.clock.now())?;
         key.deletion_allowed = msg.deletion_allowed;
@@ -116,7 +117,7 @@ impl Handler<ConfigureKey> for KeyRingActor {
     fn handle(&mut self, msg: ConfigureKey, _: &mut Context<Self>) -> Self::Result {
         let key = self.directory.get(&msg.name)?;
         if msg.deletion_allowed == Some(true) && is_reserved(&msg.name) {
-            return Err(NodeError::ReservedKey(msg.name));
+            return Err(NodeError::Keys(KeyError::Reserved(msg.name)));
         }
         self.commit(key.configured(msg.min_decryption_version, msg.deletion_allowed)?)
     }
@@ -127,10 +128,10 @@ impl Handler<DeleteKey> for KeyRingActor {
     fn handle(&mut self, msg: DeleteKey, _: &mut Context<Self>) -> Self::Result {
         let key = self.directory.get(&msg.name)?;
         if is_reserved(&msg.name) {
-            return Err(NodeError::ReservedKey(msg.name));
+            return Err(NodeError::Keys(KeyError::Reserved(msg.name)));
         }
         if !key.deletion_allowed {
-            return Err(NodeError::DeletionNotAllowed(msg.name));
+            return Err(NodeError::Keys(KeyError::DeletionNotAllowed(msg.name)));
         }
         self.store.delete_key(&msg.name)?;
         self.directory.withdraw(&msg.name);

@@ -4,7 +4,7 @@
 //! encryption never queue behind it. Only the key ring actor publishes, after the store write.
 
 use super::key_ring::NamedKey;
-use crate::error::{NodeError, Result};
+use super::KeyError;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
@@ -14,11 +14,11 @@ pub struct KeyDirectory(Arc<RwLock<HashMap<String, Arc<NamedKey>>>>);
 
 impl KeyDirectory {
     /// The key named `name`, or `key_not_found`.
-    pub fn get(&self, name: &str) -> Result<Arc<NamedKey>> {
+    pub fn get(&self, name: &str) -> std::result::Result<Arc<NamedKey>, KeyError> {
         let map = self.0.read().unwrap_or_else(|e| e.into_inner());
         map.get(name)
             .cloned()
-            .ok_or_else(|| NodeError::KeyNotFound(name.to_string()))
+            .ok_or_else(|| KeyError::NotFound(name.to_string()))
     }
 
     /// Every key, sorted by name.

@@ -2,8 +2,10 @@
 //! the conversion to and from the sealed-at-rest record.
 
 use crate::error::{NodeError, Result};
+use crate::keys::KeyError;
 use crate::master_key::MasterKey;
 use crate::store::keys::{seed_label, StoredKey, StoredVersion};
+use crate::store::StoreError;
 use cretoai_crypto::ml_dsa::{MlDsaLevel, SigningKey};
 use cretoai_crypto::ml_kem::DecapsulationKey;
 use std::collections::BTreeMap;
@@ -39,11 +41,11 @@ impl KeyType {
     }
 
     /// Parses a wire name; unknown names are `unknown_algorithm`.
-    pub fn parse(name: &str) -> Result<Self> {
+    pub fn parse(name: &str) -> std::result::Result<Self, KeyError> {
         KeyType::ALL
             .into_iter()
             .find(|t| t.as_str() == name)
-            .ok_or_else(|| NodeError::UnknownAlgorithm(name.to_string()))
+            .ok_or_else(|| KeyError::UnknownAlgorithm(name.to_string()))
     }
 }
 
@@ -158,16 +160,16 @@ impl NamedKey {
     }
 
     /// The version to decrypt or verify with; refuses versions below the minimum.
-    pub fn usable_version(&self, version: u32) -> Result<&Arc<KeyVersion>> {
+    pub fn usable_version(&self, version: u32) -> std::result::Result<&Arc<KeyVersion>, KeyError> {
         let found = self
             .versions
             .get(&version)
-            .ok_or_else(|| NodeError::KeyVersionNotFound {
+            .ok_or_else(|| KeyError::VersionNotFound {
                 name: self.name.clone(),
                 version,
             })?;
         if version < self.min_decryption_version {
-            return Err(NodeError::VersionTooOld {
+            return Err(KeyError::VersionTooOld {
                 name: self.name.clone(),
                 version,
                 min: self.min_decryption_version,
@@ -177,11 +179,11 @@ impl NamedKey {
     }
 
     /// Fails with `wrong_key_type` unless the key is of the family `expected` names.
-    pub fn expect_kind(&self, kem: bool) -> Result<()> {
+    pub fn expect_kind(&self, kem: bool) -> std::result::Result<(), KeyError> {
         if matches!(self.key_type, KeyType::MlKem768) == kem {
             return Ok(());
         }
-        Err(NodeError::WrongKeyType {
+        Err(KeyError::WrongType {
             name: self.name.clone(),
             actual: self.key_type.as_str(),
             expected: if kem {
@@ -253,7 +255,10 @@ impl NamedKey {
     /// Rebuilds a key from its record, opening each seed with the master key.
     pub fn from_stored(stored: &StoredKey, master: &MasterKey) -> Result<Self> {
         let key_type = KeyType::parse(&stored.key_type).map_err(|_| {
-            NodeError::Storage(format!("key `{}` has an unknown type", stored.name))
+            NodeError::Store(StoreError::Database(format!(
+                "key `{}` has an unknown type",
+                stored.name
+            )))
         })?;
         let mut versions = BTreeMap::new();
         for v in &stored.versions {
@@ -269,10 +274,10 @@ impl NamedKey {
             versions.insert(v.version, Arc::new(version));
         }
         if versions.is_empty() {
-            return Err(NodeError::Storage(format!(
+            return Err(NodeError::Store(StoreError::Database(format!(
                 "key `{}` has no versions",
                 stored.name
-            )));
+            ))));
         }
         Ok(NamedKey {
             name: stored.name.clone(),
@@ -318,7 +323,7 @@ mod tests {
         }
         assert!(matches!(
             KeyType::parse("rsa-2048"),
-            Err(NodeError::UnknownAlgorithm(_))
+            Err(KeyError::UnknownAlgorithm(_))
         ));
     }
 
@@ -342,7 +347,7 @@ mod tests {
         let k = k.configured(Some(2), None).unwrap();
         assert!(matches!(
             k.usable_version(1),
-            Err(NodeError::VersionTooOld {
+            Err(KeyError::VersionTooOld {
                 version: 1,
                 min: 2,
                 ..
@@ -351,7 +356,7 @@ mod tests {
         assert_eq!(k.usable_version(2).unwrap().version, 2);
         assert!(matches!(
             k.usable_version(9),
-            Err(NodeError::KeyVersionNotFound { .. })
+            Err(KeyError::VersionNotFound { .. })
         ));
         assert_eq!(k.live_versions().count(), 2);
         assert!(k.configured(Some(4), None).is_err());
@@ -402,7 +407,7 @@ mod tests {
         k.expect_kind(true).unwrap();
         assert!(matches!(
             k.expect_kind(false),
-            Err(NodeError::WrongKeyType { .. })
+            Err(KeyError::WrongType { .. })
         ));
     }
 }

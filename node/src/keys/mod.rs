@@ -1,10 +1,15 @@
 //! Named, versioned ML-KEM / ML-DSA keys: the domain rules ([`key_ring`]), the actor that
-//! owns writes ([`actor`]) and the lock-light read view handlers use ([`directory`]).
+//! owns writes ([`actor`]), the lock-light read view ([`directory`]) and the crypto operations
+//! on them ([`operations`], over the primitives in [`usage`]).
 
 pub mod actor;
 pub mod directory;
+mod error;
 pub mod key_ring;
+pub mod operations;
 pub mod usage;
+
+pub use error::KeyError;
 
 use crate::clock::SharedClock;
 use crate::error::{NodeError, Result};
@@ -142,10 +147,7 @@ mod tests {
             after.latest().material.public_key(),
             before.latest().material.public_key()
         );
-        assert!(matches!(
-            reloaded.get("gone"),
-            Err(NodeError::KeyNotFound(_))
-        ));
+        assert!(matches!(reloaded.get("gone"), Err(KeyError::NotFound(_))));
     }
 
     #[actix_rt::test]
@@ -157,15 +159,15 @@ mod tests {
             .unwrap();
         assert!(matches!(
             ring.create("k".into(), KeyType::MlKem768, false).await,
-            Err(NodeError::KeyExists(_))
+            Err(NodeError::Keys(KeyError::Exists(_)))
         ));
         assert!(matches!(
             ring.delete("k".into()).await,
-            Err(NodeError::DeletionNotAllowed(_))
+            Err(NodeError::Keys(KeyError::DeletionNotAllowed(_)))
         ));
         assert!(matches!(
             ring.rotate("nope".into()).await,
-            Err(NodeError::KeyNotFound(_))
+            Err(NodeError::Keys(KeyError::NotFound(_)))
         ));
         ring.configure("k".into(), None, Some(true)).await.unwrap();
         ring.delete("k".into()).await.unwrap();

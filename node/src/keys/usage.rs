@@ -2,7 +2,7 @@
 //! functions; the API runs them on the crypto pool.
 
 use super::key_ring::{KeyMaterial, NamedKey};
-use crate::ciphertext::Ciphertext;
+use crate::ciphertext::{open_error, Ciphertext};
 use crate::error::{NodeError, Result};
 use cretoai_crypto::ml_dsa::{MlDsaLevel, VerifyingKey};
 use cretoai_crypto::ml_kem::EncapsulationKey;
@@ -42,7 +42,7 @@ pub fn decrypt_with(key: &NamedKey, ciphertext: &str, aad: &[u8]) -> Result<Zero
     key.expect_kind(true)?;
     let parsed = Ciphertext::parse(ciphertext)?;
     let open = |material: &KeyMaterial| match material {
-        KeyMaterial::Kem(dk) => envelope::open(dk, &parsed.envelope, aad).map_err(NodeError::from),
+        KeyMaterial::Kem(dk) => envelope::open(dk, &parsed.envelope, aad).map_err(open_error),
         KeyMaterial::Dsa(_) => Err(NodeError::Internal("key material does not match its type")),
     };
     if parsed.version != 0 {
@@ -118,6 +118,7 @@ fn verdict(outcome: cretoai_crypto::Result<()>) -> Result<bool> {
 mod tests {
     use super::*;
     use crate::keys::key_ring::KeyType;
+    use crate::keys::KeyError;
 
     fn kem_key() -> NamedKey {
         NamedKey::new("kem", KeyType::MlKem768, 0).unwrap()
@@ -141,7 +142,7 @@ mod tests {
         let k3 = k3.configured(Some(2), None).unwrap();
         assert!(matches!(
             decrypt_with(&k3, &c1, b"aad"),
-            Err(NodeError::VersionTooOld { .. })
+            Err(NodeError::Keys(KeyError::VersionTooOld { .. }))
         ));
         assert_eq!(decrypt_with(&k3, &c3, b"").unwrap().as_slice(), b"new");
     }
@@ -205,7 +206,7 @@ mod tests {
         assert!(!verify_with(&k, None, b"msg", &sig, b"ctx").unwrap());
         assert!(matches!(
             verify_with(&k, Some(1), b"msg", &sig, b"ctx"),
-            Err(NodeError::VersionTooOld { .. })
+            Err(NodeError::Keys(KeyError::VersionTooOld { .. }))
         ));
     }
 
@@ -213,11 +214,11 @@ mod tests {
     fn wrong_key_types_and_long_contexts_are_refused() {
         assert!(matches!(
             sign_with(&kem_key(), b"m", b""),
-            Err(NodeError::WrongKeyType { .. })
+            Err(NodeError::Keys(KeyError::WrongType { .. }))
         ));
         assert!(matches!(
             encrypt_with(&dsa_key(), b"m", b""),
-            Err(NodeError::WrongKeyType { .. })
+            Err(NodeError::Keys(KeyError::WrongType { .. }))
         ));
         assert!(matches!(
             sign_with(&dsa_key(), b"m", &[0; 256]),

@@ -7,12 +7,14 @@
 
 use crate::consensus::ConsensusHandle;
 use crate::error::{NodeError, Result};
+use crate::store::Store;
 use cretoai_consensus::{NodeId, Validator, ValidatorSet};
 use cretoai_crypto::ml_dsa::{MlDsaLevel, VerifyingKey};
 use cretoai_network::{Frame, Network};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use super::identity::NodeKey;
 use super::wire::HELLO;
 use super::{core_id, net_id};
 
@@ -29,8 +31,8 @@ pub struct SharedValidators(Arc<RwLock<Arc<ValidatorSet>>>);
 impl SharedValidators {
     /// The set with this node keyed, every configured peer by id, and the peer keys stored by
     /// an earlier run (a stored key for a peer no longer configured is ignored).
-    pub fn from_config(consensus: &ConsensusHandle, net: &Network) -> Result<Self> {
-        let me = consensus.node_key().signing_key()?.verifying_key().clone();
+    pub fn from_config(node_key: &NodeKey, store: &Store, net: &Network) -> Result<Self> {
+        let me = node_key.signing_key()?.verifying_key().clone();
         let mut members = vec![Validator::new(me, 1)];
         members.extend(
             net.peers()
@@ -39,7 +41,7 @@ impl SharedValidators {
         );
         let mut set = ValidatorSet::new(members)
             .map_err(|e| NodeError::Config(format!("validator set: {e}")))?;
-        for (_, key) in consensus.store.peer_keys()? {
+        for (_, key) in store.peer_keys()? {
             // `learn_key` binds the key to the member its hash names, or refuses it.
             if let Ok(key) = VerifyingKey::from_bytes(MlDsaLevel::MlDsa65, &key) {
                 let _ = set.learn_key(key);

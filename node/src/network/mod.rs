@@ -12,11 +12,13 @@ use crate::cluster::ClusterView;
 use crate::config::Config;
 use crate::consensus::actor::PeerEvent;
 use crate::consensus::journal::Outgoing;
-use crate::consensus::{now_ms, ConsensusHandle};
+use crate::consensus::{now_ms, ConsensusHandle, NetworkLink};
 use crate::error::{NodeError, Result};
+use crate::store::Store;
 use actix::prelude::*;
 use cretoai_consensus::{Action, ConsensusError, Event, NodeId, Vertex};
 use cretoai_network::{Frame, Inbound, Network, NetworkConfig};
+use identity::NodeKey;
 use keys::SharedValidators;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -111,35 +113,68 @@ impl Handler<Outgoing> for NetworkActor {
     }
 }
 
-/// Starts the transport and the networking actor (cluster mode); peers' status reports go to
-/// `cluster`. Must run inside the actix system; returns once the QUIC endpoint listens.
-pub async fn start(
-    consensus: &ConsensusHandle,
-    config: &Config,
-    cluster: ClusterView,
-) -> Result<Network> {
-    let identity = consensus.node_key().network_identity()?;
+/// The transport, bound before consensus starts (cluster mode): consensus is built with its
+/// [`Bound::link`], then [`Bound::serve`] starts what needs the running consensus. The
+/// networking actor's address exists from the start (actix's two-phase `Context::new`), so the
+/// journal can be handed it before the actor runs.
+pub struct Bound {
+    net: Network,
+    inbound: mpsc::Receiver<Inbound>,
+    validators: SharedValidators,
+    actor: Context<NetworkActor>,
+}
+
+/// Binds the QUIC endpoint with the node's identity (cluster mode). Must run inside the actix
+/// system; returns once the endpoint listens. The store's consensus tables must be open (the
+/// peer keys of an earlier run are read).
+pub async fn bind(node_key: &NodeKey, store: &Store, config: &Config) -> Result<Bound> {
+    let identity = node_key.network_identity()?;
     let mut net_config = NetworkConfig::new(config.quic_listen);
     net_config.peers = config.peers.clone();
     let (net, inbound) = Network::start(identity, net_config)
         .await
         .map_err(|e| NodeError::Config(format!("cluster transport: {e}")))?;
-    let actor = NetworkActor {
-        net: net.clone(),
-        consensus: consensus.peer_events(),
-    }
-    .start();
-    let validators = SharedValidators::from_config(consensus, &net)?;
-    consensus.attach_network(net.clone(), actor.recipient(), validators.clone());
-    actix::spawn(receive(
-        inbound,
-        consensus.clone(),
-        validators.clone(),
-        cluster,
-    ));
-    actix::spawn(keys::learn_keys(net.clone(), consensus.clone(), validators));
+    let validators = SharedValidators::from_config(node_key, store, &net)?;
     tracing::info!(quic = %net.local_addr(), peers = config.peers.len(), "cluster transport up");
-    Ok(net)
+    Ok(Bound {
+        net,
+        inbound,
+        validators,
+        actor: Context::new(),
+    })
+}
+
+impl Bound {
+    /// What consensus is built with: the transport, where the journal sends, the validator set.
+    pub fn link(&self) -> NetworkLink {
+        NetworkLink {
+            network: self.net.clone(),
+            outgoing: self.actor.address().recipient(),
+            validators: self.validators.clone(),
+        }
+    }
+
+    /// Starts the networking actor, the receive loop and the key learner; peers' status
+    /// reports go to `cluster`.
+    pub fn serve(self, consensus: &ConsensusHandle, cluster: ClusterView) {
+        let Bound {
+            net,
+            inbound,
+            validators,
+            actor,
+        } = self;
+        actor.run(NetworkActor {
+            net: net.clone(),
+            consensus: consensus.peer_events(),
+        });
+        actix::spawn(receive(
+            inbound,
+            consensus.clone(),
+            validators.clone(),
+            cluster,
+        ));
+        actix::spawn(keys::learn_keys(net, consensus.clone(), validators));
+    }
 }
 
 /// Turns inbound frames into core events. Vertices are verified on the pool first, each in its

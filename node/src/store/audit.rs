@@ -7,14 +7,18 @@
 use super::Store;
 use crate::audit::{AuditEntry, AuditRecord};
 use crate::error::{NodeError, Result};
+use crate::store::StoreError;
 use redb::{ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
 
 /// Sequence number → JSON [`AuditRecord`].
 pub const TABLE: TableDefinition<'static, u64, &'static [u8]> = TableDefinition::new("audit");
 
 fn decode(seq: u64, bytes: &[u8]) -> Result<AuditRecord> {
-    serde_json::from_slice(bytes)
-        .map_err(|e| NodeError::Storage(format!("audit record {seq} is unreadable: {e}")))
+    serde_json::from_slice(bytes).map_err(|e| {
+        NodeError::Store(StoreError::Database(format!(
+            "audit record {seq} is unreadable: {e}"
+        )))
+    })
 }
 
 /// Appends `entry` after the current chain head inside `txn`; returns the new record.
@@ -29,7 +33,8 @@ pub fn append(txn: &WriteTransaction, time: u64, entry: &AuditEntry) -> Result<A
         None => (1, AuditRecord::GENESIS.to_string()),
     };
     let record = AuditRecord::seal(seq, time, entry, prev_hash);
-    let bytes = serde_json::to_vec(&record).map_err(|e| NodeError::Storage(e.to_string()))?;
+    let bytes = serde_json::to_vec(&record)
+        .map_err(|e| NodeError::Store(StoreError::Database(e.to_string())))?;
     table.insert(seq, bytes.as_slice())?;
     Ok(record)
 }

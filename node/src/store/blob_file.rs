@@ -13,6 +13,7 @@
 //! shorter than the recorded end is refused as corrupt.
 
 use crate::error::{NodeError, Result};
+use crate::store::StoreError;
 use redb::{ReadableTable, TableDefinition, WriteTransaction};
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::FileExt;
@@ -101,10 +102,10 @@ impl BlobFile {
         }
         let len = file.metadata().map_err(|e| io_error("stat", &e))?.len();
         if len < committed_end {
-            return Err(NodeError::Storage(format!(
+            return Err(NodeError::Store(StoreError::Database(format!(
                 "{} holds {len} bytes but the database references {committed_end}",
                 path.display()
-            )));
+            ))));
         }
         if len > committed_end {
             file.set_len(committed_end)
@@ -120,7 +121,7 @@ impl BlobFile {
     /// Appends `bytes` (not yet durable: see [`BlobFile::sync`]) and returns where they are.
     pub(super) fn append(&self, bytes: &[u8]) -> Result<FileRef> {
         let len = u32::try_from(bytes.len())
-            .map_err(|_| NodeError::Storage("blob larger than 4 GiB".into()))?;
+            .map_err(|_| NodeError::Store(StoreError::Database("blob larger than 4 GiB".into())))?;
         let mut end = self.lock();
         let at = *end;
         self.file
@@ -181,7 +182,9 @@ impl BlobFile {
             .read_exact_at(&mut out, at.offset)
             .map_err(|e| io_error("read", &e))?;
         if crc32fast::hash(&out) != at.crc {
-            return Err(NodeError::Storage("consensus blob is corrupt".into()));
+            return Err(NodeError::Store(StoreError::Database(
+                "consensus blob is corrupt".into(),
+            )));
         }
         Ok(out)
     }
@@ -193,7 +196,9 @@ impl BlobFile {
 }
 
 fn io_error(what: &str, e: &std::io::Error) -> NodeError {
-    NodeError::Storage(format!("blob file {what} failed: {e}"))
+    NodeError::Store(StoreError::Database(format!(
+        "blob file {what} failed: {e}"
+    )))
 }
 
 #[cfg(test)]

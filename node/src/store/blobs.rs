@@ -3,6 +3,7 @@
 
 use super::blob_file::{BlobFile, FileRef};
 use crate::error::{NodeError, Result};
+use crate::store::StoreError;
 
 /// Reads stored values.
 pub(super) struct Blobs<'a> {
@@ -17,8 +18,11 @@ impl<'a> Blobs<'a> {
 
     /// The bytes `stored` refers to; anything but a reference is corruption.
     pub(super) fn resolve(&self, stored: &[u8]) -> Result<Vec<u8>> {
-        let at = FileRef::decode(stored)
-            .ok_or_else(|| NodeError::Storage("consensus blob reference is corrupt".into()))?;
+        let at = FileRef::decode(stored).ok_or_else(|| {
+            NodeError::Store(StoreError::Database(
+                "consensus blob reference is corrupt".into(),
+            ))
+        })?;
         self.file.read(at)
     }
 }

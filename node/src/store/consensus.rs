@@ -15,6 +15,7 @@ pub use super::tx_row::TxRow;
 use super::tx_row::{status_code, stored_row};
 use super::Store;
 use crate::error::{NodeError, Result};
+use crate::store::StoreError;
 use cretoai_consensus::{tx_frames, Limits, Record, TxId, TxStatus, Vertex, VertexId};
 use redb::{
     ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction,
@@ -74,7 +75,7 @@ pub struct StoredVertex {
 }
 
 pub(super) fn corrupt(what: &str) -> NodeError {
-    NodeError::Storage(format!("consensus {what} is corrupt"))
+    NodeError::Store(StoreError::Database(format!("consensus {what} is corrupt")))
 }
 
 pub(super) fn id32(bytes: &[u8]) -> [u8; 32] {

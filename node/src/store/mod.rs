@@ -8,6 +8,7 @@ pub mod audit;
 mod blob_file;
 mod blobs;
 pub mod consensus;
+mod error;
 pub mod keys;
 mod log;
 pub mod meta;
@@ -17,6 +18,8 @@ mod schema;
 pub mod tokens;
 mod tx_row;
 pub mod vault;
+
+pub use error::StoreError;
 
 use crate::error::{NodeError, Result};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
@@ -103,7 +106,8 @@ impl Store {
     }
 
     fn put<T: Serialize>(&self, table: JsonTable, key: &str, value: &T) -> Result<()> {
-        let bytes = serde_json::to_vec(value).map_err(|e| NodeError::Storage(e.to_string()))?;
+        let bytes = serde_json::to_vec(value)
+            .map_err(|e| NodeError::Store(StoreError::Database(e.to_string())))?;
         let txn = self.db.begin_write()?;
         txn.open_table(table)?.insert(key, bytes.as_slice())?;
         txn.commit()?;
@@ -140,6 +144,9 @@ impl Store {
 }
 
 fn decode<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T> {
-    serde_json::from_slice(bytes)
-        .map_err(|e| NodeError::Storage(format!("record `{key}` is corrupt: {e}")))
+    serde_json::from_slice(bytes).map_err(|e| {
+        NodeError::Store(StoreError::Database(format!(
+            "record `{key}` is corrupt: {e}"
+        )))
+    })
 }

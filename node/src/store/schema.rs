@@ -13,6 +13,7 @@ use super::blob_file::FILE_REF_TAG;
 use super::consensus::{COUNTS, LOG, TXS, VERTICES};
 use super::meta;
 use crate::error::{NodeError, Result};
+use crate::store::StoreError;
 use redb::{ReadableTable, ReadableTableMetadata, TableHandle, WriteTransaction};
 
 /// The schema this release reads and writes.
@@ -33,7 +34,9 @@ pub(super) fn settle(txn: &WriteTransaction) -> Result<()> {
         let value = table.get(KEY)?;
         match value {
             Some(v) => Some(serde_json::from_slice::<u64>(v.value()).map_err(|_| {
-                NodeError::Storage("the store's schema version is unreadable".into())
+                NodeError::Store(StoreError::Database(
+                    "the store's schema version is unreadable".into(),
+                ))
             })?),
             None => None,
         }

@@ -7,6 +7,8 @@
 
 use super::Store;
 use crate::error::{NodeError, Result};
+use crate::store::StoreError;
+use crate::vault::VaultError;
 use redb::{ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -56,7 +58,9 @@ pub struct ReadVersion {
 }
 
 fn corrupt(path: &str, e: impl std::fmt::Display) -> NodeError {
-    NodeError::Storage(format!("vault record `{path}` is corrupt: {e}"))
+    NodeError::Store(StoreError::Database(format!(
+        "vault record `{path}` is corrupt: {e}"
+    )))
 }
 
 fn decode_meta(path: &str, bytes: &[u8]) -> Result<SecretMeta> {
@@ -88,17 +92,15 @@ impl Store {
         let secrets = txn.open_table(SECRETS)?;
         let meta = match secrets.get(path)? {
             Some(g) => decode_meta(path, g.value())?,
-            None => return Err(NodeError::SecretNotFound(path.to_string())),
+            None => return Err(NodeError::Vault(VaultError::NotFound(path.to_string()))),
         };
         let version = version.unwrap_or(meta.current_version);
-        let state =
-            *meta
-                .versions
-                .get(&version)
-                .ok_or_else(|| NodeError::SecretVersionNotFound {
-                    path: path.to_string(),
-                    version,
-                })?;
+        let state = *meta.versions.get(&version).ok_or_else(|| {
+            NodeError::Vault(VaultError::VersionNotFound {
+                path: path.to_string(),
+                version,
+            })
+        })?;
         let versions = txn.open_table(VERSIONS)?;
         let sealed = versions.get((path, version))?.map(|g| g.value().to_vec());
         Ok(ReadVersion {

@@ -13,6 +13,7 @@ use crate::keys::key_ring::KeyMaterial;
 use crate::store::audit;
 use crate::store::vault::{SecretMeta, VaultTxn, VersionState};
 use crate::store::Store;
+use crate::vault::VaultError;
 use actix::prelude::*;
 use std::collections::BTreeMap;
 use zeroize::Zeroizing;
@@ -131,11 +132,11 @@ impl VaultActor {
         });
         if let Some(expected) = msg.cas {
             if expected != meta.current_version {
-                return Err(NodeError::CasMismatch {
+                return Err(NodeError::Vault(VaultError::CasMismatch {
                     path: path.to_string(),
                     expected,
                     current: meta.current_version,
-                });
+                }));
             }
         }
         let version = meta
@@ -177,7 +178,7 @@ impl VaultActor {
         let path = msg.path.as_str();
         let mut meta = tx
             .meta(path)?
-            .ok_or_else(|| NodeError::SecretNotFound(path.to_string()))?;
+            .ok_or_else(|| NodeError::Vault(VaultError::NotFound(path.to_string())))?;
         match &msg.change {
             Change::DeleteLatest => {
                 if let Some(state) = meta.versions.get_mut(&meta.current_version) {

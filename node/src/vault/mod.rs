@@ -5,8 +5,11 @@
 //! thread and decrypt on the crypto pool, so they never queue behind writes.
 
 pub mod actor;
+mod error;
 pub mod path;
 pub mod sealed;
+
+pub use error::VaultError;
 
 use crate::audit::AuditEntry;
 use crate::clock::SharedClock;
@@ -122,10 +125,10 @@ impl Vault {
     /// Fails with `value_too_large` when a value of `len` bytes exceeds the limit.
     pub fn check_size(&self, len: usize) -> Result<()> {
         if len > self.limits.max_value_bytes {
-            return Err(NodeError::ValueTooLarge {
+            return Err(NodeError::Vault(VaultError::ValueTooLarge {
                 size: len,
                 limit: self.limits.max_value_bytes,
-            });
+            }));
         }
         Ok(())
     }
@@ -191,17 +194,17 @@ impl Vault {
     pub async fn read(&self, path: &str, version: Option<u32>) -> Result<SecretValue> {
         let found = self.store.vault_version(path, version)?;
         if found.state.destroyed {
-            return Err(NodeError::SecretVersionDestroyed {
+            return Err(NodeError::Vault(VaultError::VersionDestroyed {
                 path: path.to_string(),
                 version: found.version,
-            });
+            }));
         }
         if let Some(deleted_at) = found.state.deleted_at {
-            return Err(NodeError::SecretVersionDeleted {
+            return Err(NodeError::Vault(VaultError::VersionDeleted {
                 path: path.to_string(),
                 version: found.version,
                 deleted_at,
-            });
+            }));
         }
         let bytes = found
             .sealed
@@ -231,7 +234,7 @@ impl Vault {
     pub fn meta(&self, path: &str) -> Result<SecretMeta> {
         self.store
             .vault_meta(path)?
-            .ok_or_else(|| NodeError::SecretNotFound(path.to_string()))
+            .ok_or_else(|| NodeError::Vault(VaultError::NotFound(path.to_string())))
     }
 
     /// Every path starting with `prefix`.

@@ -1,7 +1,7 @@
 //! Secret paths: `/`-separated segments of `[A-Za-z0-9._-]`, neither `.` nor `..`, with
 //! bounded length and depth, so a path is safe in URLs, scope patterns and log lines.
 
-use crate::error::{NodeError, Result};
+use crate::vault::VaultError;
 
 /// Longest accepted path in bytes.
 pub const MAX_PATH_LEN: usize = 512;
@@ -15,8 +15,8 @@ fn segment_chars_ok(segment: &str) -> bool {
 }
 
 /// Checks a full secret path such as `agents/billing/stripe`.
-pub fn validate_path(path: &str) -> Result<()> {
-    let invalid = |why: &str| NodeError::InvalidPath(format!("`{}`: {why}", shorten(path)));
+pub fn validate_path(path: &str) -> Result<(), VaultError> {
+    let invalid = |why: &str| VaultError::InvalidPath(format!("`{}`: {why}", shorten(path)));
     if path.is_empty() || path.len() > MAX_PATH_LEN {
         return Err(invalid(&format!("must be 1-{MAX_PATH_LEN} bytes")));
     }
@@ -39,13 +39,13 @@ pub fn validate_path(path: &str) -> Result<()> {
 }
 
 /// Checks a listing prefix: empty, or a path start that may end in `/` or mid-segment.
-pub fn validate_prefix(prefix: &str) -> Result<()> {
+pub fn validate_prefix(prefix: &str) -> Result<(), VaultError> {
     if prefix.is_empty() {
         return Ok(());
     }
     let body = prefix.strip_suffix('/').unwrap_or(prefix);
     validate_path(body).map_err(|_| {
-        NodeError::InvalidPath(format!(
+        VaultError::InvalidPath(format!(
             "prefix `{}` must be empty or the start of a valid path",
             shorten(prefix)
         ))
@@ -82,7 +82,7 @@ mod tests {
             "a*", &deep, &long,
         ] {
             assert!(
-                matches!(validate_path(bad), Err(NodeError::InvalidPath(_))),
+                matches!(validate_path(bad), Err(VaultError::InvalidPath(_))),
                 "{bad:?}"
             );
         }

@@ -13,7 +13,9 @@
 //! Both AADs bind the path and the version, so a record copied to another path or version
 //! does not open. Each version has a fresh random data key.
 
+use crate::ciphertext::open_error;
 use crate::error::{NodeError, Result};
+use crate::store::StoreError;
 use cretoai_crypto::ml_kem::{DecapsulationKey, EncapsulationKey};
 use cretoai_crypto::{aead, envelope, random};
 use zeroize::Zeroizing;
@@ -72,7 +74,8 @@ impl SealedVersion {
         path: &str,
         version: u32,
     ) -> Result<Zeroizing<[u8; aead::KEY_LEN]>> {
-        let plain = envelope::open(dk, &self.wrapped_key, &aad(KEY_LABEL, path, version))?;
+        let plain = envelope::open(dk, &self.wrapped_key, &aad(KEY_LABEL, path, version))
+            .map_err(open_error)?;
         let key: [u8; aead::KEY_LEN] = plain
             .as_slice()
             .try_into()
@@ -88,11 +91,12 @@ impl SealedVersion {
         version: u32,
     ) -> Result<Zeroizing<Vec<u8>>> {
         let data_key = self.data_key(dk, path, version)?;
-        Ok(aead::open(
+        aead::open(
             &data_key,
             &self.ciphertext,
             &aad(VALUE_LABEL, path, version),
-        )?)
+        )
+        .map_err(open_error)
     }
 
     /// The same value with its data key re-wrapped to `new_ek`; the value ciphertext is kept
@@ -129,7 +133,9 @@ impl SealedVersion {
 
     /// Parses the stored byte layout.
     pub fn parse(bytes: &[u8]) -> Result<Self> {
-        let corrupt = |why: &'static str| NodeError::Storage(format!("sealed secret: {why}"));
+        let corrupt = |why: &'static str| {
+            NodeError::Store(StoreError::Database(format!("sealed secret: {why}")))
+        };
         if bytes.len() < HEADER_LEN || bytes[0] != FORMAT {
             return Err(corrupt("unknown format"));
         }
@@ -208,7 +214,7 @@ mod tests {
         ] {
             assert!(matches!(
                 SealedVersion::parse(bad),
-                Err(NodeError::Storage(_))
+                Err(NodeError::Store(StoreError::Database(_)))
             ));
         }
     }

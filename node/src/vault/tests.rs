@@ -3,8 +3,10 @@
 use super::*;
 use crate::audit::verify;
 use crate::clock::ManualClock;
+use crate::keys::KeyError;
 use crate::keys::KeyRing;
 use crate::store::vault::VaultTxn;
+use crate::vault::VaultError;
 use cretoai_crypto::random;
 
 struct Fixture {
@@ -70,11 +72,11 @@ async fn versions_count_up_and_cas_guards_writes() {
     );
     assert!(matches!(
         put(&f.vault, "a/b", "again", Some(0)).await,
-        Err(NodeError::CasMismatch {
+        Err(NodeError::Vault(VaultError::CasMismatch {
             expected: 0,
             current: 1,
             ..
-        })
+        }))
     ));
     assert_eq!(
         put(&f.vault, "a/b", "two", Some(1)).await.unwrap().version,
@@ -88,7 +90,7 @@ async fn versions_count_up_and_cas_guards_writes() {
     assert_eq!(get(&f.vault, "a/b", Some(1)).await.unwrap(), "one");
     assert!(matches!(
         get(&f.vault, "nope", None).await,
-        Err(NodeError::SecretNotFound(_))
+        Err(NodeError::Vault(VaultError::NotFound(_)))
     ));
     // The refused write left no version behind, and its refusal is in the audit log.
     assert_eq!(f.vault.meta("a/b").unwrap().current_version, 3);
@@ -112,11 +114,11 @@ async fn delete_undelete_and_destroy_report_their_state() {
     modify(Change::DeleteLatest).await.unwrap();
     assert!(matches!(
         get(&f.vault, "s", None).await,
-        Err(NodeError::SecretVersionDeleted {
+        Err(NodeError::Vault(VaultError::VersionDeleted {
             version: 2,
             deleted_at: 1_000,
             ..
-        })
+        }))
     ));
     assert_eq!(get(&f.vault, "s", Some(1)).await.unwrap(), "one");
     modify(Change::Undelete(vec![2])).await.unwrap();
@@ -124,7 +126,10 @@ async fn delete_undelete_and_destroy_report_their_state() {
     modify(Change::Destroy(vec![1, 99])).await.unwrap();
     assert!(matches!(
         get(&f.vault, "s", Some(1)).await,
-        Err(NodeError::SecretVersionDestroyed { version: 1, .. })
+        Err(NodeError::Vault(VaultError::VersionDestroyed {
+            version: 1,
+            ..
+        }))
     ));
     let txn = f.store.begin_write().unwrap();
     let sealed: Vec<_> = VaultTxn(&txn).all_sealed().unwrap();
@@ -136,16 +141,19 @@ async fn delete_undelete_and_destroy_report_their_state() {
     drop(txn);
     assert!(matches!(
         get(&f.vault, "s", Some(7)).await,
-        Err(NodeError::SecretVersionNotFound { version: 7, .. })
+        Err(NodeError::Vault(VaultError::VersionNotFound {
+            version: 7,
+            ..
+        }))
     ));
     modify(Change::DeleteAll).await.unwrap();
     assert!(matches!(
         f.vault.meta("s"),
-        Err(NodeError::SecretNotFound(_))
+        Err(NodeError::Vault(VaultError::NotFound(_)))
     ));
     assert!(matches!(
         modify(Change::DeleteLatest).await,
-        Err(NodeError::SecretNotFound(_))
+        Err(NodeError::Vault(VaultError::NotFound(_)))
     ));
     // Recreated after a full delete, the secret starts again at version 1.
     assert_eq!(
@@ -164,7 +172,7 @@ async fn the_oldest_versions_are_pruned_beyond_max_versions() {
     assert_eq!(meta.versions.keys().copied().collect::<Vec<_>>(), [3, 4, 5]);
     assert!(matches!(
         get(&f.vault, "p", Some(2)).await,
-        Err(NodeError::SecretVersionNotFound { .. })
+        Err(NodeError::Vault(VaultError::VersionNotFound { .. }))
     ));
     let meta = f
         .vault
@@ -177,7 +185,10 @@ async fn the_oldest_versions_are_pruned_beyond_max_versions() {
     let big = "x".repeat(2000);
     assert!(matches!(
         put(&f.vault, "p", &big, None).await,
-        Err(NodeError::ValueTooLarge { limit: 1024, .. })
+        Err(NodeError::Vault(VaultError::ValueTooLarge {
+            limit: 1024,
+            ..
+        }))
     ));
 }
 
@@ -243,11 +254,11 @@ async fn the_vault_key_can_never_be_deleted_or_made_deletable() {
     put(&f.vault, "a", "one", None).await.unwrap();
     assert!(matches!(
         f.keys.configure(VAULT_KEY.into(), None, Some(true)).await,
-        Err(NodeError::ReservedKey(name)) if name == VAULT_KEY
+        Err(NodeError::Keys(KeyError::Reserved(name))) if name == VAULT_KEY
     ));
     assert!(matches!(
         f.keys.delete(VAULT_KEY.into()).await,
-        Err(NodeError::ReservedKey(_))
+        Err(NodeError::Keys(KeyError::Reserved(_)))
     ));
     // Its other settings stay adjustable, and the secrets stay readable.
     f.keys

@@ -41,7 +41,7 @@ impl Node {
     /// Opens everything under `config.data_dir` and starts the key ring actor and the crypto
     /// pool. Must run inside an actix system.
     pub fn open(config: &Config, clock: SharedClock) -> Result<Self> {
-        let store = Store::open(&config.data_dir)?;
+        let store = Store::open_with_cache(&config.data_dir, config.db_cache_mib * 1024 * 1024)?;
         let master = MasterKey::load(
             config.master_key.as_ref().map(Secret::expose),
             &config.data_dir,

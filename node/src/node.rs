@@ -52,7 +52,7 @@ struct Opened {
 
 impl Opened {
     fn open(config: &Config, clock: &SharedClock) -> Result<Self> {
-        let store = Store::open(&config.data_dir)?;
+        let store = Store::open_with_cache(&config.data_dir, config.db_cache_mib * 1024 * 1024)?;
         let master = MasterKey::load(
             config.master_key.as_ref().map(Secret::expose),
             &config.data_dir,

@@ -36,8 +36,6 @@ pub use schema::SCHEMA_VERSION;
 /// the data written, which is most of a busy node's RSS; writes do not need it (they go to
 /// the file and are fsynced) and reads of recent pages stay hot in the OS page cache.
 pub const DEFAULT_CACHE_MIB: usize = 16;
-/// Environment variable that overrides [`DEFAULT_CACHE_MIB`].
-pub const CACHE_ENV: &str = "CRETOAI_DB_CACHE_MIB";
 
 /// A table of JSON records keyed by name.
 type JsonTable = TableDefinition<'static, &'static str, &'static [u8]>;
@@ -55,16 +53,10 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (or creates) the database in `data_dir` and makes sure every table exists. The
-    /// page cache is [`DEFAULT_CACHE_MIB`] unless `CRETOAI_DB_CACHE_MIB` says otherwise.
+    /// Opens (or creates) the database in `data_dir` with the default page cache
+    /// ([`DEFAULT_CACHE_MIB`]) and makes sure every table exists.
     pub fn open(data_dir: &Path) -> Result<Self> {
-        let mib = match std::env::var(CACHE_ENV) {
-            Ok(v) => v.trim().parse::<usize>().map_err(|_| {
-                NodeError::Config(format!("{CACHE_ENV} must be a number of MiB, got `{v}`"))
-            })?,
-            Err(_) => DEFAULT_CACHE_MIB,
-        };
-        Self::open_with_cache(data_dir, mib.max(1) * 1024 * 1024)
+        Self::open_with_cache(data_dir, DEFAULT_CACHE_MIB * 1024 * 1024)
     }
 
     /// [`Store::open`] with an explicit page cache size in bytes.

@@ -12,20 +12,22 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-/// Command-line flags. Every flag also reads an environment variable; flags win.
-#[derive(Debug, Default, Parser)]
+/// Every setting, declared once: the command-line flags, their environment variables, the TOML
+/// file's keys (the same names) and the reference table in docs/api.md ([`reference`]) all
+/// come from this declaration. Flags win over the environment, which wins over the file.
+#[derive(Debug, Default, Parser, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 #[command(
     name = "cretoai-node",
     version,
     about = "CretoAI node: post-quantum encryption and signatures (ML-KEM-768, ML-DSA-44/65/87) over a REST API.",
-    after_help = "Secrets are read from the environment only:\n  CRETOAI_ROOT_TOKEN   root bearer token (else one is generated at first start and printed once)\n  CRETOAI_MASTER_KEY   base64 of 32 bytes sealing private keys at rest (else <data-dir>/master.key, created 0600)\n  CRETOAI_AUTHZ_SIDECAR_TOKEN   the AuthZ sidecar's admin token (the node relays the console's checks and mode switches with it)"
+    after_help = secrets_help()
 )]
 pub struct Cli {
-    /// TOML file with any of the settings below (keys: listen, data_dir, max_body_bytes,
-    /// max_batch_items, log_level, log_format, workers, crypto_threads, default_token_ttl_seconds,
-    /// vault_max_value_bytes, vault_max_versions, quic_listen, peers, node_key,
-    /// authz_sidecar_url, and the tables [consensus] and [tls] with the flags' names).
+    /// TOML file with any of the settings below, under their names with `_` for `-` (the
+    /// consensus and TLS settings in the tables [consensus] and [tls], without the prefix).
     #[arg(long, env = "CRETOAI_CONFIG", value_name = "FILE")]
+    #[serde(skip)]
     pub config: Option<PathBuf>,
     /// Address and port to serve on [default: 127.0.0.1:8080]. Loopback serves plain HTTP
     /// unless a TLS flag is given; every other address serves HTTPS (see --insecure-http).
@@ -77,11 +79,17 @@ pub struct Cli {
         value_name = "ID@ADDR",
         value_delimiter = ','
     )]
+    #[serde(deserialize_with = "peers_from_text")]
     pub peers: Option<Vec<PeerConfig>>,
     /// File holding this node's ML-DSA-65 identity, sealed under the master key
     /// [default: <data-dir>/node.key].
     #[arg(long, env = "CRETOAI_NODE_KEY", value_name = "FILE")]
     pub node_key: Option<PathBuf>,
+    /// Page cache of the database in MiB [default: 16]. Writes do not need it (they are
+    /// fsynced to the file) and recent pages stay in the OS page cache; a larger cache mostly
+    /// adds to the node's memory.
+    #[arg(long, env = "CRETOAI_DB_CACHE_MIB", value_name = "MIB")]
+    pub db_cache_mib: Option<usize>,
     /// Base URL of the AuthZ sidecar whose demo routes this node relays for the console, e.g.
     /// `https://127.0.0.1:8090` (its admin token comes from CRETOAI_AUTHZ_SIDECAR_TOKEN; an https
     /// sidecar is verified against --tls-trust).
@@ -96,6 +104,7 @@ pub struct Cli {
     pub tls: TlsSettings,
     /// What to do (default: serve).
     #[command(subcommand)]
+    #[serde(skip)]
     pub command: Option<Command>,
 }
 
@@ -130,30 +139,42 @@ pub enum LogFormat {
     Json,
 }
 
-/// The settings a TOML file may carry (all optional).
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileConfig {
-    listen: Option<SocketAddr>,
-    data_dir: Option<PathBuf>,
-    max_body_bytes: Option<usize>,
-    max_batch_items: Option<usize>,
-    log_level: Option<String>,
-    log_format: Option<LogFormat>,
-    workers: Option<usize>,
-    crypto_threads: Option<usize>,
-    default_token_ttl_seconds: Option<u64>,
-    vault_max_value_bytes: Option<usize>,
-    vault_max_versions: Option<u32>,
-    quic_listen: Option<SocketAddr>,
-    peers: Option<Vec<String>>,
-    node_key: Option<PathBuf>,
-    authz_sidecar_url: Option<String>,
-    consensus: Option<ConsensusFlags>,
-    tls: Option<TlsSettings>,
-}
-
 pub use cretoai_crypto::secret::Secret;
+
+mod reference;
+pub use reference::{markdown as reference_markdown, settings as reference_settings, Setting};
+
+/// Root bearer token.
+const ROOT_TOKEN_ENV: &str = "CRETOAI_ROOT_TOKEN";
+/// Master key sealing private keys at rest.
+const MASTER_KEY_ENV: &str = "CRETOAI_MASTER_KEY";
+/// The AuthZ sidecar's admin token.
+const SIDECAR_TOKEN_ENV: &str = "CRETOAI_AUTHZ_SIDECAR_TOKEN";
+
+/// The settings read from the environment only: flags show in the process list and TOML files
+/// tend to get committed.
+pub const SECRETS: [(&str, &str); 3] = [
+    (
+        ROOT_TOKEN_ENV,
+        "root bearer token (else one is generated at first start and printed once)",
+    ),
+    (
+        MASTER_KEY_ENV,
+        "base64 of 32 bytes sealing private keys at rest (else <data-dir>/master.key, created 0600)",
+    ),
+    (
+        SIDECAR_TOKEN_ENV,
+        "the AuthZ sidecar's admin token (the node relays the console's checks and mode switches with it)",
+    ),
+];
+
+fn secrets_help() -> String {
+    let mut help = String::from("Secrets are read from the environment only:");
+    for (env, what) in SECRETS {
+        help += &format!("\n  {env}   {what}");
+    }
+    help
+}
 
 /// The resolved configuration of one node.
 #[derive(Debug, Clone)]
@@ -190,6 +211,8 @@ pub struct Config {
     pub peers: Vec<PeerConfig>,
     /// Node identity file; `None` means `<data_dir>/node.key`.
     pub node_key: Option<PathBuf>,
+    /// The database's page cache in MiB.
+    pub db_cache_mib: usize,
     /// Consensus parameter overrides.
     pub consensus: ConsensusFlags,
     /// Base URL of the AuthZ sidecar the console's AuthZ panel reaches through this node.
@@ -226,6 +249,7 @@ impl Config {
             quic_listen: SocketAddr::from(([127, 0, 0, 1], 7070)),
             peers: Vec::new(),
             node_key: None,
+            db_cache_mib: crate::store::DEFAULT_CACHE_MIB,
             consensus: ConsensusFlags::default(),
             authz_sidecar_url: None,
             authz_sidecar_token: None,
@@ -245,7 +269,7 @@ impl Config {
     pub fn load(cli: Cli) -> Result<Self> {
         let file = match &cli.config {
             Some(path) => read_file_config(path)?,
-            None => FileConfig::default(),
+            None => Cli::default(),
         };
         let mut config = Config::with_data_dir("./data");
         macro_rules! layer {
@@ -266,26 +290,20 @@ impl Config {
             default_token_ttl_seconds,
             vault_max_value_bytes,
             vault_max_versions,
-            quic_listen
+            quic_listen,
+            db_cache_mib
         );
         config.node_key = cli.node_key.or(file.node_key);
         config.authz_sidecar_url = cli.authz_sidecar_url.or(file.authz_sidecar_url);
-        if let Some(peers) = file.peers {
-            config.peers = peers
-                .iter()
-                .map(|p| p.parse())
-                .collect::<std::result::Result<_, _>>()
-                .map_err(|e| NodeError::Config(format!("peers: {e}")))?;
-        }
-        if let Some(peers) = cli.peers {
+        if let Some(peers) = cli.peers.or(file.peers) {
             config.peers = peers;
         }
-        config.consensus = file.consensus.unwrap_or_default().overlay(cli.consensus);
+        config.consensus = file.consensus.overlay(cli.consensus);
         config.consensus.params(config.peers.len() + 1)?;
-        config.tls = file.tls.unwrap_or_default().overlay(cli.tls);
-        config.root_token = secret_env("CRETOAI_ROOT_TOKEN");
-        config.master_key = secret_env("CRETOAI_MASTER_KEY");
-        config.authz_sidecar_token = secret_env("CRETOAI_AUTHZ_SIDECAR_TOKEN");
+        config.tls = file.tls.overlay(cli.tls);
+        config.root_token = secret_env(ROOT_TOKEN_ENV);
+        config.master_key = secret_env(MASTER_KEY_ENV);
+        config.authz_sidecar_token = secret_env(SIDECAR_TOKEN_ENV);
         config.validate()?;
         Ok(config)
     }
@@ -298,6 +316,7 @@ impl Config {
             ("vault_max_versions", self.vault_max_versions as usize),
             ("workers", self.workers),
             ("crypto_threads", self.crypto_threads),
+            ("db_cache_mib", self.db_cache_mib),
         ];
         for (name, value) in positive {
             if value == 0 {
@@ -333,10 +352,23 @@ impl Config {
     }
 }
 
-fn read_file_config(path: &Path) -> Result<FileConfig> {
+fn read_file_config(path: &Path) -> Result<Cli> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| NodeError::Config(format!("cannot read {}: {e}", path.display())))?;
     toml::from_str(&text).map_err(|e| NodeError::Config(format!("{}: {e}", path.display())))
+}
+
+/// Reads TOML's `peers = ["<id>@<addr>", ...]` in the form the flag takes.
+fn peers_from_text<'de, D>(de: D) -> std::result::Result<Option<Vec<PeerConfig>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let texts = Vec::<String>::deserialize(de)?;
+    texts
+        .iter()
+        .map(|t| t.parse().map_err(serde::de::Error::custom))
+        .collect::<std::result::Result<_, _>>()
+        .map(Some)
 }
 
 fn secret_env(name: &str) -> Option<Secret> {
@@ -347,82 +379,4 @@ fn secret_env(name: &str) -> Option<Secret> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn cli(args: &[&str]) -> Cli {
-        let mut all = vec!["cretoai-node"];
-        all.extend_from_slice(args);
-        Cli::try_parse_from(all).expect("valid flags")
-    }
-
-    #[test]
-    fn defaults_match_the_documented_values() {
-        let c = Config::with_data_dir("./data");
-        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
-        assert_eq!(c.data_dir, PathBuf::from("./data"));
-        assert_eq!(c.max_body_bytes, 1 << 20);
-    }
-
-    #[test]
-    fn flags_override_the_toml_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("node.toml");
-        std::fs::write(
-            &path,
-            "listen = \"0.0.0.0:9000\"\nmax_body_bytes = 2048\nlog_level = \"debug\"\n",
-        )
-        .unwrap();
-        let c = Config::load(cli(&[
-            "--config",
-            path.to_str().unwrap(),
-            "--max-body-bytes",
-            "4096",
-        ]))
-        .unwrap();
-        assert_eq!(c.listen.to_string(), "0.0.0.0:9000");
-        assert_eq!(c.max_body_bytes, 4096);
-        assert_eq!(c.log_level, "debug");
-    }
-
-    #[test]
-    fn unknown_toml_keys_and_zero_limits_are_rejected() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("node.toml");
-        std::fs::write(&path, "listn = \"0.0.0.0:9000\"\n").unwrap();
-        assert!(Config::load(cli(&["--config", path.to_str().unwrap()])).is_err());
-        assert!(Config::load(cli(&["--max-body-bytes", "0"])).is_err());
-    }
-
-    #[test]
-    fn tls_settings_come_from_the_tls_table_and_flags() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("node.toml");
-        std::fs::write(
-            &path,
-            "listen = \"0.0.0.0:9000\"\n[tls]\nsan = [\"node1\"]\ncert = \"a.pem\"\nkey = \"a.key\"\n",
-        )
-        .unwrap();
-        let c = Config::load(cli(&[
-            "--config",
-            path.to_str().unwrap(),
-            "--tls-cert",
-            "b.pem",
-        ]))
-        .unwrap();
-        assert_eq!(c.tls.cert, Some(PathBuf::from("b.pem")));
-        assert_eq!(c.tls.key, Some(PathBuf::from("a.key")));
-        assert_eq!(c.tls.san, vec!["node1".to_string()]);
-        assert!(Config::load(cli(&["--tls-cert", "only-cert.pem"])).is_err());
-        assert!(Config::load(cli(&["--tls", "--insecure-http"])).is_err());
-    }
-
-    #[test]
-    fn secrets_are_redacted_when_printed() {
-        let mut c = Config::with_data_dir("d");
-        c.root_token = Some(Secret::new("super-secret-token-value".into()));
-        let printed = format!("{c:?}");
-        assert!(!printed.contains("super-secret"));
-        assert!(printed.contains("<redacted>"));
-    }
-}
+mod tests;

@@ -7,6 +7,7 @@
 
 use super::decision_archive;
 use super::journal::{Commit, Journal, SubmitOutcome, SubmitReply};
+use super::settings::ConsensusFlags;
 use super::submission::SubmitError;
 use super::{now_ms, CoreView};
 use crate::error::{NodeError, Result};
@@ -66,6 +67,8 @@ pub struct ConsensusActor {
     view: Arc<Mutex<CoreView>>,
     /// Decided outcomes the core keeps in memory (older ones are read from the store).
     remembered_decisions: usize,
+    /// The core's tip-gossip interval.
+    sync_interval_ms: u64,
     out: Vec<Action>,
     replies: Vec<SubmitReply>,
     /// Replies to submissions the core parked until the archive answers: acknowledged only
@@ -79,22 +82,22 @@ impl ConsensusActor {
     pub fn new(
         key: SigningKey,
         params: Params,
-        tick: Duration,
+        settings: &ConsensusFlags,
         store: Store,
         journal: Journal,
         view: Arc<Mutex<CoreView>>,
-        remembered_decisions: usize,
     ) -> Self {
         ConsensusActor {
             started: Instant::now(),
             core: None,
             key: Some(key),
             params,
-            tick,
+            tick: Duration::from_millis(settings.tick_ms()),
             store,
             journal,
             view,
-            remembered_decisions,
+            remembered_decisions: settings.remembered_decisions(),
+            sync_interval_ms: settings.sync_interval_ms(),
             out: Vec::new(),
             replies: Vec::new(),
             parked: Vec::new(),
@@ -109,7 +112,7 @@ impl ConsensusActor {
             .ok_or(NodeError::Internal("consensus activated twice"))?;
         let mut config = CoreConfig::new(self.params.clone(), validators);
         config.signature_check = SignatureCheck::Trusted;
-        config.sync_interval_ms = 500;
+        config.sync_interval_ms = self.sync_interval_ms;
         config.archived = true;
         config.remembered_decisions = self.remembered_decisions;
         // Streamed: the core prunes as it replays, so a long log never sits in memory whole.

@@ -33,7 +33,7 @@ use events::EventBus;
 use journal::{Journal, Outgoing, SubmitOutcome};
 use stats::ConsensusStats;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 use submission::SubmitError;
 use verifier::Verifier;
 
@@ -118,11 +118,10 @@ impl ConsensusHandle {
         let actor = ConsensusActor::new(
             node_key.signing_key()?,
             params,
-            Duration::from_millis(config.consensus.tick_ms()),
+            &config.consensus,
             store.clone(),
             journal,
             view.clone(),
-            config.consensus.remembered_decisions(),
         );
         let arbiter = Arbiter::new();
         let actor = ConsensusActor::start_in_arbiter(&arbiter.handle(), move |_| actor);

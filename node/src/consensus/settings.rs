@@ -72,6 +72,14 @@ pub struct ConsensusFlags {
         value_name = "N"
     )]
     pub remembered_decisions: Option<usize>,
+    /// How often the node offers its DAG tips to one random peer, so a node that missed
+    /// vertices asks for them [default: 500].
+    #[arg(
+        long = "consensus-sync-interval-ms",
+        env = "CRETOAI_CONSENSUS_SYNC_INTERVAL_MS",
+        value_name = "MS"
+    )]
+    pub sync_interval_ms: Option<u64>,
 }
 
 /// Default of [`ConsensusFlags::max_undecided`], the cap of the bound that follows the
@@ -93,6 +101,7 @@ impl ConsensusFlags {
             tick_ms: over.tick_ms.or(self.tick_ms),
             max_undecided: over.max_undecided.or(self.max_undecided),
             remembered_decisions: over.remembered_decisions.or(self.remembered_decisions),
+            sync_interval_ms: over.sync_interval_ms.or(self.sync_interval_ms),
         }
     }
 
@@ -125,6 +134,11 @@ impl ConsensusFlags {
     /// The tick interval in milliseconds.
     pub fn tick_ms(&self) -> u64 {
         self.tick_ms.unwrap_or(50).max(1)
+    }
+
+    /// The tip-gossip interval in milliseconds.
+    pub fn sync_interval_ms(&self) -> u64 {
+        self.sync_interval_ms.unwrap_or(500).max(1)
     }
 
     /// Decided outcomes the core keeps in memory.

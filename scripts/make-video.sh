@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The narrated demo video, made by one command from docs/customer/video-script.md: three real
-# cretoai-node processes and a real AuthZ sidecar (started by node/tests/console_browser.rs, the
-# ignored test `the_demo_video`), the console played in headless Chromium by
-# node/tests/browser/video.py, narration by espeak-ng, encoded by ffmpeg. All offline, from
-# Debian's archive (installed here if missing), plus Selenium in the venv the browser suite uses.
+# cretoai-node processes and a real AuthZ sidecar over HTTPS with one cluster CA (started by
+# node/tests/console_browser.rs, the ignored test `the_demo_video`), the console played in
+# headless Chromium, which trusts that CA through an NSS database, by node/tests/browser/video.py,
+# narration by espeak-ng, encoded by ffmpeg. All offline, from Debian's archive (installed here
+# if missing), plus Selenium in the venv the browser suite uses.
 #
 # Usage: scripts/make-video.sh         the full video: docs/customer/demo.mp4 and demo.vtt
 #        scripts/make-video.sh --cut   a cut of about 20 seconds, into .ci/work/video/cut

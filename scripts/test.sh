@@ -83,7 +83,7 @@ if ls scripts/*-examples.sh >/dev/null 2>&1; then
   scripts/readme-check.sh
 fi
 
-step "the console in a real browser (headless Chromium, three nodes and the AuthZ sidecar)"
+step "the console in a real browser (headless Chromium, three nodes and the AuthZ sidecar over HTTPS)"
 scripts/console-test.sh
 
 # The demo video's pipeline, on a 20-second cut: recorded on the real cluster, narrated,

@@ -10,6 +10,7 @@
 //! | `GET /v1/anchor` | none | anchoring node, sender key, counters, latency |
 //! | `PUT /v1/admin/mode` | bearer | switch mode (persisted before the answer) |
 //! | `POST /v1/admin/keys/rotate` | bearer | rotate one or all keys |
+//! | `GET /v1/sys/connection` | none | the caller's own connection: TLS version, cipher suite, key-exchange group (`X25519MLKEM768` is post-quantum), client certificate |
 //! | `GET /healthz` | none | liveness: the process serves HTTP |
 //! | `GET /ready` | none | readiness: signing key loaded, engine reachable; 503 `not_ready` if not |
 
@@ -44,6 +45,7 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
             .route("/v1/anchor", web::get().to(anchor))
             .route("/v1/admin/mode", web::put().to(set_mode))
             .route("/v1/admin/keys/rotate", web::post().to(rotate))
+            .route("/v1/sys/connection", web::get().to(connection))
             .route(
                 "/healthz",
                 web::get().to(|| async { HttpResponse::Ok().json(json!({"status": "ok"})) }),
@@ -146,6 +148,13 @@ async fn anchor(state: web::Data<AppState>) -> HttpResponse {
         Some(a) => a.status(),
         None => json!({"enabled": false}),
     })
+}
+
+/// The caller's own connection, read by the hook `cretoai_tls::caller::on_connect` installed
+/// at start; the same answer as the node's `GET /v1/sys/connection`. Open like the other
+/// read routes: it tells the caller only what its own handshake negotiated.
+async fn connection(req: HttpRequest) -> HttpResponse {
+    HttpResponse::Ok().json(cretoai_tls::caller::Connection::of(&req))
 }
 
 fn mode_answer(state: &AppState) -> HttpResponse {

@@ -52,7 +52,9 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     );
     let state = web::Data::new(state);
     actix_web::rt::System::new().block_on(async move {
-        let server = HttpServer::new(move || App::new().configure(api::configure(state.clone())));
+        // Keeps each connection's handshake report for GET /v1/sys/connection.
+        let server = HttpServer::new(move || App::new().configure(api::configure(state.clone())))
+            .on_connect(cretoai_tls::caller::on_connect(|_| {}));
         let server = match listener {
             cretoai_tls::Listener::Tls(tls) => server.bind_rustls_0_23(listen, tls.config)?,
             cretoai_tls::Listener::Plain(_) => server.bind(listen)?,

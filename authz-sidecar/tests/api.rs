@@ -277,6 +277,19 @@ async fn bad_requests_get_json_errors() {
 }
 
 #[actix_web::test]
+async fn the_connection_route_reports_plain_http_without_a_handshake() {
+    let (_dir, state) = state();
+    let app = app!(state);
+    let (s, answer) = call!(app, get, "/v1/sys/connection", None, None::<&str>);
+    assert_eq!(s, 200, "{answer}");
+    assert_eq!(
+        answer,
+        json!({"transport": "http", "tls_version": null, "cipher_suite": null,
+               "key_exchange_group": null, "post_quantum": false, "client_certificate": false})
+    );
+}
+
+#[actix_web::test]
 async fn ready_and_healthz_answer_200_with_the_builtin_engine() {
     let (_dir, state) = state();
     let app = app!(state);

@@ -1,12 +1,14 @@
 //! The sidecar over HTTPS with real processes: off loopback it serves HTTPS with generated
-//! certificates (plain HTTP refused), anchors decisions to a node over HTTPS verified against
-//! the CA it was told to trust, fails to anchor (and says so) when the node's certificate is
-//! not from that CA, and its `health` subcommand checks its own HTTPS listener.
+//! certificates (plain HTTP refused), reports each caller's own connection (post-quantum or
+//! classical key exchange) at `GET /v1/sys/connection`, anchors decisions to a node over HTTPS
+//! verified against the CA it was told to trust, fails to anchor (and says so) when the node's
+//! certificate is not from that CA, and its `health` subcommand checks its own HTTPS listener.
 
 mod common;
 
 use common::{allowed_payment, free_port};
 use cretoai_tls::client::ClientTls;
+use cretoai_tls::KeyExchangeGroup;
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -159,6 +161,29 @@ fn the_sidecar_serves_https_and_anchors_over_verified_https() {
         "{meta}"
     );
     assert!(meta.get("anchor_error").is_none(), "{meta}");
+
+    // Each caller sees its own connection: the hybrid group when offered, a classical one
+    // reported as such.
+    let connection = |agent: &ureq::Agent| -> Value {
+        let url = format!("https://127.0.0.1:{port}/v1/sys/connection");
+        let (status, body) = cretoai_tls::agent::exchange(agent, "GET", &url, None, None)
+            .expect("the sidecar answers");
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str(&body).unwrap()
+    };
+    let seen = connection(&agent);
+    assert_eq!(seen["transport"], "https", "{seen}");
+    assert_eq!(seen["tls_version"], "TLSv1.3", "{seen}");
+    assert_eq!(seen["key_exchange_group"], "X25519MLKEM768", "{seen}");
+    assert_eq!(seen["post_quantum"], true, "{seen}");
+    assert_eq!(seen["client_certificate"], false, "{seen}");
+    let classical = ClientTls::trusting(&sidecar_ca)
+        .unwrap()
+        .groups(&[KeyExchangeGroup::X25519]);
+    let seen = connection(&cretoai_tls::agent::https(&classical));
+    assert_eq!(seen["key_exchange_group"], "X25519", "{seen}");
+    assert_eq!(seen["post_quantum"], false, "{seen}");
+
     // Plain HTTP to the sidecar's port gets no answer.
     let plain = cretoai_tls::agent::plain()
         .get(format!("http://127.0.0.1:{port}/healthz"))

@@ -8,7 +8,7 @@
 //! Its last line, after [`RESULT_PREFIX`], holds the same figures as one JSON object (and, with
 //! `--usage-every`, each node's RSS and CPU over the run), which `cretoai-bench report` reads.
 
-use crate::http_client::{Connection, BINARY};
+use crate::http_client::{Endpoint, BINARY};
 use crate::latency::Latencies;
 use crate::presigned::{presign, verify_micros};
 use crate::process_usage::{proc_cpu_secs, proc_kib, proc_written, UsageSampler};
@@ -26,8 +26,11 @@ pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + S
 /// What to run.
 #[derive(Debug, Clone)]
 pub struct Plan {
-    /// Node HTTP addresses; empty means start `nodes` local processes from `node_bin`.
+    /// Node addresses (`host:port`, `http://host:port` or `https://host:port`); empty means
+    /// start `nodes` local processes from `node_bin`.
     pub urls: Vec<String>,
+    /// CA (PEM) that `https://` nodes' certificates are verified against.
+    pub ca: Option<PathBuf>,
     /// Node binary.
     pub node_bin: PathBuf,
     /// Local nodes to start.
@@ -126,8 +129,8 @@ fn start_local(bin: &Path, n: usize, token: &str) -> Result<Vec<LocalNode>> {
     Ok(nodes)
 }
 
-async fn get_json(addr: &str, token: &str, path: &str) -> Result<(u16, Value)> {
-    let mut c = Connection::connect(addr).await?;
+async fn get_json(node: &Endpoint, token: &str, path: &str) -> Result<(u16, Value)> {
+    let mut c = node.connect().await?;
     let r = c.request("GET", path, Some(token), None).await?;
     Ok((
         r.status,
@@ -135,9 +138,34 @@ async fn get_json(addr: &str, token: &str, path: &str) -> Result<(u16, Value)> {
     ))
 }
 
-async fn accepted_count(addr: &str, token: &str) -> Result<u64> {
+async fn accepted_count(addr: &Endpoint, token: &str) -> Result<u64> {
     let (_, s) = get_json(addr, token, "/v1/consensus/status").await?;
     Ok(s["transactions"]["accepted"].as_u64().unwrap_or(0))
+}
+
+/// The given nodes: `https://` ones verified against `ca` (X25519MLKEM768 first), the others
+/// over plain HTTP.
+fn endpoints(urls: &[String], ca: Option<&Path>) -> Result<Vec<Endpoint>> {
+    let mut tls = None;
+    let mut out = Vec::new();
+    for url in urls {
+        let url = url.trim_end_matches('/');
+        match url.strip_prefix("https://") {
+            Some(addr) => {
+                if tls.is_none() {
+                    let ca = ca.ok_or("an https:// --url needs --ca (the nodes' CA, PEM)")?;
+                    let config = cretoai_tls::client::ClientTls::trusting(ca)?.config()?;
+                    tls = Some(Arc::new(config));
+                }
+                out.push(Endpoint {
+                    addr: addr.to_string(),
+                    tls: tls.clone(),
+                });
+            }
+            None => out.push(Endpoint::plain(url.trim_start_matches("http://"))),
+        }
+    }
+    Ok(out)
 }
 
 /// Runs the plan and prints the report.
@@ -163,17 +191,10 @@ pub async fn run(plan: Plan) -> Result<()> {
     } else {
         Vec::new()
     };
-    let addrs: Vec<String> = if plan.urls.is_empty() {
-        local.iter().map(|n| n.http.clone()).collect()
+    let addrs: Vec<Endpoint> = if plan.urls.is_empty() {
+        local.iter().map(|n| Endpoint::plain(&n.http)).collect()
     } else {
-        plan.urls
-            .iter()
-            .map(|u| {
-                u.trim_start_matches("http://")
-                    .trim_end_matches('/')
-                    .to_string()
-            })
-            .collect()
+        endpoints(&plan.urls, plan.ca.as_deref())?
     };
     let nodes = addrs.len();
     wait_active(&addrs, &plan.token).await?;
@@ -218,7 +239,7 @@ pub async fn run(plan: Plan) -> Result<()> {
         );
         let (rate, batch) = (plan.rate, plan.batch.max(1) as f64);
         tasks.push(tokio::spawn(async move {
-            let mut c = Connection::connect(&addr).await?;
+            let mut c = addr.connect().await?;
             let (mut errors, mut refused) = (0usize, 0usize);
             loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -420,8 +441,8 @@ struct NodeWork {
     served: u64,
 }
 
-async fn node_work(addr: &str, token: &str) -> Result<NodeWork> {
-    let mut c = Connection::connect(addr).await?;
+async fn node_work(addr: &Endpoint, token: &str) -> Result<NodeWork> {
+    let mut c = addr.connect().await?;
     let r = c.request("GET", "/metrics", Some(token), None).await?;
     let text = String::from_utf8_lossy(&r.body);
     let counter = |name: &str| {
@@ -436,7 +457,7 @@ async fn node_work(addr: &str, token: &str) -> Result<NodeWork> {
     })
 }
 
-async fn wait_active(addrs: &[String], token: &str) -> Result<()> {
+async fn wait_active(addrs: &[Endpoint], token: &str) -> Result<()> {
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(60) {
         let mut all = true;
@@ -458,7 +479,7 @@ async fn wait_active(addrs: &[String], token: &str) -> Result<()> {
 /// Seconds from `start` until every node's accepted count reaches its target, if it does
 /// within `limit` of now.
 async fn wait_accepted(
-    addrs: &[String],
+    addrs: &[Endpoint],
     token: &str,
     target: &[u64],
     start: Instant,

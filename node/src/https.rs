@@ -6,7 +6,6 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::metrics::Metrics;
 use actix_web::dev::Extensions;
-use cretoai_tls::ConnectionReport;
 use std::any::Any;
 use std::sync::Arc;
 
@@ -23,15 +22,9 @@ pub fn listener(config: &Config) -> Result<cretoai_tls::Listener> {
 /// The per-connection hook: reads what the TLS handshake negotiated, counts it by group and
 /// keeps it with the connection for `GET /v1/sys/connection`.
 pub fn on_connect(metrics: Arc<Metrics>) -> impl Fn(&dyn Any, &mut Extensions) + Send + Sync {
-    move |io: &dyn Any, extensions: &mut Extensions| {
-        let stream = io.downcast_ref::<actix_tls::accept::rustls_0_23::TlsStream<
-            actix_web::rt::net::TcpStream,
-        >>();
-        if let Some(report) = stream.and_then(|s| ConnectionReport::of(s.get_ref().1)) {
-            metrics.count_tls_handshake(&report.key_exchange_group);
-            extensions.insert(report);
-        }
-    }
+    cretoai_tls::caller::on_connect(move |report| {
+        metrics.count_tls_handshake(&report.key_exchange_group)
+    })
 }
 
 /// `cretoai-node health`: the status of `GET /ready` on this configuration's listener.

@@ -10,46 +10,21 @@ mod sidecar;
 
 use harness::{serial, Client, Cluster, NodeProc, TOKEN};
 use serde_json::{json, Value};
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
-
-/// One request with `token` (the harness's client always sends the root token).
-fn call(
-    addr: SocketAddr,
-    token: &str,
-    method: &str,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(15)))
-        .unwrap();
-    let payload = body.map(|b| b.to_string()).unwrap_or_default();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{payload}",
-        payload.len()
-    )
-    .unwrap();
-    let mut raw = String::new();
-    stream.read_to_string(&mut raw).unwrap();
-    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
-    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
-    (status, serde_json::from_str(body).unwrap_or(Value::Null))
-}
 
 #[test]
 fn the_authz_relay_reaches_the_sidecar_and_keeps_tokens_scoped() {
     let _guard = serial();
     let mut node = NodeProc::new();
-    let sidecar = sidecar::start_sidecar(&format!("http://{}", node.http));
+    let sidecar = sidecar::start_sidecar(&node.authority, &node.url());
     node.args = vec!["--authz-sidecar-url".into(), sidecar.url.clone()];
     // The node reads the sidecar's admin token from its environment, inherited from here.
     std::env::set_var("CRETOAI_AUTHZ_SIDECAR_TOKEN", TOKEN);
     node.start();
-    let addr = node.http;
+    // Every call over HTTPS through the shared client, each with its own token.
+    let call = |token: &str, method: &str, path: &str, body: Option<Value>| {
+        node.call(token, method, path, body.as_ref())
+    };
     let (_, viewer) = node.post("/v1/auth/tokens", &json!({"scopes": ["viewer"]}));
     let viewer = viewer["token"].as_str().unwrap().to_string();
     let check = json!({
@@ -59,27 +34,20 @@ fn the_authz_relay_reaches_the_sidecar_and_keeps_tokens_scoped() {
     });
 
     // Reading is open to a viewer; a decision and the mode switch are not.
-    let (code, mode) = call(addr, &viewer, "GET", "/v1/authz/mode", None);
+    let (code, mode) = call(&viewer, "GET", "/v1/authz/mode", None);
     assert_eq!(
         (code, mode["mode"].as_str()),
         (200, Some("classical")),
         "{mode}"
     );
-    let (code, compare) = call(addr, &viewer, "GET", "/v1/authz/compare", None);
+    let (code, compare) = call(&viewer, "GET", "/v1/authz/compare", None);
     assert_eq!(code, 200, "{compare}");
-    let (code, body) = call(
-        addr,
-        &viewer,
-        "POST",
-        "/v1/authz/check",
-        Some(check.clone()),
-    );
+    let (code, body) = call(&viewer, "POST", "/v1/authz/check", Some(check.clone()));
     assert_eq!(
         (code, body["error"]["code"].as_str()),
         (403, Some("forbidden"))
     );
     let (code, body) = call(
-        addr,
         &viewer,
         "PUT",
         "/v1/authz/mode",
@@ -92,7 +60,7 @@ fn the_authz_relay_reaches_the_sidecar_and_keeps_tokens_scoped() {
 
     // The root token signs a decision classically, switches to pqc, and the classical token
     // is then refused with the sidecar's own reason.
-    let (code, decision) = call(addr, TOKEN, "POST", "/v1/authz/check", Some(check.clone()));
+    let (code, decision) = call(TOKEN, "POST", "/v1/authz/check", Some(check.clone()));
     assert_eq!(code, 200, "{decision}");
     assert_eq!(decision["allowed"], true);
     assert_eq!(decision["signature"]["alg"], "RS256");
@@ -101,21 +69,14 @@ fn the_authz_relay_reaches_the_sidecar_and_keeps_tokens_scoped() {
         "{decision}"
     );
     let classical = decision["decision_token"].as_str().unwrap().to_string();
-    let (code, body) = call(
-        addr,
-        TOKEN,
-        "PUT",
-        "/v1/authz/mode",
-        Some(json!({"mode": "pqc"})),
-    );
+    let (code, body) = call(TOKEN, "PUT", "/v1/authz/mode", Some(json!({"mode": "pqc"})));
     assert_eq!((code, body["mode"].as_str()), (200, Some("pqc")), "{body}");
-    let (code, decision) = call(addr, TOKEN, "POST", "/v1/authz/check", Some(check));
+    let (code, decision) = call(TOKEN, "POST", "/v1/authz/check", Some(check));
     assert_eq!(
         (code, decision["signature"]["alg"].as_str()),
         (200, Some("ML-DSA-65"))
     );
     let (code, refused) = call(
-        addr,
         &viewer,
         "POST",
         "/v1/authz/verify",
@@ -126,7 +87,6 @@ fn the_authz_relay_reaches_the_sidecar_and_keeps_tokens_scoped() {
 
     // A relayed call with a body the node does not take never reaches the sidecar.
     let (code, body) = call(
-        addr,
         TOKEN,
         "POST",
         "/v1/authz/check",
@@ -137,7 +97,7 @@ fn the_authz_relay_reaches_the_sidecar_and_keeps_tokens_scoped() {
         (400, Some("invalid_json"))
     );
     drop(sidecar);
-    let (code, body) = call(addr, TOKEN, "GET", "/v1/authz/mode", None);
+    let (code, body) = call(TOKEN, "GET", "/v1/authz/mode", None);
     assert_eq!(
         (code, body["error"]["code"].as_str()),
         (502, Some("sidecar_failed"))

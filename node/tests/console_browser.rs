@@ -1,13 +1,15 @@
 //! The console in a real browser: three real `cretoai-node` processes and a real
-//! `cretoai-authz-sidecar` (started here with the cluster test harness), and a WebDriver script
-//! (`tests/browser/console.py`, Selenium and headless Chromium) that asserts what a person sees
-//! and saves a screenshot of each panel.
+//! `cretoai-authz-sidecar` (started here with the cluster test harness), all serving HTTPS with
+//! certificates from one cluster CA, and a WebDriver script (`tests/browser/console.py`,
+//! Selenium and headless Chromium trusting that CA through an NSS database) that asserts what a
+//! person sees, the post-quantum connection included, and saves a screenshot of each panel.
 //!
 //! It runs only when `CRETOAI_BROWSER_PYTHON` names a Python with Selenium (scripts/console-test.sh
 //! sets one up, with Chromium and its driver); in a plain `cargo test` it returns at once.
 //! `CRETOAI_CONSOLE_SCREENSHOTS` is where the screenshots go (default: a temporary directory);
 //! `CRETOAI_CONSOLE_LOAD_BENCH` names a `cretoai-bench` binary to also measure the time to a
-//! fully rendered page while it loads the cluster.
+//! fully rendered page while it loads the cluster, and `CRETOAI_CONSOLE_LOAD_JSON` a file for
+//! those figures.
 //!
 //! The same cluster also plays the narrated demo video (`tests/browser/video.py`), in an ignored
 //! test that scripts/make-video.sh runs with `--ignored`: one cluster launcher for both.
@@ -17,7 +19,7 @@ mod harness;
 #[path = "console/sidecar.rs"]
 mod sidecar;
 
-use harness::{serial, Cluster, TOKEN};
+use harness::{serial, Cluster, NodeProc, TOKEN};
 use sidecar::start_sidecar;
 use std::path::PathBuf;
 use std::process::Command;
@@ -27,6 +29,9 @@ fn the_console_in_a_real_browser() {
     let mut extra = Vec::new();
     if let Ok(bench) = std::env::var("CRETOAI_CONSOLE_LOAD_BENCH") {
         extra = vec!["--load-bench".to_string(), bench];
+        if let Ok(json) = std::env::var("CRETOAI_CONSOLE_LOAD_JSON") {
+            extra.extend(["--load-json".to_string(), json]);
+        }
     }
     let screenshots = std::env::var("CRETOAI_CONSOLE_SCREENSHOTS").map_or_else(
         |_| std::env::temp_dir().join("cretoai-console-screenshots"),
@@ -40,69 +45,7 @@ fn the_console_in_a_real_browser() {
         eprintln!("skipped: CRETOAI_BROWSER_PYTHON is not set (scripts/console-test.sh sets it)");
         return;
     }
-    // One more node, serving HTTPS with its generated CA, for the post-quantum connection check.
-    let https = HttpsNode::start();
-    extra.extend([
-        "--https-node".to_string(),
-        format!("https://localhost:{}", https.port),
-        "--ca".to_string(),
-        https
-            .dir
-            .path()
-            .join("data/tls/ca.pem")
-            .display()
-            .to_string(),
-    ]);
     run_in_browser("console.py", &extra);
-}
-
-/// A `cretoai-node --tls` on a free loopback port, killed on drop.
-struct HttpsNode {
-    child: std::process::Child,
-    port: u16,
-    dir: tempfile::TempDir,
-}
-
-impl HttpsNode {
-    fn start() -> HttpsNode {
-        let dir = tempfile::tempdir().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(env!("CARGO_BIN_EXE_cretoai-node"))
-            .args([
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--tls",
-                "--data-dir",
-            ])
-            .arg(dir.path().join("data"))
-            .env("CRETOAI_ROOT_TOKEN", TOKEN)
-            .env_remove("CRETOAI_AUTHZ_SIDECAR_TOKEN")
-            .env("CRETOAI_LOG_LEVEL", "warn")
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("the node starts");
-        let node = HttpsNode { child, port, dir };
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the HTTPS node did not come up"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        node
-    }
-}
-
-impl Drop for HttpsNode {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// The demo video: video.py reads where to write and which cut from its own environment
@@ -113,8 +56,9 @@ fn the_demo_video() {
     run_in_browser("video.py", &[]);
 }
 
-/// Starts three real nodes and a real sidecar, then runs a script of tests/browser against them
-/// with `--nodes` and `--token`; on failure, panics with the nodes' log tails.
+/// Starts three real nodes and a real sidecar over HTTPS, then runs a script of tests/browser
+/// against them with `--nodes`, `--token` and `--ca` (the cluster CA); on failure, panics with
+/// the nodes' log tails.
 fn run_in_browser(script: &str, extra: &[String]) {
     let Ok(python) = std::env::var("CRETOAI_BROWSER_PYTHON") else {
         eprintln!("skipped: CRETOAI_BROWSER_PYTHON is not set (scripts/console-test.sh sets it)");
@@ -124,8 +68,7 @@ fn run_in_browser(script: &str, extra: &[String]) {
     // The nodes inherit this: it is the sidecar's admin token, for switching its mode.
     std::env::set_var("CRETOAI_AUTHZ_SIDECAR_TOKEN", TOKEN);
     let mut cluster = Cluster::configure(3);
-    let anchor_node = format!("http://{}", cluster.nodes[0].http);
-    let sidecar = start_sidecar(&anchor_node);
+    let sidecar = start_sidecar(&cluster.authority, &cluster.nodes[0].url());
     for node in &mut cluster.nodes {
         node.args = vec!["--authz-sidecar-url".into(), sidecar.url.clone()];
         node.start();
@@ -133,16 +76,14 @@ fn run_in_browser(script: &str, extra: &[String]) {
     for i in 0..3 {
         cluster.wait_ready(i);
     }
-    let urls: Vec<String> = cluster
-        .nodes
-        .iter()
-        .map(|n| format!("http://{}", n.http))
-        .collect();
+    let urls: Vec<String> = cluster.nodes.iter().map(NodeProc::url).collect();
     let script = format!("{}/tests/browser/{script}", env!("CARGO_MANIFEST_DIR"));
     let status = Command::new(python)
         .arg(script)
         .args(["--nodes", &urls.join(",")])
         .args(["--token", TOKEN])
+        .arg("--ca")
+        .arg(cluster.authority.ca())
         .args(extra)
         .status()
         .expect("python runs");

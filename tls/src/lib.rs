@@ -8,10 +8,14 @@
 //! - Secure by default: off loopback, TLS is on unless `--insecure-http` ([`Transport`]).
 //! - A verifying blocking client for health checks ([`health`]) and rustls client
 //!   configurations for the binaries' outgoing calls ([`client`]).
+//! - With the `actix` feature, the caller's own connection for `GET /v1/sys/connection`
+//!   (`caller`), served the same way by the node and the sidecar.
 
 #[cfg(feature = "agent")]
 pub mod agent;
 pub mod authority;
+#[cfg(feature = "actix")]
+pub mod caller;
 pub mod client;
 pub mod connection;
 pub mod error;

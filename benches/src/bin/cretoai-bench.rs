@@ -63,9 +63,13 @@ struct CryptoTableArgs {
 
 #[derive(Parser)]
 struct ClusterArgs {
-    /// `host:port` of a running node (repeat); if absent, --nodes local nodes are started.
+    /// A running node (repeat): `host:port` or `http://host:port` for plain HTTP,
+    /// `https://host:port` for HTTPS (with --ca); if absent, --nodes local nodes are started.
     #[arg(long)]
     url: Vec<String>,
+    /// CA certificate (PEM) that `https://` nodes are verified against.
+    #[arg(long, value_name = "PEM")]
+    ca: Option<PathBuf>,
     /// Node binary to start when --url is not given.
     #[arg(long, default_value = "target/release/cretoai-node")]
     node_bin: PathBuf,
@@ -155,6 +159,7 @@ fn main() -> bench_error::Result<()> {
         Cmd::Cluster(a) => {
             let plan = cretoai_benches::cluster_load::Plan {
                 urls: a.url,
+                ca: a.ca,
                 node_bin: a.node_bin,
                 nodes: a.nodes,
                 token: a.token,

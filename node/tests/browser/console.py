@@ -1,21 +1,24 @@
 #!/usr/bin/env python3
 """The console in headless Chromium, driven over WebDriver (Selenium).
 
-Run by node/tests/console_browser.rs against three real nodes and a real AuthZ sidecar; it
-asserts what a person sees, saves a screenshot of each panel and prints the paths. With
---load-bench it also loads the cluster with cretoai-bench and measures the time from
-navigation to a fully rendered page (every node listed with its figures, charts filled).
+Run by node/tests/console_browser.rs against three real nodes and a real AuthZ sidecar, all
+serving HTTPS with certificates from one cluster CA (--ca). Chromium trusts that CA the way a
+person's browser does, through the NSS database of its HOME (certutil), never by ignoring
+certificate errors; this script's own calls verify it too. It asserts what a person sees, the
+post-quantum key exchange (X25519MLKEM768) of the browser's own connection included, saves a
+screenshot of each panel and prints the paths. With --load-bench it also loads the cluster with
+cretoai-bench and measures the time from navigation to a fully rendered page (every node listed
+with its figures, charts filled); --load-json writes those figures as JSON.
 
 One browser session for everything; the sidecar's mode is global, so the AuthZ steps run in
-order (classical, hybrid, pqc) in this one run. With --https-node and --ca, a second session
-trusts that node's CA through an NSS database and checks that the console reports the
-post-quantum key exchange (X25519MLKEM768) of its own HTTPS connection.
+order (classical, hybrid, pqc) in this one run.
 """
 import argparse
 import json
 import os
 import shutil
 import signal
+import ssl
 import statistics
 import subprocess
 import sys
@@ -35,6 +38,23 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 BUDGET_SECONDS = 360
 WAIT = 30
+# This script's own calls verify the nodes against the cluster CA (set by trust()).
+TLS = ssl.create_default_context()
+
+
+def trust(ca):
+    """This script's calls and the browsers it starts trust `ca` (the cluster's CA, PEM).
+    Answers a HOME for Chromium whose NSS database holds that CA, imported with certutil as
+    scripts/trust-ca.sh does on a person's machine; the caller removes it."""
+    global TLS
+    TLS = ssl.create_default_context(cafile=ca)
+    home = tempfile.mkdtemp(prefix="cretoai-nss-")
+    nssdb = os.path.join(home, ".pki", "nssdb")
+    os.makedirs(nssdb)
+    subprocess.run(["certutil", "-d", "sql:" + nssdb, "-N", "--empty-password"], check=True)
+    subprocess.run(["certutil", "-d", "sql:" + nssdb, "-A", "-t", "C,,", "-n", "CretoAI cluster CA", "-i", ca],
+                   check=True)
+    return home
 
 
 def http(method, url, token, body=None):
@@ -44,54 +64,21 @@ def http(method, url, token, body=None):
     if data is not None:
         req.add_header("Content-Type", "application/json")
     try:
-        with urllib.request.urlopen(req, timeout=10) as res:
+        with urllib.request.urlopen(req, timeout=10, context=TLS) as res:
             return res.status, json.loads(res.read() or b"null")
     except urllib.error.HTTPError as e:
         return e.code, json.loads(e.read() or b"null")
 
 
-def browser(home=None):
-    """Headless Chromium; with `home`, Chromium's HOME (and so its NSS database) is that folder."""
+def browser(home):
+    """Headless Chromium whose HOME (and so its NSS database, see trust()) is `home`."""
     options = Options()
     options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
     for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1440,1100",
                 "--force-color-profile=srgb", "--force-device-scale-factor=1"):
         options.add_argument(arg)
-    env = None if home is None else dict(os.environ, HOME=home)
-    service = Service(shutil.which("chromedriver") or "/usr/bin/chromedriver", env=env)
+    service = Service(shutil.which("chromedriver") or "/usr/bin/chromedriver", env=dict(os.environ, HOME=home))
     return webdriver.Chrome(options=options, service=service)
-
-
-def https_connection(url, ca, token):
-    """The console of an HTTPS node in a Chromium that trusts the node's CA the way a person's
-    does: imported into the NSS database of its HOME with certutil (never by ignoring
-    certificate errors). Asserts the badge and GET /v1/sys/connection report X25519MLKEM768."""
-    home = tempfile.mkdtemp(prefix="cretoai-nss-")
-    nssdb = "sql:" + os.path.join(home, ".pki", "nssdb")
-    os.makedirs(os.path.join(home, ".pki", "nssdb"))
-    subprocess.run(["certutil", "-d", nssdb, "-N", "--empty-password"], check=True)
-    subprocess.run(["certutil", "-d", nssdb, "-A", "-t", "C,,", "-n", "CretoAI test CA", "-i", ca], check=True)
-    driver = browser(home)
-    try:
-        driver.get(url + "/dashboard#token=" + urllib.parse.quote(token, safe=""))
-        badge = WebDriverWait(driver, WAIT).until(
-            lambda d: (lambda t: t if "X25519MLKEM768" in t or "classical" in t or "plain" in t else None)(
-                d.find_element(By.ID, "connection").text))
-        assert badge == "your connection to this node: X25519MLKEM768 (post-quantum)", badge
-        assert "pq" in driver.find_element(By.ID, "connection").get_attribute("class")
-        seen = driver.execute_async_script(
-            "const done = arguments[arguments.length - 1];"
-            "fetch('/v1/sys/connection', {headers: {Authorization: 'Bearer ' + arguments[0]}})"
-            ".then(r => r.json()).then(done, e => done({error: String(e)}));", token)
-        assert seen.get("key_exchange_group") == "X25519MLKEM768", seen
-        assert seen.get("tls_version") == "TLSv1.3" and seen.get("post_quantum") is True, seen
-        # The event stream over wss:// on the same page.
-        WebDriverWait(driver, WAIT).until(lambda d: d.find_element(By.ID, "ws-state").text == "events live")
-        print(f"https: Chromium trusting the CA through NSS negotiated {seen['key_exchange_group']}, "
-              f"{seen['tls_version']}, {seen['cipher_suite']}; wss events live")
-    finally:
-        driver.quit()
-        shutil.rmtree(home, ignore_errors=True)
 
 
 class Console:
@@ -150,6 +137,23 @@ class Console:
         assert stored == token, "the token is kept in session storage"
 
     # ---- the checks ----
+
+    def connection(self):
+        """The browser's own connection: the badge, GET /v1/sys/connection from the page, and
+        the event stream over wss:// on the same page."""
+        badge = self.wait("the connection badge", lambda: (lambda t: t if any(
+            w in t for w in ("X25519MLKEM768", "classical", "plain")) else None)(self.text("#connection")))
+        assert badge == "your connection to this node: X25519MLKEM768 (post-quantum)", badge
+        assert "pq" in self.q("#connection").get_attribute("class")
+        seen = self.d.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "fetch('/v1/sys/connection', {headers: {Authorization: 'Bearer ' + arguments[0]}})"
+            ".then(r => r.json()).then(done, e => done({error: String(e)}));", self.token)
+        assert seen.get("transport") == "https" and seen.get("key_exchange_group") == "X25519MLKEM768", seen
+        assert seen.get("tls_version") == "TLSv1.3" and seen.get("post_quantum") is True, seen
+        self.wait("the event stream live over wss://", lambda: self.text("#ws-state") == "events live")
+        print(f"ok: Chromium, trusting the cluster CA through NSS, negotiated {seen['key_exchange_group']}, "
+              f"{seen['tls_version']}, {seen['cipher_suite']}; wss events live")
 
     def cluster(self):
         ids = [http("GET", n + "/v1/consensus/status", self.token)[1]["node_id"] for n in self.nodes]
@@ -332,11 +336,12 @@ class Console:
         print("ok: a viewer token sees no write controls and its write attempts are refused (403 forbidden)")
         self.shot("viewer", "body")
 
-    def load_time(self, bench, rounds=5):
-        hosts = [urllib.parse.urlparse(n).netloc for n in self.nodes]
-        cmd = [bench, "cluster", "--token", self.token, "--transactions", "250000", "--level", "ml-dsa-44"]
-        for h in hosts:
-            cmd += ["--url", h]
+    def load_time(self, bench, ca, rounds=5):
+        """Figures of the page's load time under load, also answered as a dict."""
+        cmd = [bench, "cluster", "--token", self.token, "--transactions", "250000", "--level", "ml-dsa-44",
+               "--ca", ca]
+        for n in self.nodes:
+            cmd += ["--url", n]
         load = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             self.wait("the cluster under load", lambda: sum(
@@ -349,8 +354,10 @@ class Console:
                 self.wait("the page fully rendered", lambda: self.d.execute_script("return document.documentElement.dataset.renderedMs"))
                 times.append(int(self.d.execute_script("return document.documentElement.dataset.renderedMs")))
             tps = [http("GET", n + "/v1/consensus/status", self.token)[1]["accepted_tps"] for n in self.nodes]
-            print(f"load time: fully rendered after median {statistics.median(times)} ms, max {max(times)} ms "
-                  f"over {rounds} loads; accepted TPS per node meanwhile {[round(t) for t in tps]}")
+            figures = {"loads_per_run": rounds, "median_ms": statistics.median(times), "longest_ms": max(times),
+                       "accepted_tps_per_node": [round(t) for t in tps]}
+            print(f"load time: fully rendered after median {figures['median_ms']} ms, max {figures['longest_ms']} ms "
+                  f"over {rounds} loads; accepted TPS per node meanwhile {figures['accepted_tps_per_node']}")
             # Responsiveness with the DAG drawing the stream: the longest gap between two
             # animation frames and the main thread's long tasks over 10 seconds.
             self.tab("dag")
@@ -368,6 +375,7 @@ class Console:
             self.shot("dag-under-load", "#panel-dag")
             self.tab("cluster")
             self.shot("cluster-under-load", "#panel-cluster")
+            return figures
         finally:
             load.kill()
             load.wait()
@@ -378,18 +386,20 @@ def main():
     parser.add_argument("--nodes", required=True, help="comma-separated node base URLs")
     parser.add_argument("--token", required=True, help="the nodes' root token")
     parser.add_argument("--screenshots", help="directory for one PNG per panel")
+    parser.add_argument("--ca", required=True, help="the cluster's CA (PEM), trusted through an NSS database")
     parser.add_argument("--load-bench", help="cretoai-bench binary: also measure the load time under load")
-    parser.add_argument("--https-node", help="base URL of a node serving HTTPS with a generated CA")
-    parser.add_argument("--ca", help="that node's CA (PEM), trusted through an NSS database")
+    parser.add_argument("--load-json", help="where to write the load-time figures as JSON (with --load-bench)")
     args = parser.parse_args()
     # The whole suite's budget: a hung browser must not hold CI.
     signal.signal(signal.SIGALRM, lambda *_: sys.exit("the browser suite exceeded its time budget"))
     signal.alarm(BUDGET_SECONDS)
     started = time.monotonic()
-    driver = browser()
+    home = trust(args.ca)
+    driver = browser(home)
     console = Console(driver, args.nodes.split(","), args.token, args.screenshots)
     try:
         console.sign_in(args.token)
+        console.connection()
         ids = console.cluster()
         console.dag(ids)
         console.crypto()
@@ -398,7 +408,10 @@ def main():
         console.transactions()
         console.viewer()
         if args.load_bench:
-            console.load_time(args.load_bench)
+            figures = console.load_time(args.load_bench, args.ca)
+            if args.load_json:
+                with open(args.load_json, "w", encoding="utf-8") as f:
+                    json.dump(figures, f)
     except Exception:
         # Next to the others would put it among the committed screenshots.
         failure = os.path.join(tempfile.gettempdir(), "cretoai-console-failure.png")
@@ -410,8 +423,7 @@ def main():
         raise
     finally:
         driver.quit()
-    if args.https_node:
-        https_connection(args.https_node, args.ca, args.token)
+        shutil.rmtree(home, ignore_errors=True)
     for path in console.saved:
         print("screenshot:", path)
     print(f"browser suite passed in {time.monotonic() - started:.1f} s")

@@ -2,7 +2,8 @@
 """The narrated demo video, played on the real cluster in headless Chromium.
 
 Run by node/tests/console_browser.rs (the ignored test `the_demo_video`, which
-scripts/make-video.sh runs) against three real nodes and a real AuthZ sidecar. It reads the
+scripts/make-video.sh runs) against three real nodes and a real AuthZ sidecar, over HTTPS with
+the cluster's CA (--ca) trusted by Chromium through an NSS database. It reads the
 scenes from docs/customer/video-script.md, speaks each quoted paragraph with espeak-ng, performs
 the on-screen step named in brackets before it, and saves a screenshot stream with the time of
 each frame. It writes into $CRETOAI_VIDEO_WORK: frames/, frames.ffconcat (the frames with their
@@ -18,6 +19,7 @@ import argparse
 import base64
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -29,7 +31,7 @@ from selenium.common.exceptions import NoSuchElementException, StaleElementRefer
 from selenium.webdriver.common.action_chains import ActionChains
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from console import WAIT, Console, browser, http  # noqa: E402  (one set of console helpers)
+from console import WAIT, Console, browser, http, trust  # noqa: E402  (one set of console helpers)
 
 SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../../docs/customer/video-script.md")
 # The page is laid out at 1440x810 CSS pixels (the console's comfortable width) and captured at
@@ -254,6 +256,10 @@ class Film(Console):
     def cue_peers(self):
         self.show("#cluster-nodes td:last-child")
 
+    def cue_connection(self):
+        self.wait("the post-quantum connection badge", lambda: "X25519MLKEM768" in self.text("#connection"))
+        self.show("#connection")
+
     def cue_charts(self):
         self.show("#panel-cluster .charts")
 
@@ -420,7 +426,7 @@ class Film(Console):
 
     def cue_end(self):
         self.card("CretoAI", "Post-quantum security for AI agents",
-                  "docker compose up, then open the console link it prints")
+                  "docker compose up, trust its CA once, then open the console link it prints")
 
     # ---- output ----
 
@@ -457,6 +463,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--nodes", required=True, help="comma-separated node base URLs")
     parser.add_argument("--token", required=True, help="the nodes' root token")
+    parser.add_argument("--ca", required=True, help="the cluster's CA (PEM), trusted through an NSS database")
     args = parser.parse_args()
     work = os.environ.get("CRETOAI_VIDEO_WORK") or sys.exit("CRETOAI_VIDEO_WORK is not set (scripts/make-video.sh sets it)")
     cut = os.environ.get("CRETOAI_VIDEO_CUT") == "1"
@@ -470,8 +477,9 @@ def main():
     signal.signal(signal.SIGALRM, lambda *_: sys.exit("the video exceeded its time budget"))
     signal.alarm(180 if cut else 1200)
     nodes = args.nodes.split(",")
+    home = trust(args.ca)
     threading.Thread(target=warm_up, args=(nodes, args.token), daemon=True).start()
-    driver = browser()
+    driver = browser(home)
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                            {"width": VIEW[0], "height": VIEW[1], "deviceScaleFactor": SCALE, "mobile": False})
     driver.execute_cdp_cmd("Emulation.setScrollbarsHidden", {"hidden": True})
@@ -486,6 +494,7 @@ def main():
         raise
     finally:
         driver.quit()
+        shutil.rmtree(home, ignore_errors=True)
     print(f"video: {len(film.frames)} frames, {len(film.spoken)} sentences, {length:.1f} s, in {work}")
 
 

@@ -1,16 +1,18 @@
 //! Multi-process harness: real `cretoai-node` processes on 127.0.0.1 with their own ports and
-//! data dirs, a minimal HTTP/1.1 client, and polling waits with timeouts.
+//! data dirs, serving HTTPS with certificates from one test CA per cluster (issued by
+//! `cretoai-node issue-certificate`, as docker-compose's init step does), the shared client
+//! (`cretoai_tls::agent`) trusting that CA, and polling waits with timeouts.
 
 #![allow(dead_code)]
 
 use cretoai_consensus::{Limits, Transaction};
 use cretoai_crypto::ml_dsa::{MlDsaLevel, SigningKey};
+use cretoai_tls::client::ClientTls;
 use serde_json::{json, Value};
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
-use std::path::PathBuf;
+use std::net::{SocketAddr, TcpListener, UdpSocket};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
@@ -39,11 +41,83 @@ fn free_udp() -> SocketAddr {
         .unwrap()
 }
 
+/// One CA for a cluster and the processes around it, and the client that trusts it.
+pub struct Authority {
+    dir: TempDir,
+    agent: OnceLock<ureq::Agent>,
+}
+
+impl Authority {
+    /// A CA directory; the CA itself is created by the first [`Authority::issue`].
+    pub fn new() -> Arc<Authority> {
+        Arc::new(Authority {
+            dir: tempfile::tempdir().unwrap(),
+            agent: OnceLock::new(),
+        })
+    }
+
+    fn ca_dir(&self) -> PathBuf {
+        self.dir.path().join("ca")
+    }
+
+    /// The CA certificate (PEM) clients trust.
+    pub fn ca(&self) -> PathBuf {
+        self.ca_dir().join("ca.pem")
+    }
+
+    /// Issues a server certificate for localhost and 127.0.0.1 into `out` (server.pem,
+    /// server.key, ca.pem) with `cretoai-node issue-certificate`, creating the CA first if
+    /// needed; answers the certificate and key paths.
+    pub fn issue(&self, out: &Path) -> (PathBuf, PathBuf) {
+        let done = Command::new(binary())
+            .arg("issue-certificate")
+            .arg("--ca-dir")
+            .arg(self.ca_dir())
+            .arg("--out")
+            .arg(out)
+            .env("CRETOAI_LOG_LEVEL", "warn")
+            .env_remove("CRETOAI_TLS_SAN")
+            .output()
+            .expect("cretoai-node runs");
+        assert!(done.status.success(), "issue-certificate failed: {done:?}");
+        (out.join("server.pem"), out.join("server.key"))
+    }
+
+    /// The shared client, trusting this CA only (call after the first [`Authority::issue`]).
+    pub fn agent(&self) -> &ureq::Agent {
+        self.agent.get_or_init(|| {
+            let tls = ClientTls::trusting(&self.ca()).expect("the CA was issued");
+            cretoai_tls::agent::https(&tls)
+        })
+    }
+
+    /// One request to `url` with `token`; JSON in, JSON (or the text as a JSON string) out.
+    /// `None` when no HTTP answer came (not listening yet, handshake failed).
+    pub fn call(
+        &self,
+        token: &str,
+        method: &str,
+        url: &str,
+        body: Option<&Value>,
+    ) -> Option<(u16, Value)> {
+        let payload = body.map(Value::to_string);
+        let (status, text) = cretoai_tls::agent::exchange(
+            self.agent(),
+            method,
+            url,
+            Some(token),
+            payload.as_deref(),
+        )?;
+        let json = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Some((status, json))
+    }
+}
+
 /// One node process (restartable on the same ports and data dir).
 pub struct NodeProc {
     /// Hex node id.
     pub id: String,
-    /// HTTP address.
+    /// HTTPS address.
     pub http: SocketAddr,
     /// QUIC address.
     pub quic: SocketAddr,
@@ -51,6 +125,8 @@ pub struct NodeProc {
     pub peers: Vec<String>,
     /// Extra command-line flags.
     pub args: Vec<String>,
+    /// The CA its certificate comes from.
+    pub authority: Arc<Authority>,
     dir: TempDir,
     child: Option<Child>,
     starts: u32,
@@ -61,8 +137,14 @@ fn binary() -> &'static str {
 }
 
 impl NodeProc {
-    /// Creates the data dir and the identity (via `cretoai-node identity`).
+    /// A node with a CA of its own: [`NodeProc::with_authority`].
     pub fn new() -> Self {
+        Self::with_authority(Authority::new())
+    }
+
+    /// Creates the data dir, the identity (via `cretoai-node identity`) and a server
+    /// certificate from `authority`.
+    pub fn with_authority(authority: Arc<Authority>) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let out = Command::new(binary())
             .args(["--data-dir", dir.path().to_str().unwrap(), "identity"])
@@ -72,16 +154,23 @@ impl NodeProc {
         assert!(out.status.success(), "identity failed: {out:?}");
         let id = String::from_utf8(out.stdout).unwrap().trim().to_string();
         assert_eq!(id.len(), 64, "node id is 64 hex digits: {id}");
+        authority.issue(&dir.path().join("cluster-tls"));
         NodeProc {
             id,
             http: free_tcp(),
             quic: free_udp(),
             peers: Vec::new(),
             args: Vec::new(),
+            authority,
             dir,
             child: None,
             starts: 0,
         }
+    }
+
+    /// `https://127.0.0.1:<port>`.
+    pub fn url(&self) -> String {
+        format!("https://{}", self.http)
     }
 
     /// `<id>@<quic address>`, the peer form.
@@ -118,6 +207,14 @@ impl NodeProc {
         for p in &self.peers {
             cmd.args(["--peer", p]);
         }
+        // HTTPS with the cluster CA's certificate; the relay to a sidecar trusts that CA only.
+        let tls = self.dir.path().join("cluster-tls");
+        cmd.arg("--tls-cert")
+            .arg(tls.join("server.pem"))
+            .arg("--tls-key")
+            .arg(tls.join("server.key"))
+            .arg("--tls-trust")
+            .arg(self.authority.ca());
         cmd.args(&self.args);
         cmd.env("CRETOAI_ROOT_TOKEN", TOKEN)
             .env("CRETOAI_LOG_LEVEL", "info,cretoai_node::http=warn")
@@ -125,9 +222,9 @@ impl NodeProc {
             .stdout(Stdio::from(log.try_clone().unwrap()))
             .stderr(Stdio::from(log));
         self.child = Some(cmd.spawn().expect("node starts"));
-        let http = self.http;
-        wait(Duration::from_secs(30), "HTTP up", || {
-            get(http, "/health").map(|(s, _)| s == 200).unwrap_or(false)
+        wait(Duration::from_secs(30), "HTTPS up", || {
+            self.try_call(TOKEN, "GET", "/health", None)
+                .is_some_and(|(s, _)| s == 200)
         });
     }
 
@@ -151,14 +248,38 @@ impl NodeProc {
         lines[lines.len().saturating_sub(25)..].join("\n")
     }
 
+    /// One request with `token`; `None` when no HTTP answer came.
+    pub fn try_call(
+        &self,
+        token: &str,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Option<(u16, Value)> {
+        let url = format!("{}{path}", self.url());
+        self.authority.call(token, method, &url, body)
+    }
+
+    /// One request with `token`; panics when no HTTP answer came.
+    pub fn call(
+        &self,
+        token: &str,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> (u16, Value) {
+        self.try_call(token, method, path, body)
+            .unwrap_or_else(|| panic!("{method} {path}: no answer\n{}", self.log_tail()))
+    }
+
     /// GET with the root token.
     pub fn get(&self, path: &str) -> (u16, Value) {
-        get(self.http, path).expect("request")
+        self.call(TOKEN, "GET", path, None)
     }
 
     /// POST JSON with the root token.
     pub fn post(&self, path: &str, body: &Value) -> (u16, Value) {
-        request(self.http, "POST", path, Some(body)).expect("request")
+        self.call(TOKEN, "POST", path, Some(body))
     }
 
     /// Submits a pre-signed transaction; asserts 202 and returns the id.
@@ -172,7 +293,8 @@ impl NodeProc {
 
     /// A transaction's status here (`None` if unknown).
     pub fn tx_status(&self, id: &str) -> Option<String> {
-        let (status, body) = get(self.http, &format!("/v1/consensus/transactions/{id}")).ok()?;
+        let path = format!("/v1/consensus/transactions/{id}");
+        let (status, body) = self.try_call(TOKEN, "GET", &path, None)?;
         (status == 200).then(|| body["status"].as_str().unwrap_or("").to_string())
     }
 
@@ -188,16 +310,21 @@ impl Drop for NodeProc {
     }
 }
 
-/// A cluster of `n` nodes, each configured with all the others.
+/// A cluster of `n` nodes, each configured with all the others, with one CA.
 pub struct Cluster {
     /// The nodes.
     pub nodes: Vec<NodeProc>,
+    /// The CA of every node's certificate.
+    pub authority: Arc<Authority>,
 }
 
 impl Cluster {
     /// Creates `n` fresh nodes, each configured with all the others, none started.
     pub fn configure(n: usize) -> Self {
-        let mut nodes: Vec<NodeProc> = (0..n).map(|_| NodeProc::new()).collect();
+        let authority = Authority::new();
+        let mut nodes: Vec<NodeProc> = (0..n)
+            .map(|_| NodeProc::with_authority(authority.clone()))
+            .collect();
         let all: Vec<String> = nodes.iter().map(NodeProc::peer_text).collect();
         for node in &mut nodes {
             node.peers = all
@@ -206,7 +333,7 @@ impl Cluster {
                 .cloned()
                 .collect();
         }
-        Cluster { nodes }
+        Cluster { nodes, authority }
     }
 
     /// Starts `n` nodes and waits until each runs consensus with all its peers connected.
@@ -307,37 +434,4 @@ impl Client {
 pub fn base64_encode(bytes: &[u8]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(bytes)
-}
-
-/// GET with the root token.
-pub fn get(addr: SocketAddr, path: &str) -> std::io::Result<(u16, Value)> {
-    request(addr, "GET", path, None)
-}
-
-/// One HTTP/1.1 request (`Connection: close`) with the root token; JSON in and out.
-pub fn request(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    body: Option<&Value>,
-) -> std::io::Result<(u16, Value)> {
-    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    let payload = body.map(|b| b.to_string()).unwrap_or_default();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{payload}",
-        payload.len()
-    )?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw)?;
-    let text = String::from_utf8_lossy(&raw);
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let json = serde_json::from_str(body).unwrap_or(Value::String(body.to_string()));
-    Ok((status, json))
 }

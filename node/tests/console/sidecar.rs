@@ -1,6 +1,7 @@
-//! A real `cretoai-authz-sidecar` process for the console tests.
+//! A real `cretoai-authz-sidecar` process for the console tests, serving HTTPS with a
+//! certificate from the cluster's CA and trusting that CA for its anchoring calls.
 
-use crate::harness::{self, get, TOKEN};
+use crate::harness::{self, Authority, TOKEN};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -33,10 +34,12 @@ fn sidecar_binary() -> PathBuf {
     bin
 }
 
-/// Starts a sidecar whose admin token is the harness token, anchoring decisions at
-/// `anchor_node`, and waits until it is ready.
-pub fn start_sidecar(anchor_node: &str) -> Sidecar {
+/// Starts a sidecar whose admin token is the harness token, with a certificate from
+/// `authority`, anchoring decisions at `anchor_node` (verified against that CA), and waits
+/// until it is ready.
+pub fn start_sidecar(authority: &Authority, anchor_node: &str) -> Sidecar {
     let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = authority.issue(&dir.path().join("cluster-tls"));
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -50,18 +53,23 @@ pub fn start_sidecar(anchor_node: &str) -> Sidecar {
         .env("CRETOAI_AUTHZ_MODE", "classical")
         .env("CRETOAI_AUTHZ_ANCHOR_NODE_URL", anchor_node)
         .env("CRETOAI_AUTHZ_ANCHOR_TOKEN", TOKEN)
+        .env("CRETOAI_TLS_CERT", cert)
+        .env("CRETOAI_TLS_KEY", key)
+        .env("CRETOAI_TLS_TRUST", authority.ca())
         .env("CRETOAI_LOG_LEVEL", "warn")
         .stdout(Stdio::from(log.try_clone().unwrap()))
         .stderr(Stdio::from(log))
         .spawn()
         .expect("sidecar starts");
-    let addr = format!("127.0.0.1:{port}").parse().unwrap();
+    let url = format!("https://127.0.0.1:{port}");
     harness::wait(Duration::from_secs(30), "sidecar ready", || {
-        get(addr, "/ready").map(|(s, _)| s == 200).unwrap_or(false)
+        authority
+            .call(TOKEN, "GET", &format!("{url}/ready"), None)
+            .is_some_and(|(s, _)| s == 200)
     });
     Sidecar {
         child,
-        url: format!("http://127.0.0.1:{port}"),
+        url,
         _dir: dir,
     }
 }

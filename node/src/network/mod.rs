@@ -27,14 +27,6 @@ use wire::{Message, CLUSTER_STATUS, HELLO};
 /// How long after a failed query send the peer counts as having answered "no".
 const UNREACHABLE_ANSWER_DELAY: Duration = Duration::from_millis(200);
 
-fn net_id(id: &NodeId) -> cretoai_network::NodeId {
-    cretoai_network::NodeId::from_bytes(id.0)
-}
-
-fn core_id(id: &cretoai_network::NodeId) -> NodeId {
-    NodeId(*id.as_bytes())
-}
-
 /// Sends the core's outgoing messages.
 pub struct NetworkActor {
     net: Network,
@@ -70,7 +62,7 @@ impl Handler<Outgoing> for NetworkActor {
                     let consensus = self.consensus.clone();
                     let frame = Message::Query { request_id, vertex }.to_frame();
                     actix::spawn(async move {
-                        if net.send(&net_id(&peer), &frame).await.is_err() {
+                        if net.send(&peer, &frame).await.is_err() {
                             tokio::time::sleep(UNREACHABLE_ANSWER_DELAY).await;
                             consensus.do_send(PeerEvent(Event::Chits {
                                 from: peer,
@@ -103,7 +95,7 @@ impl Handler<Outgoing> for NetworkActor {
             let net = self.net.clone();
             let frame = message.to_frame();
             actix::spawn(async move {
-                if let Err(e) = net.send(&net_id(&peer), &frame).await {
+                if let Err(e) = net.send(&peer, &frame).await {
                     tracing::debug!(peer = %hex::encode(&peer.0[..4]), error = %e, "send failed");
                 }
             });
@@ -177,7 +169,7 @@ async fn receive(
                 }
                 continue;
             }
-            Inbound::Message { from, frame } => (core_id(&from), frame),
+            Inbound::Message { from, frame } => (from, frame),
             Inbound::PeerUp { peer } => {
                 tracing::info!(peer = %peer, "peer connected");
                 continue;
@@ -269,7 +261,7 @@ fn serve_fetch(ids: Vec<cretoai_consensus::VertexId>, from: NodeId, consensus: &
                 end += 1;
             }
             let frame = wire::vertices_frame(&encoded[start..end]);
-            if let Err(e) = net.send(&net_id(&from), &frame).await {
+            if let Err(e) = net.send(&from, &frame).await {
                 tracing::debug!(peer = %hex::encode(&from.0[..4]), error = %e, "fetch answer not sent");
                 return;
             }

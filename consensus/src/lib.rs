@@ -17,7 +17,9 @@
 //!
 //! Node ids, transactions, their canonical encoding and size limits are shared with the
 //! transport, the sidecar and the benches, so they live in the leaf crate `cretoai-types` and
-//! are re-exported here.
+//! are re-exported here. The messages peers send each other and their bytes are the core's
+//! own: [`wire`], beside the events and actions they carry, pure like the rest of the crate
+//! (the node only puts those bytes in transport frames).
 //!
 //! See `docs/consensus.md` for the algorithm and its parameters and
 //! `docs/formats-consensus.md` for the byte layout.
@@ -36,6 +38,7 @@ mod params;
 mod time;
 mod validator;
 mod vertex;
+pub mod wire;
 
 pub use conflict_set::TxStatus;
 // The shared types the core's API speaks in, re-exported so that a user of the core needs one

@@ -15,6 +15,7 @@ use crate::consensus::journal::Outgoing;
 use crate::consensus::{now_ms, ConsensusHandle};
 use crate::error::{NodeError, Result};
 use actix::prelude::*;
+use cretoai_consensus::wire::Message;
 use cretoai_consensus::{Action, ConsensusError, Event, NodeId, Vertex};
 use cretoai_network::{Frame, Inbound, Network, NetworkConfig};
 use keys::SharedValidators;
@@ -22,7 +23,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
-use wire::{Message, CLUSTER_STATUS, HELLO};
+use wire::{CLUSTER_STATUS, HELLO};
 
 /// How long after a failed query send the peer counts as having answered "no".
 const UNREACHABLE_ANSWER_DELAY: Duration = Duration::from_millis(200);
@@ -60,7 +61,7 @@ impl Handler<Outgoing> for NetworkActor {
                     // timeout; the short delay keeps an isolated node from spinning vertices.
                     let net = self.net.clone();
                     let consensus = self.consensus.clone();
-                    let frame = Message::Query { request_id, vertex }.to_frame();
+                    let frame = wire::to_frame(&Message::Query { request_id, vertex });
                     actix::spawn(async move {
                         if net.send(&peer, &frame).await.is_err() {
                             tokio::time::sleep(UNREACHABLE_ANSWER_DELAY).await;
@@ -85,15 +86,12 @@ impl Handler<Outgoing> for NetworkActor {
                     },
                 ),
                 Action::Fetch { peer, ids } => (peer, Message::Fetch(ids)),
-                Action::SendVertices { peer, vertices } => (
-                    peer,
-                    Message::Vertices(vertices.iter().map(|v| Vertex::clone(v)).collect()),
-                ),
+                Action::SendVertices { peer, vertices } => (peer, Message::Vertices(vertices)),
                 Action::Frontier { peer, tips } => (peer, Message::Frontier(tips)),
                 _ => continue,
             };
             let net = self.net.clone();
-            let frame = message.to_frame();
+            let frame = wire::to_frame(&message);
             actix::spawn(async move {
                 if let Err(e) = net.send(&peer, &frame).await {
                     tracing::debug!(peer = %hex::encode(&peer.0[..4]), error = %e, "send failed");
@@ -180,7 +178,7 @@ async fn receive(
             }
             Inbound::Request { .. } => continue,
         };
-        let message = match Message::from_frame(&frame, &consensus.limits) {
+        let message = match wire::from_frame(&frame, &consensus.limits) {
             Ok(m) => m,
             Err(e) => {
                 consensus
@@ -274,7 +272,7 @@ fn serve_fetch(ids: Vec<cretoai_consensus::VertexId>, from: NodeId, consensus: &
 }
 
 fn verify_then_deliver(
-    vertices: Vec<Vertex>,
+    vertices: Vec<Arc<Vertex>>,
     from: NodeId,
     consensus: &ConsensusHandle,
     validators: &SharedValidators,
@@ -296,7 +294,6 @@ fn verify_then_deliver(
                 tracing::debug!(author = %hex::encode(&v.author().0[..4]), "vertex of an author whose key is unknown dropped");
                 continue;
             }
-            let v = Arc::new(v);
             if verifier.vertex(v.clone(), set.clone()).await {
                 events.do_send(PeerEvent(Event::Vertex { from, vertex: v }));
             } else {

@@ -271,8 +271,7 @@ mod tests {
             Message::decode(FRONTIER, &cut, &limits).err(),
             Some(Malformed("truncated"))
         );
-        let mut trailing = vec![0, 0, 0, 0];
-        trailing.push(0);
+        let trailing = [0, 0, 0, 0, 0];
         assert_eq!(
             Message::decode(FETCH, &trailing, &limits).err(),
             Some(Malformed("trailing bytes"))

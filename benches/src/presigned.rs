@@ -5,8 +5,8 @@
 //! run holds one copy of every transaction (its binary frame, ~5.4 KB for ML-DSA-65) instead
 //! of two: 1.2 million ML-DSA-65 transactions (a 10-minute soak at 2,000 tx/s) take ~6.5 GB.
 
-use cretoai_consensus::{tx_frames, Limits, Transaction};
 use cretoai_crypto::ml_dsa::{MlDsaLevel, SigningKey};
+use cretoai_types::{tx_frames, Limits, Transaction};
 use std::time::{Duration, Instant};
 
 /// The signed work of a run.

@@ -4,7 +4,7 @@
 use crate::decided_nonces::DecidedNonces;
 use crate::id_map::IdMap;
 use crate::outcome_window::{OutcomeWindow, Unheld};
-use crate::transaction::{ConflictKey, TxId};
+use cretoai_types::{ConflictKey, TxId};
 
 /// Where a transaction stands at this node.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

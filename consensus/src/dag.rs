@@ -8,9 +8,9 @@
 //! still read. Full vertices stay in the node's store for the API and for peers' fetches.
 
 use crate::id_map::{IdMap, IdSet};
-use crate::transaction::TxId;
-use crate::validator::NodeId;
 use crate::vertex::{Vertex, VertexId};
+use cretoai_types::NodeId;
+use cretoai_types::TxId;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 

@@ -8,7 +8,7 @@
 //! nonce.
 
 use crate::id_map::IdMap;
-use crate::transaction::ConflictKey;
+use cretoai_types::ConflictKey;
 use std::collections::BTreeMap;
 
 /// Decided pairs: per sender, runs of nonces `start -> end` (both included, disjoint, never

@@ -64,5 +64,21 @@ impl From<cretoai_crypto::CryptoError> for ConsensusError {
     }
 }
 
+/// Each shared-type error becomes the variant of the same name (and message).
+impl From<cretoai_types::Error> for ConsensusError {
+    fn from(e: cretoai_types::Error) -> Self {
+        use cretoai_types::Error as E;
+        match e {
+            E::Truncated(what) => Self::Truncated(what),
+            E::TrailingBytes(n) => Self::TrailingBytes(n),
+            E::UnsupportedVersion(v) => Self::UnsupportedVersion(v),
+            E::Oversize { field, len, max } => Self::Oversize { field, len, max },
+            E::InvalidField(what) => Self::InvalidField(what),
+            E::BadSignature(what) => Self::BadSignature(what),
+            E::Crypto(message) => Self::Crypto(message),
+        }
+    }
+}
+
 /// Result alias for this crate.
 pub type Result<T> = std::result::Result<T, ConsensusError>;

@@ -15,6 +15,12 @@
 //! read by the shell, asked for with an action and answered with an event.
 //! [`Node::replay`] rebuilds a node from the [`Record`]s it asked to persist.
 //!
+//! Node ids, transactions, their canonical encoding and size limits are shared with the
+//! transport, the sidecar and the benches, so they live in the leaf crate `cretoai-types` and
+//! are re-exported here. The messages peers send each other and their bytes are the core's
+//! own: [`wire`], beside the events and actions they carry, pure like the rest of the crate
+//! (the node only puts those bytes in transport frames).
+//!
 //! See `docs/consensus.md` for the algorithm and its parameters and
 //! `docs/formats-consensus.md` for the byte layout.
 
@@ -23,7 +29,6 @@
 mod conflict_set;
 mod dag;
 mod decided_nonces;
-mod encoding;
 mod error;
 mod id_map;
 mod message;
@@ -31,20 +36,23 @@ mod node;
 mod outcome_window;
 mod params;
 mod time;
-mod transaction;
-pub mod tx_frames;
 mod validator;
 mod vertex;
+pub mod wire;
 
 pub use conflict_set::TxStatus;
+// The shared types the core's API speaks in, re-exported so that a user of the core needs one
+// import path; they are defined once, in `cretoai-types`.
+pub use cretoai_types::{
+    tx_frames, ConflictKey, Limits, NodeId, Transaction, TxId, MAX_PAYLOAD, TX_CONTEXT, TX_VERSION,
+};
 pub use error::{ConsensusError, Result};
 pub use message::{Action, Equivocation, Event, Record};
 pub use node::{
     Config, Footprint, Node, Replay, TxInfo, DECISION_BOUND_MS, DEFAULT_REMEMBERED_DECISIONS,
     DEFAULT_STRANDED_AFTER_MS, RECENT_EVIDENCE,
 };
-pub use params::{Limits, Params};
+pub use params::Params;
 pub use time::Now;
-pub use transaction::{ConflictKey, Transaction, TxId, MAX_PAYLOAD, TX_CONTEXT, TX_VERSION};
-pub use validator::{NodeId, SignatureCheck, Validator, ValidatorSet};
+pub use validator::{SignatureCheck, Validator, ValidatorSet};
 pub use vertex::{Vertex, VertexId, MAX_PARENTS, MAX_TXS, VERTEX_CONTEXT, VERTEX_VERSION};

@@ -2,9 +2,10 @@
 
 use crate::conflict_set::TxStatus;
 use crate::error::{ConsensusError, Result};
-use crate::transaction::{Transaction, TxId};
-use crate::validator::{NodeId, ValidatorSet};
+use crate::validator::ValidatorSet;
 use crate::vertex::{Vertex, VertexId};
+use cretoai_types::NodeId;
+use cretoai_types::{Transaction, TxId};
 use std::sync::Arc;
 
 /// An input to [`crate::Node::handle`]. Time comes with the call, never from a clock.

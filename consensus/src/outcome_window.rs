@@ -20,7 +20,7 @@
 
 use crate::conflict_set::TxStatus;
 use crate::id_map::{IdMap, IdSet};
-use crate::transaction::TxId;
+use cretoai_types::TxId;
 use std::collections::VecDeque;
 
 /// Marks an outcome whose `Record::Status` the core has not emitted yet.

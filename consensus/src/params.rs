@@ -1,6 +1,7 @@
 //! Consensus parameters and size limits, validated the way avalanchego validates its own.
 
 use crate::error::{ConsensusError, Result};
+use cretoai_types::Limits;
 
 /// Snowball parameters of the QR-Avalanche core.
 ///
@@ -21,27 +22,6 @@ pub struct Params {
     pub query_timeout_ms: u64,
     /// Size bounds applied to transactions and vertices.
     pub limits: Limits,
-}
-
-/// Size bounds of the canonical encoding, enforced when encoding and decoding.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Limits {
-    /// Largest transaction payload, bytes.
-    pub max_payload: usize,
-    /// Most parents of a vertex.
-    pub max_parents: usize,
-    /// Most transactions in a vertex.
-    pub max_txs_per_vertex: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            max_payload: 64 * 1024,
-            max_parents: 16,
-            max_txs_per_vertex: 256,
-        }
-    }
 }
 
 impl Default for Params {
@@ -120,7 +100,7 @@ impl Params {
         if l.max_txs_per_vertex < 1 || l.max_txs_per_vertex > crate::vertex::MAX_TXS {
             return err("max_txs_per_vertex must be within 1..=4096");
         }
-        if l.max_payload > crate::transaction::MAX_PAYLOAD {
+        if l.max_payload > cretoai_types::MAX_PAYLOAD {
             return err("max_payload must be at most 1 MiB");
         }
         Ok(())

@@ -1,28 +1,10 @@
 //! The validator set: who may author vertices, with which key, and with what voting weight.
 
 use crate::error::{ConsensusError, Result};
-use cretoai_crypto::hash::sha256;
 use cretoai_crypto::ml_dsa::{MlDsaLevel, VerifyingKey};
+use cretoai_types::NodeId;
 use rand::RngCore;
 use std::collections::HashMap;
-use std::fmt;
-
-/// A node's identity: SHA-256 of its ML-DSA-65 public key.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct NodeId(pub [u8; 32]);
-
-impl NodeId {
-    /// The id of the holder of `key`.
-    pub fn of_key(key: &VerifyingKey) -> Self {
-        Self(sha256(key.as_bytes()))
-    }
-}
-
-impl fmt::Debug for NodeId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "node:{}", crate::transaction::short_hex(&self.0))
-    }
-}
 
 /// One member of the validator set.
 #[derive(Clone)]

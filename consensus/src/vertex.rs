@@ -1,12 +1,11 @@
 //! Vertices: an author's signed batch of transactions linked to earlier vertices.
 
-use crate::encoding::{bounded, Reader, Writer};
 use crate::error::{ConsensusError, Result};
-use crate::params::Limits;
-use crate::transaction::{short_hex, Transaction};
-use crate::validator::{NodeId, ValidatorSet};
+use crate::validator::ValidatorSet;
 use cretoai_crypto::hash::sha256;
 use cretoai_crypto::ml_dsa::{MlDsaLevel, SigningKey};
+use cretoai_types::encoding::{bounded, Reader, Writer};
+use cretoai_types::{short_hex, Limits, NodeId, Transaction};
 use std::collections::HashSet;
 use std::fmt;
 

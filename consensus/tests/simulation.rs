@@ -361,6 +361,29 @@ fn same_seed_same_run() {
     assert_eq!(a, run(5));
 }
 
+/// Messages travel as the codec's bytes: bytes it cannot read are a violation, never delivered.
+#[test]
+fn undecodable_bytes_are_reported() {
+    let params = Params::default();
+    let mut sim = Sim::trusted(3, &params, NetConfig::default(), 5);
+    let mut clients = Clients::new(1, &params);
+    let tx = clients.tx(0, b"carried as bytes");
+    let id = tx.id();
+    sim.submit(0, tx);
+    sim.run_until(10_000);
+    for i in 0..3 {
+        sim.expect_accepted(i, &[id]).unwrap();
+    }
+    assert!(sim.violations.is_empty(), "{:?}", sim.violations);
+    let query = cretoai_consensus::wire::QUERY;
+    sim.send_bytes(0, 1, query, vec![0; 39]);
+    sim.run_until(12_000);
+    assert_eq!(
+        sim.violations,
+        vec!["codec: a kind 3 message from node 0 does not decode: Malformed(\"unknown kind or bad length\")".to_string()]
+    );
+}
+
 /// Once everything is decided, no node issues another vertex: an idle cluster is silent
 /// except for frontier gossip.
 #[test]

@@ -8,7 +8,7 @@ use rustls::pki_types::CertificateDer;
 use rustls::{SignatureAlgorithm, SignatureScheme};
 
 use crate::error::{NetworkError, Result};
-use crate::node_id::NodeId;
+use cretoai_types::NodeId;
 
 /// The only TLS signature scheme nodes use and accept.
 pub const SIGNATURE_SCHEME: SignatureScheme = SignatureScheme::ML_DSA_65;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::backoff::Backoff;
 use crate::error::{NetworkError, Result};
 use crate::frame::DEFAULT_MAX_FRAME_LEN;
-use crate::node_id::NodeId;
+use cretoai_types::NodeId;
 
 /// One configured peer: where to dial it and which key it must present.
 /// In serde form: `{"node_id": "<64 hex>", "address": "<ip:port>"}`.

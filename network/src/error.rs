@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 
-use crate::node_id::NodeId;
+use cretoai_types::NodeId;
 
 /// Everything that can go wrong in the transport.
 #[derive(Debug, thiserror::Error)]
@@ -84,6 +84,12 @@ pub enum NetworkError {
 
 /// Short form used throughout the crate.
 pub type Result<T> = std::result::Result<T, NetworkError>;
+
+impl From<cretoai_types::InvalidNodeId> for NetworkError {
+    fn from(e: cretoai_types::InvalidNodeId) -> Self {
+        NetworkError::InvalidNodeId(e.0)
+    }
+}
 
 impl NetworkError {
     pub(crate) fn io(what: impl std::fmt::Display, source: std::io::Error) -> Self {

@@ -13,7 +13,7 @@ use zeroize::Zeroizing;
 
 use crate::certificate;
 use crate::error::{NetworkError, Result};
-use crate::node_id::NodeId;
+use cretoai_types::NodeId;
 
 const FORMAT_PLAIN: u8 = 1;
 const FORMAT_SEALED: u8 = 2;

@@ -7,8 +7,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{NetworkError, Result};
 use crate::frame::{read_frame, write_frame, Frame};
-use crate::node_id::NodeId;
 use crate::tls;
+use cretoai_types::NodeId;
 
 /// Application error code sent when a stream carried a malformed or oversize frame.
 pub const STREAM_MALFORMED_FRAME: u32 = 1;

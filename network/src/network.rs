@@ -13,10 +13,10 @@ use crate::error::{NetworkError, Result};
 use crate::frame::{read_frame, Frame};
 use crate::identity::NodeIdentity;
 use crate::inbound::{accept_loop, Inbound, StreamContext};
-use crate::node_id::NodeId;
 use crate::peer::{dial_loop, DialContext, PeerSlot, PeerStatus};
 use crate::pin_set::PinSet;
 use crate::tls;
+use cretoai_types::NodeId;
 
 /// A running transport. Cloning is cheap and every clone drives the same endpoint; the
 /// endpoint and all peer tasks stop on [`Network::shutdown`] or when the last clone is dropped.

@@ -10,8 +10,8 @@ use crate::backoff::Backoff;
 use crate::error::{NetworkError, Result};
 use crate::identity::NodeIdentity;
 use crate::inbound::{serve_connection, Inbound, StreamContext};
-use crate::node_id::NodeId;
 use crate::tls;
+use cretoai_types::NodeId;
 
 /// What is known about one peer right now.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -6,7 +6,7 @@ use rustls::pki_types::CertificateDer;
 
 use crate::certificate::node_id_of;
 use crate::error::{NetworkError, Result};
-use crate::node_id::NodeId;
+use cretoai_types::NodeId;
 
 /// Node ids that are allowed to connect (or to answer a dial). Pure value; no I/O.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -11,9 +11,9 @@ use rustls::NamedGroup;
 use crate::certificate::TlsKey;
 use crate::error::{NetworkError, Result};
 use crate::identity::NodeIdentity;
-use crate::node_id::NodeId;
 use crate::pin_set::PinSet;
 use crate::verifier::{PinnedClientVerifier, PinnedServerVerifier};
+use cretoai_types::NodeId;
 
 /// ALPN protocol id of this transport; peers speaking anything else are refused.
 pub const ALPN: &[u8] = b"cretoai/1";

@@ -4,7 +4,7 @@
 //!
 //! The sidecar is its own transaction sender. It holds an ML-DSA-65 key
 //! (created at first start, sealed under the master key in the data dir like
-//! the signing keys), builds a `cretoai-consensus` [`Transaction`] with
+//! the signing keys), builds a `cretoai-types` [`Transaction`] with
 //! payload [`DecisionRecord`] and a nonce from [`NonceCounter`], signs it and
 //! submits the canonical bytes. The transaction id is therefore known before
 //! the node answers, and the node's answer is checked against it. The node
@@ -25,8 +25,8 @@ use crate::key_store::KeyStore;
 use crate::measurements::{percentiles, Percentiles};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
-use cretoai_consensus::{Limits, Transaction};
 use cretoai_crypto::ml_dsa::{MlDsaLevel, SigningKey};
+use cretoai_types::{Limits, Transaction};
 use node_client::{AnchorFailure, Failed, NodeClient};
 use nonce::NonceCounter;
 use record::DecisionRecord;

@@ -1,7 +1,7 @@
 //! What a node's core holds in memory, by kind: for diagnostics, tests and the node's gauges.
 
 use super::Node;
-use crate::transaction::Transaction;
+use cretoai_types::Transaction;
 
 /// What a node's core holds in memory ([`Node::footprint`]). Transaction bodies (several KB
 /// each with ML-DSA keys and signatures) are held only by unsettled or tip vertices and by

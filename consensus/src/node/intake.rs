@@ -4,8 +4,9 @@
 use super::recall::Arrival;
 use super::Node;
 use crate::message::{Action, Equivocation, Record};
-use crate::validator::{NodeId, SignatureCheck};
+use crate::validator::SignatureCheck;
 use crate::vertex::{Vertex, VertexId};
+use cretoai_types::NodeId;
 use std::sync::Arc;
 
 /// Most ids answered per fetch request.

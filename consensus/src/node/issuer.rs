@@ -4,8 +4,8 @@
 use super::Node;
 use crate::id_map::IdSet;
 use crate::message::Action;
-use crate::transaction::Transaction;
 use crate::vertex::{Vertex, VertexId};
+use cretoai_types::Transaction;
 use rand::seq::SliceRandom;
 use std::sync::Arc;
 

@@ -15,10 +15,11 @@ use crate::message::{Action, Equivocation, Event, Record};
 use crate::outcome_window::OutcomeWindow;
 use crate::params::Params;
 use crate::time::Now;
-use crate::transaction::{Transaction, TxId};
-use crate::validator::{NodeId, SignatureCheck, ValidatorSet};
+use crate::validator::{SignatureCheck, ValidatorSet};
 use crate::vertex::{Vertex, VertexId};
 use cretoai_crypto::ml_dsa::{SigningKey, VerifyingKey};
+use cretoai_types::NodeId;
+use cretoai_types::{Transaction, TxId};
 use poll::Poll;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -426,7 +427,7 @@ impl Node {
     /// Checks and admits a client transaction (persisted first) without issuing a vertex. One
     /// that needs the archive's answer first is admitted once it comes (`node/recall.rs`).
     fn admit_client(&mut self, tx: Transaction, out: &mut Vec<Action>) -> Result<()> {
-        crate::encoding::bounded(
+        cretoai_types::encoding::bounded(
             tx.payload().len(),
             self.params.limits.max_payload,
             "payload",

@@ -4,9 +4,9 @@
 use super::Node;
 use crate::id_map::IdSet;
 use crate::message::{Action, Record};
-use crate::transaction::TxId;
-use crate::validator::NodeId;
 use crate::vertex::VertexId;
+use cretoai_types::NodeId;
+use cretoai_types::TxId;
 use std::collections::HashMap;
 
 /// After this many polls in a row without an answer a peer counts as silent: it is still

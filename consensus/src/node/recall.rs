@@ -13,8 +13,8 @@ use super::Node;
 use crate::conflict_set::TxStatus;
 use crate::id_map::{IdMap, IdSet};
 use crate::message::Action;
-use crate::transaction::{Transaction, TxId};
 use crate::vertex::{Vertex, VertexId};
+use cretoai_types::{Transaction, TxId};
 use std::sync::Arc;
 
 /// Something that arrived and may need the archive before it is applied.

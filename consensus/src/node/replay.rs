@@ -11,10 +11,10 @@ use super::{Node, REPLAY_PRUNE_EVERY};
 use crate::conflict_set::TxStatus;
 use crate::error::{ConsensusError, Result};
 use crate::message::{Action, Record};
-use crate::transaction::TxId;
 use crate::vertex::VertexId;
 use crate::Config;
 use cretoai_crypto::ml_dsa::SigningKey;
+use cretoai_types::TxId;
 use std::collections::HashSet;
 
 /// A node being rebuilt from its records ([`Node::replay`]).

@@ -15,8 +15,8 @@
 
 use super::Node;
 use crate::id_map::{IdMap, IdSet};
-use crate::transaction::{Transaction, TxId};
 use crate::vertex::VertexId;
+use cretoai_types::{Transaction, TxId};
 
 /// How often the unsettled frontier is scanned for stranded transactions.
 pub(super) const SCAN_EVERY_MS: u64 = 1_000;

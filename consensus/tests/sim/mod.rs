@@ -1,16 +1,20 @@
 //! A deterministic network simulator for the consensus core: N nodes, a seeded RNG, a
 //! simulated clock, and a network that drops, delays, duplicates and reorders messages,
-//! partitions and heals, and crashes and restarts nodes from what they persisted.
+//! partitions and heals, and crashes and restarts nodes from what they persisted. Messages
+//! travel as the bytes of the real codec (`cretoai_consensus::wire`): each is encoded when sent
+//! and decoded when delivered, so a codec bug shows up as a violation here.
 //! Shared by the property tests, the `sim_report` example and the criterion bench.
 #![allow(dead_code)]
 
 mod archive;
 mod byzantine;
 mod checks;
+mod wire;
 mod workload;
 
 pub use archive::SimArchive;
 pub use byzantine::Byzantine;
+pub use cretoai_consensus::wire::Message as Msg;
 use cretoai_consensus::{
     Action, Config, ConflictKey, Event, Node, NodeId, Now, Params, Record, SignatureCheck,
     Transaction, TxId, Validator, ValidatorSet, Vertex, VertexId,
@@ -21,6 +25,7 @@ use rand_chacha::ChaCha20Rng;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::sync::Arc;
+use wire::Wire;
 #[allow(unused_imports)]
 pub use workload::{for_each_seed, mean_latency_ms, seeds, summary, Clients};
 
@@ -46,22 +51,12 @@ impl Default for NetConfig {
     }
 }
 
-/// A message on the simulated wire.
-#[derive(Clone, Debug)]
-pub enum Msg {
-    Vertex(Arc<Vertex>),
-    Query { request_id: u64, vertex: VertexId },
-    Chits { request_id: u64, preferred: bool },
-    Fetch(Vec<VertexId>),
-    Frontier(Vec<VertexId>),
-}
-
 #[derive(Debug)]
 enum Item {
     Deliver {
         to: usize,
         from: usize,
-        msg: Msg,
+        wire: Wire,
     },
     Tick(usize),
     /// Machine `to`'s archive answers its core (started `restarts` times when it asked).
@@ -127,6 +122,9 @@ pub struct Sim {
     archived: bool,
     /// Transactions the cores asked their archives about (`Action::RecallOutcomes`).
     pub recalled: u64,
+    /// Whether messages travel as the codec's bytes (the default); the core's throughput
+    /// bench turns it off to time the core alone.
+    pub codec: bool,
 }
 
 fn seed32(seed: u64, salt: u64) -> [u8; 32] {
@@ -217,6 +215,7 @@ impl Sim {
             accepted_by_key: HashMap::new(),
             archived: false,
             recalled: 0,
+            codec: true,
         };
         for i in 0..n {
             let first = sim.rng.random_range(0..sim.net.tick_ms.max(1));
@@ -248,8 +247,14 @@ impl Sim {
         self.machines[i].node.is_some() || self.machines[i].byzantine.is_some()
     }
 
-    /// Sends `msg` through the faulty network.
+    /// Sends `msg` through the faulty network (as the codec's bytes unless `codec` is off).
     pub fn send(&mut self, from: usize, to: usize, msg: Msg) {
+        let wire = Wire::of(msg, self.codec);
+        self.transmit(from, to, wire);
+    }
+
+    /// Puts what `from` wrote through the faulty network to `to`.
+    fn transmit(&mut self, from: usize, to: usize, wire: Wire) {
         self.messages += 1;
         if self.rng.random_bool(self.net.drop_rate) {
             return;
@@ -268,7 +273,7 @@ impl Sim {
                 Item::Deliver {
                     to,
                     from,
-                    msg: msg.clone(),
+                    wire: wire.clone(),
                 },
             );
         }
@@ -315,10 +320,13 @@ impl Sim {
                         byzantine::step(self, i);
                     }
                 }
-                Item::Deliver { to, from, msg } => {
+                Item::Deliver { to, from, wire } => {
                     if self.groups[to] != self.groups[from] || !self.is_up(to) {
                         continue;
                     }
+                    let Some(msg) = self.receive(from, wire) else {
+                        continue;
+                    };
                     if self.machines[to].byzantine.is_some() {
                         byzantine::receive(self, to, from, msg);
                         continue;
@@ -333,6 +341,16 @@ impl Sim {
                             from: from_id,
                             vertex,
                         },
+                        Msg::Vertices(vertices) => {
+                            for vertex in vertices {
+                                let event = Event::Vertex {
+                                    from: from_id,
+                                    vertex,
+                                };
+                                self.deliver(to, event);
+                            }
+                            continue;
+                        }
                         Msg::Query { request_id, vertex } => Event::Query {
                             from: from_id,
                             request_id,
@@ -352,10 +370,7 @@ impl Sim {
                             tips,
                         },
                     };
-                    let now = self.clock();
-                    let node = self.machines[to].node.as_mut().expect("up");
-                    let actions = node.handle(now, event);
-                    self.apply(to, actions);
+                    self.deliver(to, event);
                 }
                 Item::Recall { to, restarts, ids } => {
                     let now = self.clock();
@@ -374,6 +389,14 @@ impl Sim {
             }
         }
         self.now = until;
+    }
+
+    /// Hands a peer's message to machine `to`'s core (up and honest).
+    fn deliver(&mut self, to: usize, event: Event) {
+        let now = self.clock();
+        let node = self.machines[to].node.as_mut().expect("up");
+        let actions = node.handle(now, event);
+        self.apply(to, actions);
     }
 
     fn apply(&mut self, i: usize, actions: Vec<Action>) {

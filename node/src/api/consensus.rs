@@ -337,10 +337,9 @@ pub async fn status(
                 rtt_ms: p.rtt.map(|d| d.as_secs_f64() * 1000.0),
                 key_exchange_group: p.key_exchange_group,
                 failed_attempts: p.failed_attempts,
-                key_known: validators.as_ref().is_some_and(|v| {
-                    v.author_key(&cretoai_consensus::NodeId(*p.node_id.as_bytes()))
-                        .is_ok()
-                }),
+                key_known: validators
+                    .as_ref()
+                    .is_some_and(|v| v.author_key(&p.node_id).is_ok()),
             })
             .collect(),
         window_seconds: crate::consensus::stats::WINDOW_MS / 1000,

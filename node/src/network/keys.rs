@@ -16,7 +16,6 @@ use std::time::Duration;
 
 use super::identity::NodeKey;
 use super::wire::HELLO;
-use super::{core_id, net_id};
 
 /// How often missing peer keys are asked for.
 const HELLO_RETRY: Duration = Duration::from_millis(200);
@@ -37,7 +36,7 @@ impl SharedValidators {
         members.extend(
             net.peers()
                 .iter()
-                .map(|p| Validator::awaiting_key(core_id(&p.node_id), 1)),
+                .map(|p| Validator::awaiting_key(p.node_id, 1)),
         );
         let mut set = ValidatorSet::new(members)
             .map_err(|e| NodeError::Config(format!("validator set: {e}")))?;
@@ -88,10 +87,7 @@ pub async fn learn_keys(net: Network, consensus: ConsensusHandle, validators: Sh
             return;
         }
         for peer in missing {
-            let Ok(reply) = net
-                .request(&net_id(&peer), &Frame::new(HELLO, Vec::new()))
-                .await
-            else {
+            let Ok(reply) = net.request(&peer, &Frame::new(HELLO, Vec::new())).await else {
                 continue;
             };
             let Ok(key) = VerifyingKey::from_bytes(MlDsaLevel::MlDsa65, &reply.payload) else {

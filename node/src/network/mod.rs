@@ -16,6 +16,7 @@ use crate::consensus::{now_ms, ConsensusHandle, NetworkLink};
 use crate::error::{NodeError, Result};
 use crate::store::Store;
 use actix::prelude::*;
+use cretoai_consensus::wire::Message;
 use cretoai_consensus::{Action, ConsensusError, Event, NodeId, Vertex};
 use cretoai_network::{Frame, Inbound, Network, NetworkConfig};
 use identity::NodeKey;
@@ -24,18 +25,10 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
-use wire::{Message, CLUSTER_STATUS, HELLO};
+use wire::{CLUSTER_STATUS, HELLO};
 
 /// How long after a failed query send the peer counts as having answered "no".
 const UNREACHABLE_ANSWER_DELAY: Duration = Duration::from_millis(200);
-
-fn net_id(id: &NodeId) -> cretoai_network::NodeId {
-    cretoai_network::NodeId::from_bytes(id.0)
-}
-
-fn core_id(id: &cretoai_network::NodeId) -> NodeId {
-    NodeId(*id.as_bytes())
-}
 
 /// Sends the core's outgoing messages.
 pub struct NetworkActor {
@@ -70,9 +63,9 @@ impl Handler<Outgoing> for NetworkActor {
                     // timeout; the short delay keeps an isolated node from spinning vertices.
                     let net = self.net.clone();
                     let consensus = self.consensus.clone();
-                    let frame = Message::Query { request_id, vertex }.to_frame();
+                    let frame = wire::to_frame(&Message::Query { request_id, vertex });
                     actix::spawn(async move {
-                        if net.send(&net_id(&peer), &frame).await.is_err() {
+                        if net.send(&peer, &frame).await.is_err() {
                             tokio::time::sleep(UNREACHABLE_ANSWER_DELAY).await;
                             consensus.do_send(PeerEvent(Event::Chits {
                                 from: peer,
@@ -95,17 +88,14 @@ impl Handler<Outgoing> for NetworkActor {
                     },
                 ),
                 Action::Fetch { peer, ids } => (peer, Message::Fetch(ids)),
-                Action::SendVertices { peer, vertices } => (
-                    peer,
-                    Message::Vertices(vertices.iter().map(|v| Vertex::clone(v)).collect()),
-                ),
+                Action::SendVertices { peer, vertices } => (peer, Message::Vertices(vertices)),
                 Action::Frontier { peer, tips } => (peer, Message::Frontier(tips)),
                 _ => continue,
             };
             let net = self.net.clone();
-            let frame = message.to_frame();
+            let frame = wire::to_frame(&message);
             actix::spawn(async move {
-                if let Err(e) = net.send(&net_id(&peer), &frame).await {
+                if let Err(e) = net.send(&peer, &frame).await {
                     tracing::debug!(peer = %hex::encode(&peer.0[..4]), error = %e, "send failed");
                 }
             });
@@ -212,7 +202,7 @@ async fn receive(
                 }
                 continue;
             }
-            Inbound::Message { from, frame } => (core_id(&from), frame),
+            Inbound::Message { from, frame } => (from, frame),
             Inbound::PeerUp { peer } => {
                 tracing::info!(peer = %peer, "peer connected");
                 continue;
@@ -223,7 +213,7 @@ async fn receive(
             }
             Inbound::Request { .. } => continue,
         };
-        let message = match Message::from_frame(&frame, &consensus.limits) {
+        let message = match wire::from_frame(&frame, &consensus.limits) {
             Ok(m) => m,
             Err(e) => {
                 consensus
@@ -304,7 +294,7 @@ fn serve_fetch(ids: Vec<cretoai_consensus::VertexId>, from: NodeId, consensus: &
                 end += 1;
             }
             let frame = wire::vertices_frame(&encoded[start..end]);
-            if let Err(e) = net.send(&net_id(&from), &frame).await {
+            if let Err(e) = net.send(&from, &frame).await {
                 tracing::debug!(peer = %hex::encode(&from.0[..4]), error = %e, "fetch answer not sent");
                 return;
             }
@@ -317,7 +307,7 @@ fn serve_fetch(ids: Vec<cretoai_consensus::VertexId>, from: NodeId, consensus: &
 }
 
 fn verify_then_deliver(
-    vertices: Vec<Vertex>,
+    vertices: Vec<Arc<Vertex>>,
     from: NodeId,
     consensus: &ConsensusHandle,
     validators: &SharedValidators,
@@ -339,7 +329,6 @@ fn verify_then_deliver(
                 tracing::debug!(author = %hex::encode(&v.author().0[..4]), "vertex of an author whose key is unknown dropped");
                 continue;
             }
-            let v = Arc::new(v);
             if verifier.vertex(v.clone(), set.clone()).await {
                 events.do_send(PeerEvent(Event::Vertex { from, vertex: v }));
             } else {

@@ -2,7 +2,7 @@
 //! 4-byte big-endian integer. The node's binary batch submissions and its journal's runs of
 //! submitted transactions both use it.
 
-use crate::error::{ConsensusError, Result};
+use crate::error::{Error, Result};
 use crate::transaction::Transaction;
 
 /// Appends one framed transaction to `out`.
@@ -33,7 +33,7 @@ pub fn split(mut bytes: &[u8]) -> impl Iterator<Item = Result<&[u8]>> {
         });
         let Some((frame, rest)) = frame else {
             bytes = &[];
-            return Some(Err(ConsensusError::Truncated("transaction frame")));
+            return Some(Err(Error::Truncated("transaction frame")));
         };
         bytes = rest;
         Some(Ok(frame))
@@ -58,7 +58,7 @@ mod tests {
         assert_eq!(split(&[]).count(), 0);
         for cut in [&bytes[..bytes.len() - 1], &bytes[..2], &[0, 0, 0, 0][..]] {
             let last = split(cut).last().unwrap();
-            assert_eq!(last, Err(ConsensusError::Truncated("transaction frame")));
+            assert_eq!(last, Err(Error::Truncated("transaction frame")));
         }
         // After an error the iteration ends.
         assert_eq!(split(&bytes[..bytes.len() - 1]).count(), 3);

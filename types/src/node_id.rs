@@ -3,17 +3,24 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::error::NetworkError;
+use crate::error::InvalidNodeId;
+use cretoai_crypto::ml_dsa::VerifyingKey;
 
-/// A node's identity on the wire: SHA-256 of its raw ML-DSA-65 public key (FIPS 204 encoding,
-/// 1952 bytes). Its text form is 64 lower-case hex digits.
+/// A node's identity, the same in the consensus core (vertex authors, validators), on the wire
+/// (the pinned peer of a QUIC connection) and in the node's API: SHA-256 of its raw ML-DSA-65
+/// public key (FIPS 204 encoding, 1952 bytes). Its text form is 64 lower-case hex digits.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct NodeId([u8; 32]);
+pub struct NodeId(pub [u8; 32]);
 
 impl NodeId {
     /// Node id of the given raw ML-DSA public key bytes.
     pub fn from_public_key(public_key: &[u8]) -> Self {
         NodeId(cretoai_crypto::hash::sha256(public_key))
+    }
+
+    /// The id of the holder of `key`.
+    pub fn of_key(key: &VerifyingKey) -> Self {
+        Self::from_public_key(key.as_bytes())
     }
 
     /// Wraps 32 raw bytes.
@@ -28,7 +35,7 @@ impl NodeId {
 
     /// A short prefix for logs.
     pub fn short(&self) -> String {
-        hex::encode(&self.0[..6])
+        crate::short_hex(&self.0)
     }
 }
 
@@ -40,20 +47,19 @@ impl fmt::Display for NodeId {
 
 impl fmt::Debug for NodeId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "NodeId({})", self.short())
+        write!(f, "node:{}", self.short())
     }
 }
 
 impl FromStr for NodeId {
-    type Err = NetworkError;
+    type Err = InvalidNodeId;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         if s.len() != 64 {
-            return Err(NetworkError::InvalidNodeId("expected 64 hex digits"));
+            return Err(InvalidNodeId("expected 64 hex digits"));
         }
         let mut bytes = [0u8; 32];
-        hex::decode_to_slice(s, &mut bytes)
-            .map_err(|_| NetworkError::InvalidNodeId("not hexadecimal"))?;
+        hex::decode_to_slice(s, &mut bytes).map_err(|_| InvalidNodeId("not hexadecimal"))?;
         Ok(NodeId(bytes))
     }
 }
@@ -108,8 +114,25 @@ mod tests {
     }
 
     #[test]
+    fn of_key_hashes_the_encoded_key() {
+        use cretoai_crypto::ml_dsa::{MlDsaLevel, SigningKey};
+        let key = SigningKey::from_seed(MlDsaLevel::MlDsa65, &[7; 32]).unwrap();
+        let public = key.verifying_key();
+        assert_eq!(
+            NodeId::of_key(public),
+            NodeId::from_public_key(public.as_bytes())
+        );
+    }
+
+    #[test]
     fn rejects_bad_text() {
-        assert!("abc".parse::<NodeId>().is_err());
-        assert!("zz".repeat(32).parse::<NodeId>().is_err());
+        assert_eq!(
+            "abc".parse::<NodeId>(),
+            Err(InvalidNodeId("expected 64 hex digits"))
+        );
+        assert_eq!(
+            "zz".repeat(32).parse::<NodeId>().unwrap_err().to_string(),
+            "invalid node id: not hexadecimal"
+        );
     }
 }

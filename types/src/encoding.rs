@@ -1,37 +1,45 @@
 //! Primitives of the canonical binary encoding: big-endian integers, length-prefixed byte
 //! strings, and a reader that never panics and checks every bound before allocating.
+//! Transactions here and the consensus core's vertices are written and read with them.
 
-use crate::error::{ConsensusError, Result};
+use crate::error::{Error, Result};
 
 /// Appends canonical fields to a buffer.
 #[derive(Default)]
-pub(crate) struct Writer {
-    pub(crate) buf: Vec<u8>,
+pub struct Writer {
+    /// What was written so far.
+    pub buf: Vec<u8>,
 }
 
 impl Writer {
-    pub(crate) fn with_capacity(n: usize) -> Self {
+    /// An empty writer with room for `n` bytes.
+    pub fn with_capacity(n: usize) -> Self {
         Self {
             buf: Vec::with_capacity(n),
         }
     }
-    pub(crate) fn u8(&mut self, v: u8) {
+    /// One byte.
+    pub fn u8(&mut self, v: u8) {
         self.buf.push(v);
     }
-    pub(crate) fn u16(&mut self, v: u16) {
+    /// A big-endian u16.
+    pub fn u16(&mut self, v: u16) {
         self.buf.extend_from_slice(&v.to_be_bytes());
     }
-    pub(crate) fn u32(&mut self, v: u32) {
+    /// A big-endian u32.
+    pub fn u32(&mut self, v: u32) {
         self.buf.extend_from_slice(&v.to_be_bytes());
     }
-    pub(crate) fn u64(&mut self, v: u64) {
+    /// A big-endian u64.
+    pub fn u64(&mut self, v: u64) {
         self.buf.extend_from_slice(&v.to_be_bytes());
     }
-    pub(crate) fn raw(&mut self, v: &[u8]) {
+    /// Bytes as they are, without a length.
+    pub fn raw(&mut self, v: &[u8]) {
         self.buf.extend_from_slice(v);
     }
     /// A byte string with a u32 length prefix.
-    pub(crate) fn bytes32(&mut self, v: &[u8]) {
+    pub fn bytes32(&mut self, v: &[u8]) {
         // Lengths are bounded far below 4 GiB by the limits checked at construction.
         self.u32(v.len() as u32);
         self.raw(v);
@@ -39,51 +47,60 @@ impl Writer {
 }
 
 /// Reads canonical fields; every read checks the remaining length first.
-pub(crate) struct Reader<'a> {
+pub struct Reader<'a> {
     data: &'a [u8],
     pos: usize,
 }
 
 impl<'a> Reader<'a> {
-    pub(crate) fn new(data: &'a [u8]) -> Self {
+    /// A reader at the start of `data`.
+    pub fn new(data: &'a [u8]) -> Self {
         Self { data, pos: 0 }
     }
-    pub(crate) fn position(&self) -> usize {
+    /// Bytes read so far.
+    pub fn position(&self) -> usize {
         self.pos
     }
-    pub(crate) fn remaining(&self) -> usize {
+    /// Bytes left to read.
+    pub fn remaining(&self) -> usize {
         self.data.len() - self.pos
     }
-    pub(crate) fn take(&mut self, n: usize, what: &'static str) -> Result<&'a [u8]> {
+    /// The next `n` bytes; `Truncated(what)` if fewer remain.
+    pub fn take(&mut self, n: usize, what: &'static str) -> Result<&'a [u8]> {
         if self.remaining() < n {
-            return Err(ConsensusError::Truncated(what));
+            return Err(Error::Truncated(what));
         }
         let s = &self.data[self.pos..self.pos + n];
         self.pos += n;
         Ok(s)
     }
-    pub(crate) fn array<const N: usize>(&mut self, what: &'static str) -> Result<[u8; N]> {
+    /// The next `N` bytes as an array.
+    pub fn array<const N: usize>(&mut self, what: &'static str) -> Result<[u8; N]> {
         let mut out = [0u8; N];
         out.copy_from_slice(self.take(N, what)?);
         Ok(out)
     }
-    pub(crate) fn u8(&mut self, what: &'static str) -> Result<u8> {
+    /// One byte.
+    pub fn u8(&mut self, what: &'static str) -> Result<u8> {
         Ok(self.take(1, what)?[0])
     }
-    pub(crate) fn u16(&mut self, what: &'static str) -> Result<u16> {
+    /// A big-endian u16.
+    pub fn u16(&mut self, what: &'static str) -> Result<u16> {
         Ok(u16::from_be_bytes(self.array(what)?))
     }
-    pub(crate) fn u32(&mut self, what: &'static str) -> Result<u32> {
+    /// A big-endian u32.
+    pub fn u32(&mut self, what: &'static str) -> Result<u32> {
         Ok(u32::from_be_bytes(self.array(what)?))
     }
-    pub(crate) fn u64(&mut self, what: &'static str) -> Result<u64> {
+    /// A big-endian u64.
+    pub fn u64(&mut self, what: &'static str) -> Result<u64> {
         Ok(u64::from_be_bytes(self.array(what)?))
     }
     /// A u32-length-prefixed byte string no longer than `max`.
-    pub(crate) fn bytes32(&mut self, max: usize, what: &'static str) -> Result<&'a [u8]> {
+    pub fn bytes32(&mut self, max: usize, what: &'static str) -> Result<&'a [u8]> {
         let len = self.u32(what)? as usize;
         if len > max {
-            return Err(ConsensusError::Oversize {
+            return Err(Error::Oversize {
                 field: what,
                 len,
                 max,
@@ -92,22 +109,22 @@ impl<'a> Reader<'a> {
         self.take(len, what)
     }
     /// Fails unless every byte was consumed.
-    pub(crate) fn finish(self) -> Result<()> {
+    pub fn finish(self) -> Result<()> {
         match self.remaining() {
             0 => Ok(()),
-            n => Err(ConsensusError::TrailingBytes(n)),
+            n => Err(Error::TrailingBytes(n)),
         }
     }
     /// The bytes between `start` and the current position.
-    pub(crate) fn since(&self, start: usize) -> &'a [u8] {
+    pub fn since(&self, start: usize) -> &'a [u8] {
         &self.data[start..self.pos]
     }
 }
 
 /// Checks a count read from the wire against its bound before anything is allocated.
-pub(crate) fn bounded(len: usize, max: usize, field: &'static str) -> Result<usize> {
+pub fn bounded(len: usize, max: usize, field: &'static str) -> Result<usize> {
     if len > max {
-        Err(ConsensusError::Oversize { field, len, max })
+        Err(Error::Oversize { field, len, max })
     } else {
         Ok(len)
     }

@@ -2,8 +2,9 @@
 //! same sender and nonce conflict.
 
 use crate::encoding::{Reader, Writer};
-use crate::error::{ConsensusError, Result};
-use crate::params::Limits;
+use crate::error::{Error, Result};
+use crate::limits::Limits;
+use crate::short_hex;
 use cretoai_crypto::hash::sha256;
 use cretoai_crypto::ml_dsa::{MlDsaLevel, PreparedVerifyingKey, SigningKey, VerifyingKey};
 use std::fmt;
@@ -25,10 +26,6 @@ impl fmt::Debug for TxId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "tx:{}", short_hex(&self.0))
     }
-}
-
-pub(crate) fn short_hex(b: &[u8; 32]) -> String {
-    b[..6].iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// What makes two transactions conflict: the SHA-256 of the sender's public key, and the nonce.
@@ -93,7 +90,7 @@ fn level_from_code(code: u8) -> Result<MlDsaLevel> {
         1 => Ok(MlDsaLevel::MlDsa44),
         2 => Ok(MlDsaLevel::MlDsa65),
         3 => Ok(MlDsaLevel::MlDsa87),
-        _ => Err(ConsensusError::InvalidField("transaction signature level")),
+        _ => Err(Error::InvalidField("transaction signature level")),
     }
 }
 
@@ -111,7 +108,7 @@ impl Transaction {
     /// Builds and signs a transaction with the sender's key.
     pub fn sign(key: &SigningKey, nonce: u64, payload: Vec<u8>, limits: &Limits) -> Result<Self> {
         if payload.len() > limits.max_payload {
-            return Err(ConsensusError::Oversize {
+            return Err(Error::Oversize {
                 field: "payload",
                 len: payload.len(),
                 max: limits.max_payload,
@@ -177,11 +174,11 @@ impl Transaction {
         Ok(tx)
     }
 
-    pub(crate) fn read(r: &mut Reader<'_>, limits: &Limits) -> Result<Self> {
+    fn read(r: &mut Reader<'_>, limits: &Limits) -> Result<Self> {
         let start = r.position();
         let version = r.u8("transaction version")?;
         if version != TX_VERSION {
-            return Err(ConsensusError::UnsupportedVersion(version));
+            return Err(Error::UnsupportedVersion(version));
         }
         let level = level_from_code(r.u8("transaction level")?)?;
         r.take(level.public_key_len(), "transaction sender")?;
@@ -209,7 +206,7 @@ impl Transaction {
         let key = VerifyingKey::from_bytes(self.level(), self.sender())?;
         let (body, signature) = self.signed_parts();
         key.verify(body, TX_CONTEXT, signature)
-            .map_err(|_| ConsensusError::BadSignature("transaction"))
+            .map_err(|_| Error::BadSignature("transaction"))
     }
 
     /// [`Transaction::verify_signature`] with the sender key prepared beforehand
@@ -217,11 +214,11 @@ impl Transaction {
     /// not this transaction's sender key fails like a bad signature.
     pub fn verify_signature_with(&self, key: &PreparedVerifyingKey) -> Result<()> {
         if key.key().level() != self.level() || key.key().as_bytes() != self.sender() {
-            return Err(ConsensusError::BadSignature("transaction"));
+            return Err(Error::BadSignature("transaction"));
         }
         let (body, signature) = self.signed_parts();
         key.verify(body, TX_CONTEXT, signature)
-            .map_err(|_| ConsensusError::BadSignature("transaction"))
+            .map_err(|_| Error::BadSignature("transaction"))
     }
 
     /// The sender's key prepared for verifying its transactions: parsed, `tr` hashed, and the

@@ -28,11 +28,17 @@ pub fn decode(body: &[u8], max_items: usize, limits: &Limits) -> Result<Vec<Resu
         if i == max_items {
             return Err(too_many(max_items));
         }
-        let frame = frame.map_err(|source| SubmitError::MalformedFrame { frame: i, source })?;
-        items.push(
-            Transaction::decode(frame, limits)
-                .map_err(|source| SubmitError::InvalidItem { item: i, source }.into()),
-        );
+        let frame = frame.map_err(|source| SubmitError::MalformedFrame {
+            frame: i,
+            source: source.into(),
+        })?;
+        items.push(Transaction::decode(frame, limits).map_err(|source| {
+            SubmitError::InvalidItem {
+                item: i,
+                source: source.into(),
+            }
+            .into()
+        }));
     }
     if items.is_empty() {
         return Err(too_many(max_items));

@@ -116,7 +116,7 @@ impl Submissions {
             match item? {
                 Intake::Encoded(bytes) => Transaction::decode(&bytes, &self.consensus.limits)
                     .map(|tx| (tx, false))
-                    .map_err(|e| NodeError::from(SubmitError::InvalidTransaction(e))),
+                    .map_err(|e| NodeError::from(SubmitError::InvalidTransaction(e.into()))),
                 Intake::Decoded(tx) => Ok((tx, false)),
                 Intake::Sign {
                     key,
@@ -216,7 +216,7 @@ impl Submissions {
             .pool
             .run(move || match &key.latest().material {
                 KeyMaterial::Dsa(sk) => Transaction::sign(sk, nonce, payload, &limits)
-                    .map_err(|e| NodeError::from(SubmitError::Signing(e))),
+                    .map_err(|e| NodeError::from(SubmitError::Signing(e.into()))),
                 KeyMaterial::Kem(_) => Err(NodeError::Internal("kind checked above")),
             })
             .await?;

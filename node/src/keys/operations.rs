@@ -41,6 +41,19 @@ impl KeyOperations {
         }
     }
 
+    /// Runs one operation where `placement` says and counts its outcome in the metrics.
+    async fn counted<T: Send + 'static>(
+        &self,
+        op: CryptoOp,
+        algorithm: &'static str,
+        placement: Placement,
+        work: impl FnOnce() -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let outcome = self.pool.run_at(placement, work).await?;
+        self.metrics.count_crypto(op, algorithm, outcome.is_ok());
+        outcome
+    }
+
     /// Seals `plaintext` to the named ML-KEM key's newest version; returns the ciphertext
     /// string and the version.
     pub async fn encrypt(
@@ -54,15 +67,10 @@ impl KeyOperations {
         key.expect_kind(true)?;
         let alg = key.key_type.as_str();
         let placement = placement.limit(1, plaintext.len());
-        let outcome = self
-            .pool
-            .run_at(placement, move || {
-                usage::encrypt_with(&key, &plaintext, &aad)
-            })
-            .await?;
-        self.metrics
-            .count_crypto(CryptoOp::Encrypt, alg, outcome.is_ok());
-        outcome
+        self.counted(CryptoOp::Encrypt, alg, placement, move || {
+            usage::encrypt_with(&key, &plaintext, &aad)
+        })
+        .await
     }
 
     /// Seals `plaintext` to a bare ML-KEM-768 encapsulation key; the ciphertext carries `v0`.
@@ -74,15 +82,10 @@ impl KeyOperations {
         placement: Placement,
     ) -> Result<String> {
         let placement = placement.limit(1, plaintext.len());
-        let outcome = self
-            .pool
-            .run_at(placement, move || {
-                usage::encrypt_to(&public_key, &plaintext, &aad)
-            })
-            .await?;
-        self.metrics
-            .count_crypto(CryptoOp::Encrypt, "ml-kem-768", outcome.is_ok());
-        outcome
+        self.counted(CryptoOp::Encrypt, "ml-kem-768", placement, move || {
+            usage::encrypt_to(&public_key, &plaintext, &aad)
+        })
+        .await
     }
 
     /// Opens a ciphertext string with the named ML-KEM key. A `v0` ciphertext (sealed to a
@@ -104,15 +107,10 @@ impl KeyOperations {
             1
         };
         let placement = placement.limit(attempts, ciphertext.len());
-        let outcome = self
-            .pool
-            .run_at(placement, move || {
-                usage::decrypt_with(&key, &ciphertext, &aad)
-            })
-            .await?;
-        self.metrics
-            .count_crypto(CryptoOp::Decrypt, alg, outcome.is_ok());
-        outcome
+        self.counted(CryptoOp::Decrypt, alg, placement, move || {
+            usage::decrypt_with(&key, &ciphertext, &aad)
+        })
+        .await
     }
 
     /// Signs with the named ML-DSA key's newest version (pure ML-DSA, FIPS 204 context).
@@ -127,15 +125,11 @@ impl KeyOperations {
         key.expect_kind(false)?;
         let algorithm = key.key_type.as_str();
         let placement = placement.limit(1, message.len());
-        let outcome = self
-            .pool
-            .run_at(placement, move || {
+        let (signature, key_version) = self
+            .counted(CryptoOp::Sign, algorithm, placement, move || {
                 usage::sign_with(&key, &message, &context)
             })
             .await?;
-        self.metrics
-            .count_crypto(CryptoOp::Sign, algorithm, outcome.is_ok());
-        let (signature, key_version) = outcome?;
         Ok(Signed {
             signature,
             algorithm,
@@ -159,15 +153,10 @@ impl KeyOperations {
         // Without a version every live version may be tried.
         let attempts = version.map_or_else(|| key.live_versions().count(), |_| 1);
         let placement = placement.limit(attempts, message.len());
-        let outcome = self
-            .pool
-            .run_at(placement, move || {
-                usage::verify_with(&key, version, &message, &signature, &context)
-            })
-            .await?;
-        self.metrics
-            .count_crypto(CryptoOp::Verify, alg, outcome.is_ok());
-        outcome
+        self.counted(CryptoOp::Verify, alg, placement, move || {
+            usage::verify_with(&key, version, &message, &signature, &context)
+        })
+        .await
     }
 
     /// Verifies with a bare ML-DSA public key.
@@ -181,14 +170,9 @@ impl KeyOperations {
         placement: Placement,
     ) -> Result<bool> {
         let placement = placement.limit(1, message.len());
-        let outcome = self
-            .pool
-            .run_at(placement, move || {
-                usage::verify_public(level, &public_key, &message, &signature, &context)
-            })
-            .await?;
-        self.metrics
-            .count_crypto(CryptoOp::Verify, level.as_str(), outcome.is_ok());
-        outcome
+        self.counted(CryptoOp::Verify, level.as_str(), placement, move || {
+            usage::verify_public(level, &public_key, &message, &signature, &context)
+        })
+        .await
     }
 }

@@ -6,31 +6,9 @@ use thiserror::Error;
 /// bad parameters. Each variant is stable so that the node can map it to an API error code.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum ConsensusError {
-    /// The input ended before the object was complete.
-    #[error("truncated input: {0}")]
-    Truncated(&'static str),
-    /// Bytes were left over after a complete object.
-    #[error("{0} trailing bytes after the object")]
-    TrailingBytes(usize),
-    /// The encoding version is not one this build understands.
-    #[error("unsupported encoding version {0}")]
-    UnsupportedVersion(u8),
-    /// A field is longer than its bound.
-    #[error("{field} too large: {len} > {max}")]
-    Oversize {
-        /// Which field.
-        field: &'static str,
-        /// Its length (count or bytes).
-        len: usize,
-        /// The bound it broke.
-        max: usize,
-    },
-    /// A field holds a value that is never valid.
-    #[error("invalid field: {0}")]
-    InvalidField(&'static str),
-    /// A signature does not verify.
-    #[error("bad signature on {0}")]
-    BadSignature(&'static str),
+    /// Malformed bytes, a broken bound or a bad signature, as the shared types report them.
+    #[error(transparent)]
+    Encoding(#[from] cretoai_types::Error),
     /// A vertex author is not in the validator set.
     #[error("unknown vertex author")]
     UnknownAuthor,
@@ -61,22 +39,6 @@ pub enum ConsensusError {
 impl From<cretoai_crypto::CryptoError> for ConsensusError {
     fn from(e: cretoai_crypto::CryptoError) -> Self {
         Self::Crypto(e.to_string())
-    }
-}
-
-/// Each shared-type error becomes the variant of the same name (and message).
-impl From<cretoai_types::Error> for ConsensusError {
-    fn from(e: cretoai_types::Error) -> Self {
-        use cretoai_types::Error as E;
-        match e {
-            E::Truncated(what) => Self::Truncated(what),
-            E::TrailingBytes(n) => Self::TrailingBytes(n),
-            E::UnsupportedVersion(v) => Self::UnsupportedVersion(v),
-            E::Oversize { field, len, max } => Self::Oversize { field, len, max },
-            E::InvalidField(what) => Self::InvalidField(what),
-            E::BadSignature(what) => Self::BadSignature(what),
-            E::Crypto(message) => Self::Crypto(message),
-        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! What goes in and out of the core: events, actions, persisted records, equivocation evidence.
 
 use crate::conflict_set::TxStatus;
-use crate::error::{ConsensusError, Result};
+use crate::error::Result;
 use crate::validator::ValidatorSet;
 use crate::vertex::{Vertex, VertexId};
 use cretoai_types::NodeId;
@@ -171,7 +171,7 @@ impl Equivocation {
             || self.first.round() != self.second.round()
             || self.first.id() == self.second.id()
         {
-            return Err(ConsensusError::InvalidField("not an equivocation"));
+            return Err(cretoai_types::Error::InvalidField("not an equivocation").into());
         }
         self.first.verify_signatures(validators, false)?;
         self.second.verify_signatures(validators, false)

@@ -102,9 +102,7 @@ impl Vertex {
         limits: &Limits,
     ) -> Result<Self> {
         if key.level() != MlDsaLevel::MlDsa65 {
-            return Err(ConsensusError::InvalidField(
-                "vertex keys must be ML-DSA-65",
-            ));
+            return Err(cretoai_types::Error::InvalidField("vertex keys must be ML-DSA-65").into());
         }
         parents.sort_unstable();
         let author = NodeId::of_key(key.verifying_key());
@@ -140,7 +138,9 @@ impl Vertex {
         let mut r = Reader::new(bytes);
         let version = r.u8("vertex version")?;
         if version != VERTEX_VERSION {
-            return Err(ConsensusError::UnsupportedVersion(version));
+            return Err(ConsensusError::Encoding(
+                cretoai_types::Error::UnsupportedVersion(version),
+            ));
         }
         let author = NodeId(r.array("vertex author")?);
         let round = r.u64("vertex round")?;
@@ -236,7 +236,7 @@ impl Vertex {
             &self.txs,
         );
         key.verify(&body, VERTEX_CONTEXT, &self.signature)
-            .map_err(|_| ConsensusError::BadSignature("vertex"))?;
+            .map_err(|_| ConsensusError::Encoding(cretoai_types::Error::BadSignature("vertex")))?;
         if with_txs {
             for t in &self.txs {
                 t.verify_signature()?;

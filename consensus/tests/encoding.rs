@@ -64,7 +64,9 @@ fn vertex_signature_and_id_cover_the_header() {
     assert_eq!(decoded.id(), v.id());
     assert_eq!(
         decoded.verify_signatures(&validators, false),
-        Err(ConsensusError::BadSignature("vertex"))
+        Err(ConsensusError::Encoding(
+            cretoai_types::Error::BadSignature("vertex")
+        ))
     );
     // Change the round: a different id and a signature that no longer matches.
     let mut other_round = bytes.clone();
@@ -82,13 +84,17 @@ fn vertex_decode_rejects_malformed_input() {
     trailing.extend_from_slice(&[0, 0]);
     assert_eq!(
         Vertex::decode(&trailing, &limits),
-        Err(ConsensusError::TrailingBytes(2))
+        Err(ConsensusError::Encoding(
+            cretoai_types::Error::TrailingBytes(2)
+        ))
     );
     let mut version = bytes.clone();
     version[0] = 2;
     assert_eq!(
         Vertex::decode(&version, &limits),
-        Err(ConsensusError::UnsupportedVersion(2))
+        Err(ConsensusError::Encoding(
+            cretoai_types::Error::UnsupportedVersion(2)
+        ))
     );
     let few_parents = Limits {
         max_parents: 1,
@@ -96,10 +102,10 @@ fn vertex_decode_rejects_malformed_input() {
     };
     assert!(matches!(
         Vertex::decode(bytes, &few_parents),
-        Err(ConsensusError::Oversize {
+        Err(ConsensusError::Encoding(cretoai_types::Error::Oversize {
             field: "parents",
             ..
-        })
+        }))
     ));
     let few_txs = Limits {
         max_txs_per_vertex: 2,
@@ -107,10 +113,10 @@ fn vertex_decode_rejects_malformed_input() {
     };
     assert!(matches!(
         Vertex::decode(bytes, &few_txs),
-        Err(ConsensusError::Oversize {
+        Err(ConsensusError::Encoding(cretoai_types::Error::Oversize {
             field: "transactions",
             ..
-        })
+        }))
     ));
     // Swap the two parent ids: no longer canonical.
     let mut swapped = bytes.clone();

@@ -97,7 +97,7 @@ fn rejects_bad_signatures_in_full_mode() {
     let forged = forged(&client_tx(0, b"a"));
     assert_eq!(
         n.submit(0, forged.clone()).unwrap_err(),
-        ConsensusError::BadSignature("transaction")
+        ConsensusError::Encoding(cretoai_types::Error::BadSignature("transaction"))
     );
     // A vertex by a real author carrying the forged transaction is dropped.
     let (k1, from) = peer(&ks, 1);

@@ -97,6 +97,25 @@ impl MasterKey {
         aead::seal(&self.0, plaintext, label)
     }
 
+    /// A key for one purpose, derived with HKDF-SHA-256 under `info`: one root key (the cluster
+    /// key) serves several uses without any two of them sharing a key.
+    pub fn derive(&self, info: &[u8]) -> crate::Result<MasterKey> {
+        let mut out = Zeroizing::new([0u8; aead::KEY_LEN]);
+        crate::hkdf::derive(
+            self.0.as_slice(),
+            b"cretoai/derive/v1",
+            info,
+            out.as_mut_slice(),
+        )?;
+        Ok(MasterKey(out))
+    }
+
+    /// 32 bytes derived under `info` (a key seed); wiped on drop.
+    pub fn derive_seed(&self, info: &[u8]) -> crate::Result<Zeroizing<[u8; 32]>> {
+        let derived = self.derive(info)?;
+        Ok(Zeroizing::new(*derived.0))
+    }
+
     /// Decrypts a blob made by [`MasterKey::seal`] with the same label.
     pub fn open(&self, sealed: &[u8], label: &[u8]) -> Result<Zeroizing<Vec<u8>>, MasterKeyError> {
         aead::open(&self.0, sealed, label).map_err(|_| MasterKeyError::WrongKey)

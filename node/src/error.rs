@@ -33,6 +33,9 @@ pub enum NodeError {
     /// The AuthZ sidecar relay.
     #[error(transparent)]
     Sidecar(#[from] SidecarError),
+    /// Replicated writes (keys, vault, tokens) across the cluster.
+    #[error(transparent)]
+    Replication(#[from] crate::replication::ReplicationError),
     /// A crypto failure that is not the caller's input: a malformed value the node built
     /// itself (an HKDF length, a parameter set) or the backend failing.
     #[error(transparent)]

@@ -17,6 +17,7 @@ pub use cretoai_crypto::master_key;
 pub mod metrics;
 pub mod network;
 pub mod node;
+pub mod replication;
 pub mod sidecar;
 pub mod store;
 pub mod vault;

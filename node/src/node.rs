@@ -18,9 +18,12 @@ use crate::keys::KeyRing;
 use crate::master_key::MasterKey;
 use crate::metrics::Metrics;
 use crate::network::identity::NodeKey;
+use crate::replication::applier::Applier;
+use crate::replication::{ClusterKey, ClusterLink, Parts, Replicator, Waiters};
 use crate::sidecar::Sidecar;
 use crate::store::Store;
 use crate::vault::{Vault, VaultLimits};
+use actix::{Actor, Arbiter};
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::ErrorHandlers;
@@ -113,21 +116,68 @@ impl Node {
             node_key,
         } = opened;
         let pool = CryptoPool::start(config.crypto_threads);
-        let consensus =
-            ConsensusHandle::start(config, store.clone(), node_key, pool.clone(), link)?;
-        let keys = KeyRing::start(store.clone(), Arc::new(master), clock.clone())?;
+        let master = Arc::new(master);
+        let tokens = Arc::new(tokens);
+        let cluster_key = ClusterKey::load(
+            config.cluster_key_file.as_deref(),
+            &master,
+            !config.peers.is_empty(),
+        )?;
+        let state_key = cluster_key.state_key()?;
+        store.init_replication(cretoai_crypto::hash::sha256(
+            state_key.verifying_key().as_bytes(),
+        ))?;
+        let keys = KeyRing::start(store.clone(), master.clone(), clock.clone())?;
         let audit = AuditLog::start(store.clone(), clock.clone())?;
         let vault_limits = VaultLimits {
             max_value_bytes: config.vault_max_value_bytes,
             max_versions: config.vault_max_versions,
         };
+        let waiters = Waiters::default();
+        let transit = Arc::new(cluster_key.transit()?);
+        let applier = Applier {
+            store: store.clone(),
+            master,
+            transit: transit.clone(),
+            keys: keys.directory().clone(),
+            tokens: tokens.clone(),
+            vault_limits,
+            tx_limits: config.consensus.params(config.peers.len() + 1)?.limits,
+            waiters: waiters.clone(),
+        };
+        let applier = Applier::start_in_arbiter(&Arbiter::new().handle(), move |_| applier);
+        let consensus = ConsensusHandle::start(
+            config,
+            store.clone(),
+            node_key,
+            pool.clone(),
+            link,
+            Some(applier.clone().recipient()),
+        )?;
         let vault = Vault::start(
             store.clone(),
             keys.directory().clone(),
             pool.clone(),
-            clock,
+            clock.clone(),
             vault_limits,
         )?;
+        let replicator = Replicator::new(Parts {
+            store: store.clone(),
+            applier,
+            waiters,
+            cluster: (!config.peers.is_empty()).then(|| ClusterLink {
+                consensus: consensus.clone(),
+                state_key,
+                nodes: config.peers.len() + 1,
+            }),
+            transit,
+            keys: keys.clone(),
+            tokens: tokens.clone(),
+            vault: vault.clone(),
+            clock,
+            audit: audit.clone(),
+            origin: hex::encode(consensus.node_id().0),
+        });
         let cluster = ClusterView::new(
             hex::encode(consensus.node_id().0),
             config.peers.iter().map(|p| p.node_id.to_string()),
@@ -159,10 +209,11 @@ impl Node {
                 config.authz_sidecar_token.clone(),
                 crate::https::outgoing(config)?,
             ),
+            replicator,
         };
         Ok(Node {
             state: web::Data::new(state),
-            tokens: web::Data::new(tokens),
+            tokens: web::Data::from(tokens),
             max_body_bytes: config.max_body_bytes,
             default_ttl: config.default_token_ttl_seconds,
             generated_root,

@@ -525,8 +525,11 @@ async fn every_operation_is_audited_without_values() {
     let expect = |op: &str, target: &str, outcome: &str| {
         (op.to_string(), target.to_string(), outcome.to_string())
     };
+    // Creating the reader's token is the first change, and is audited like any other.
+    assert_eq!(seen[0].0, "token.create");
+    assert_eq!(records[0]["token_id"], "root");
     assert_eq!(
-        seen,
+        seen[1..],
         [
             expect("vault.write", "agents/x", "ok"),
             expect("vault.write", "agents/x", "cas_mismatch"),
@@ -536,9 +539,9 @@ async fn every_operation_is_audited_without_values() {
             expect("key.rotate", "k1", "ok"),
         ]
     );
-    assert_eq!(records[0]["token_id"], "root");
-    assert_ne!(records[2]["token_id"], "root");
-    assert_eq!(records[1]["prev_hash"], records[0]["hash"]);
+    assert_eq!(records[1]["token_id"], "root");
+    assert_ne!(records[3]["token_id"], "root");
+    assert_eq!(records[2]["prev_hash"], records[1]["hash"]);
 
     let page = api.call(&root, get("/v1/audit?after=2&limit=2")).await;
     let seqs: Vec<_> = page.1["records"]
@@ -554,8 +557,8 @@ async fn every_operation_is_audited_without_values() {
 
     let verified = api.call(&root, get("/v1/audit/verify")).await;
     assert_eq!(verified.1["valid"], true, "{}", verified.1);
-    assert_eq!(verified.1["records"], 6);
-    assert_eq!(verified.1["head_hash"], records[5]["hash"]);
+    assert_eq!(verified.1["records"], 7);
+    assert_eq!(verified.1["head_hash"], records[6]["hash"]);
 }
 
 #[actix_rt::test]

@@ -1,9 +1,9 @@
 //! `/v1/auth/tokens`: create and revoke scoped, expiring API tokens (admin only).
 
-use super::blocking;
 use super::error::ErrorBody;
+use super::AppState;
+use crate::audit::AuditEntry;
 use crate::auth::scope::Need;
-use crate::auth::tokens::TokenRegistry;
 use crate::auth::Principal;
 use crate::error::{NodeError, Result};
 use actix_web::{web, HttpResponse};
@@ -77,7 +77,7 @@ pub async fn own_token(auth: Principal) -> web::Json<OwnToken> {
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn create_token(
     auth: Principal,
-    tokens: web::Data<TokenRegistry>,
+    state: web::Data<AppState>,
     default_ttl: web::Data<DefaultTtl>,
     body: web::Json<CreateTokenRequest>,
 ) -> Result<HttpResponse> {
@@ -89,7 +89,11 @@ pub async fn create_token(
             "ttl_seconds must be between 1 and {MAX_TTL_SECONDS}"
         )));
     }
-    let issued = blocking(move || tokens.create(&body.scopes, ttl)).await?;
+    let entry = AuditEntry::new(auth.token_id(), "token.create", "");
+    let issued = state
+        .replicator
+        .token_create(entry, body.scopes, ttl)
+        .await?;
     tracing::info!(token_id = %issued.id, by = auth.token_id(), "token created");
     Ok(HttpResponse::Created().json(CreatedToken {
         id: issued.id,
@@ -108,13 +112,14 @@ pub async fn create_token(
         (status = 404, body = ErrorBody)))]
 pub async fn revoke_token(
     auth: Principal,
-    tokens: web::Data<TokenRegistry>,
+    state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse> {
     auth.require(Need::any("admin", ""))?;
     let id = id.into_inner();
     let revoked = id.clone();
-    blocking(move || tokens.revoke(&id)).await?;
+    let entry = AuditEntry::new(auth.token_id(), "token.revoke", &id);
+    state.replicator.token_revoke(entry, id).await?;
     tracing::info!(token_id = %revoked, by = auth.token_id(), "token revoked");
     Ok(HttpResponse::NoContent().finish())
 }

@@ -5,6 +5,7 @@ use crate::auth::AuthError;
 use crate::consensus::submission::SubmitError;
 use crate::error::NodeError;
 use crate::keys::KeyError;
+use crate::replication::ReplicationError;
 use crate::sidecar::SidecarError;
 use crate::store::StoreError;
 use crate::vault::VaultError;
@@ -50,6 +51,16 @@ pub fn describe(err: &NodeError) -> (StatusCode, &'static str) {
             (StatusCode::INTERNAL_SERVER_ERROR, "storage_error")
         }
         NodeError::Submission(e) => submission_status(e),
+        NodeError::Replication(e) => match e {
+            ReplicationError::NoQuorum { .. } => (StatusCode::SERVICE_UNAVAILABLE, "no_quorum"),
+            ReplicationError::Timeout(_) => {
+                (StatusCode::SERVICE_UNAVAILABLE, "replication_timeout")
+            }
+            ReplicationError::Contended(_) => (StatusCode::CONFLICT, "write_contended"),
+            ReplicationError::TooLarge { .. } => {
+                (StatusCode::PAYLOAD_TOO_LARGE, "change_too_large")
+            }
+        },
         NodeError::Sidecar(e) => match e {
             SidecarError::NotConfigured => {
                 (StatusCode::SERVICE_UNAVAILABLE, "sidecar_not_configured")

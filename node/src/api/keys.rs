@@ -5,7 +5,7 @@ use super::{encode_field, AppState};
 use crate::audit::AuditEntry;
 use crate::auth::scope::Need;
 use crate::auth::Principal;
-use crate::error::Result;
+use crate::error::{NodeError, Result};
 use crate::keys::key_ring::{KeyType, NamedKey};
 use crate::metrics::CryptoOp;
 use actix_web::{web, HttpResponse};
@@ -128,17 +128,15 @@ pub async fn create(
 ) -> Result<HttpResponse> {
     let body = body.into_inner();
     let entry = AuditEntry::new(auth.token_id(), "key.create", &body.name);
-    let result = async {
-        auth.require(Need::on("keys", "admin", &body.name))?;
-        let key_type = KeyType::parse(&body.key_type)?;
-        let key = state
-            .keys
-            .create(body.name.clone(), key_type, body.deletion_allowed)
-            .await?;
-        Ok((key, key_type))
-    }
-    .await;
-    let (key, key_type) = state.audit.outcome(&entry, result).await?;
+    let checked = auth
+        .require(Need::on("keys", "admin", &body.name))
+        .map_err(NodeError::from)
+        .and_then(|()| Ok(KeyType::parse(&body.key_type)?));
+    let key_type = state.audit.refused(&entry, checked).await?;
+    let key = state
+        .replicator
+        .key_create(entry, body.name, key_type, body.deletion_allowed)
+        .await?;
     state
         .metrics
         .count_crypto(CryptoOp::KeyGen, key_type.as_str(), true);
@@ -193,12 +191,14 @@ pub async fn rotate(
     name: web::Path<String>,
 ) -> Result<web::Json<KeyInfo>> {
     let entry = AuditEntry::new(auth.token_id(), "key.rotate", &name);
-    let result = async {
-        auth.require(Need::on("keys", "admin", &name))?;
-        state.keys.rotate(name.to_string()).await
-    }
-    .await;
-    let key = state.audit.outcome(&entry, result).await?;
+    let checked = auth
+        .require(Need::on("keys", "admin", &name))
+        .map_err(NodeError::from);
+    state.audit.refused(&entry, checked).await?;
+    let key = state
+        .replicator
+        .key_rotate(entry, name.into_inner())
+        .await?;
     state
         .metrics
         .count_crypto(CryptoOp::KeyGen, key.key_type.as_str(), true);
@@ -220,19 +220,19 @@ pub async fn configure(
     body: web::Json<KeyConfigRequest>,
 ) -> Result<web::Json<KeyInfo>> {
     let entry = AuditEntry::new(auth.token_id(), "key.config", &name);
-    let result = async {
-        auth.require(Need::on("keys", "admin", &name))?;
-        state
-            .keys
-            .configure(
-                name.to_string(),
-                body.min_decryption_version,
-                body.deletion_allowed,
-            )
-            .await
-    }
-    .await;
-    let key = state.audit.outcome(&entry, result).await?;
+    let checked = auth
+        .require(Need::on("keys", "admin", &name))
+        .map_err(NodeError::from);
+    state.audit.refused(&entry, checked).await?;
+    let key = state
+        .replicator
+        .key_configure(
+            entry,
+            name.into_inner(),
+            body.min_decryption_version,
+            body.deletion_allowed,
+        )
+        .await?;
     Ok(web::Json(KeyInfo::from(key.as_ref())))
 }
 
@@ -249,11 +249,13 @@ pub async fn delete(
     name: web::Path<String>,
 ) -> Result<HttpResponse> {
     let entry = AuditEntry::new(auth.token_id(), "key.delete", &name);
-    let result = async {
-        auth.require(Need::on("keys", "admin", &name))?;
-        state.keys.delete(name.to_string()).await
-    }
-    .await;
-    state.audit.outcome(&entry, result).await?;
+    let checked = auth
+        .require(Need::on("keys", "admin", &name))
+        .map_err(NodeError::from);
+    state.audit.refused(&entry, checked).await?;
+    state
+        .replicator
+        .key_delete(entry, name.into_inner())
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -39,7 +39,7 @@ use std::sync::Arc;
 
 /// Everything a handler needs, shared by all workers.
 pub struct AppState {
-    /// Named keys: writes via the actor, reads via the directory.
+    /// Named keys: reads via the directory (changes go through `replicator`).
     pub keys: KeyRing,
     /// Threads for the crypto work.
     pub pool: CryptoPool,
@@ -49,7 +49,7 @@ pub struct AppState {
     pub store: Store,
     /// Largest batch accepted.
     pub max_batch_items: usize,
-    /// Secrets: writes via the vault actor, reads from redb snapshots.
+    /// Secrets: reads from redb snapshots (changes go through `replicator`).
     pub vault: Vault,
     /// The hash-chained audit log.
     pub audit: AuditLog,
@@ -63,6 +63,8 @@ pub struct AppState {
     pub cluster: ClusterView,
     /// The AuthZ sidecar whose demo routes this node relays.
     pub sidecar: Sidecar,
+    /// Every key, vault and token change, replicated to the cluster.
+    pub replicator: crate::replication::Replicator,
 }
 
 /// Registers every route.

@@ -171,14 +171,6 @@ fn access(auth: &Principal, path: &str, action: &'static str) -> Result<()> {
     Ok(auth.require(Need::on("vault", action, path))?)
 }
 
-/// Returns `check`, recording it in the audit log first when it is a refusal.
-async fn admit(state: &AppState, entry: &AuditEntry, check: Result<()>) -> Result<()> {
-    if check.is_err() {
-        state.audit.record(entry.with(&check)).await?;
-    }
-    check
-}
-
 /// Write a new version.
 #[utoipa::path(put, path = "/v1/vault/secrets/{path}", tag = "vault", security(("bearer" = [])),
     params(("path" = String, Path, description = "Secret path, e.g. `agents/billing/stripe`")),
@@ -202,8 +194,11 @@ pub async fn write(
         serde_json::to_vec(&body.data).map_err(|e| NodeError::InvalidJson(e.to_string()))?,
     );
     let check = access(&auth, &path, "write").and_then(|()| state.vault.check_size(value.len()));
-    admit(&state, &entry, check).await?;
-    let written = state.vault.write(entry, path, value, body.cas).await?;
+    state.audit.refused(&entry, check).await?;
+    let written = state
+        .replicator
+        .vault_write(entry, path, value, body.cas)
+        .await?;
     Ok(web::Json(WrittenVersion {
         version: written.version,
         created_at: written.created_at,
@@ -226,7 +221,10 @@ pub async fn read(
 ) -> Result<web::Json<SecretResponse>> {
     let path = path.into_inner();
     let entry = AuditEntry::new(auth.token_id(), "vault.read", &path);
-    admit(&state, &entry, access(&auth, &path, "read")).await?;
+    state
+        .audit
+        .refused(&entry, access(&auth, &path, "read"))
+        .await?;
     let result = state.vault.read(&path, query.version).await;
     let value = state.audit.outcome(&entry, result).await?;
     Ok(web::Json(SecretResponse {
@@ -331,7 +329,10 @@ pub async fn read_metadata(
 ) -> Result<web::Json<SecretMetadata>> {
     let path = path.into_inner();
     let entry = AuditEntry::new(auth.token_id(), "vault.metadata.read", &path);
-    admit(&state, &entry, access(&auth, &path, "read")).await?;
+    state
+        .audit
+        .refused(&entry, access(&auth, &path, "read"))
+        .await?;
     let meta = state.audit.outcome(&entry, state.vault.meta(&path)).await?;
     Ok(web::Json(metadata(&path, &meta)))
 }
@@ -399,8 +400,11 @@ async fn change(
     what: Change,
 ) -> Result<Option<SecretMeta>> {
     let entry = AuditEntry::new(auth.token_id(), operation, &path);
-    admit(&state, &entry, access(&auth, &path, "write")).await?;
-    state.vault.modify(entry, path, what).await
+    state
+        .audit
+        .refused(&entry, access(&auth, &path, "write"))
+        .await?;
+    state.replicator.vault_modify(entry, path, what).await
 }
 
 /// [`change`] for the routes that answer 204 No Content.
@@ -427,7 +431,10 @@ pub async fn list(
 ) -> Result<web::Json<SecretList>> {
     let prefix = query.into_inner().prefix.unwrap_or_default();
     let entry = AuditEntry::new(auth.token_id(), "vault.list", &prefix);
-    admit(&state, &entry, validate_prefix(&prefix).map_err(Into::into)).await?;
+    state
+        .audit
+        .refused(&entry, validate_prefix(&prefix).map_err(Into::into))
+        .await?;
     let result = state.vault.paths(&prefix).map(|paths| {
         paths
             .into_iter()
@@ -448,13 +455,10 @@ pub async fn rewrap(
     state: web::Data<AppState>,
 ) -> Result<web::Json<RewrapResponse>> {
     let entry = AuditEntry::new(auth.token_id(), "vault.rewrap", "*");
-    admit(
-        &state,
-        &entry,
-        auth.require(Need::any("admin", "admin"))
-            .map_err(Into::into),
-    )
-    .await?;
+    let checked = auth
+        .require(Need::any("admin", "admin"))
+        .map_err(Into::into);
+    state.audit.refused(&entry, checked).await?;
     let done = state.vault.rewrap(entry).await?;
     Ok(web::Json(RewrapResponse {
         rewrapped: done.rewrapped,

@@ -64,6 +64,15 @@ impl AuditLog {
         result
     }
 
+    /// Records `entry` as refused when `checked` failed (then returns the error); a check that
+    /// passed records nothing, because the change it guards records its own outcome.
+    pub async fn refused<T>(&self, entry: &AuditEntry, checked: Result<T>) -> Result<T> {
+        match checked {
+            Ok(value) => Ok(value),
+            Err(e) => self.outcome(entry, Err(e)).await,
+        }
+    }
+
     /// The store the log lives in (for paging and verification).
     pub fn store(&self) -> &Store {
         &self.store

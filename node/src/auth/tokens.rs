@@ -111,37 +111,44 @@ impl TokenRegistry {
         }
     }
 
-    /// Creates a token with `scopes` living `ttl_seconds`.
-    pub fn create(&self, scopes: &[String], ttl_seconds: u64) -> Result<IssuedToken> {
+    /// Makes a token with `scopes` living `ttl_seconds` from `now`: the token to hand out once
+    /// and the record to replicate (its hash only). Nothing is stored yet.
+    pub fn issue(
+        &self,
+        scopes: &[String],
+        ttl_seconds: u64,
+        now: u64,
+    ) -> Result<(IssuedToken, StoredToken)> {
         if scopes.is_empty() {
             return Err(NodeError::InvalidRequest("scopes must not be empty".into()));
         }
         for s in scopes {
             Scope::parse(s)?;
         }
-        let now = self.clock.now();
         let expires_at = now
             .checked_add(ttl_seconds)
             .ok_or_else(|| NodeError::InvalidRequest("ttl_seconds is too large".into()))?;
         let id = random_hex(8);
         let token = Secret::new(format!("{PREFIX}{id}_{}", random_hex(32)));
-        self.commit(StoredToken {
+        let record = StoredToken {
             id: id.clone(),
             hash: hex::encode(hash::sha256(token.expose().as_bytes())),
             scopes: scopes.to_vec(),
             created_at: now,
             expires_at: Some(expires_at),
-        })?;
-        Ok(IssuedToken {
+        };
+        let issued = IssuedToken {
             id,
             token,
             scopes: scopes.to_vec(),
             expires_at,
-        })
+        };
+        Ok((issued, record))
     }
 
-    /// Revokes a token by id. The root token is replaced through `CRETOAI_ROOT_TOKEN` instead.
-    pub fn revoke(&self, id: &str) -> Result<()> {
+    /// Fails unless `id` names a token that may be revoked. The root token is replaced through
+    /// `CRETOAI_ROOT_TOKEN` instead.
+    pub fn check_revocable(&self, id: &str) -> Result<()> {
         if id == ROOT_ID {
             return Err(NodeError::InvalidRequest(
                 "the root token cannot be revoked; restart with a new CRETOAI_ROOT_TOKEN to replace it"
@@ -151,10 +158,25 @@ impl TokenRegistry {
         if !self.read().contains_key(id) {
             return Err(NodeError::Auth(AuthError::TokenNotFound(id.to_string())));
         }
-        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
-        self.store.delete_token(id)?;
-        entries.remove(id);
         Ok(())
+    }
+
+    /// Makes a stored token usable (after the store commit that wrote it).
+    pub fn admit(&self, record: &StoredToken) -> Result<()> {
+        let entry = entry_from(record)?;
+        self.entries
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(record.id.clone(), entry);
+        Ok(())
+    }
+
+    /// Refuses a token from now on (after the store commit that removed it).
+    pub fn withdraw(&self, id: &str) {
+        self.entries
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(id);
     }
 
     /// Persists first, then makes the token usable.
@@ -215,6 +237,13 @@ mod tests {
         TokenRegistry::load(Store::open(dir).unwrap(), clock).unwrap()
     }
 
+    /// Issues and admits a token, as the applier does once the record is stored.
+    fn create(reg: &TokenRegistry, scopes: &[String], ttl: u64) -> Result<IssuedToken> {
+        let (issued, record) = reg.issue(scopes, ttl, reg.clock.now())?;
+        reg.admit(&record)?;
+        Ok(issued)
+    }
+
     #[test]
     fn generated_root_is_returned_once_and_stored_hashed() {
         let dir = tempfile::tempdir().unwrap();
@@ -251,7 +280,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let clock = Arc::new(ManualClock::new(50));
         let reg = registry(dir.path(), clock.clone());
-        let t = reg.create(&["crypto".into()], 60).unwrap();
+        let t = create(&reg, &["crypto".into()], 60).unwrap();
         assert_eq!(t.expires_at, 110);
         let grant = reg.authenticate(t.token.expose()).unwrap();
         assert_eq!(grant.id, t.id);
@@ -263,14 +292,15 @@ mod tests {
             Err(NodeError::Auth(AuthError::Unauthorized))
         ));
 
-        let u = reg.create(&["keys:admin".into()], 600).unwrap();
-        reg.revoke(&u.id).unwrap();
+        let u = create(&reg, &["keys:admin".into()], 600).unwrap();
+        reg.check_revocable(&u.id).unwrap();
+        reg.withdraw(&u.id);
         assert!(reg.authenticate(u.token.expose()).is_err());
         assert!(matches!(
-            reg.revoke(&u.id),
+            reg.check_revocable(&u.id),
             Err(NodeError::Auth(AuthError::TokenNotFound(_)))
         ));
-        assert!(reg.revoke(ROOT_ID).is_err());
+        assert!(reg.check_revocable(ROOT_ID).is_err());
     }
 
     #[test]
@@ -278,13 +308,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let reg = registry(dir.path(), Arc::new(ManualClock::new(10)));
         reg.bootstrap_root(None).unwrap();
-        let t = reg.create(&["crypto".into()], 60).unwrap();
+        let t = create(&reg, &["crypto".into()], 60).unwrap();
         let forged = format!("crt_{}_{}", t.id, "0".repeat(64));
         for bad in ["", "crt_", "crt_x_y", &forged, "Bearer"] {
             assert!(reg.authenticate(bad).is_err(), "{bad:?}");
         }
-        assert!(reg.create(&[], 60).is_err());
-        assert!(reg.create(&["nope".into()], 60).is_err());
-        assert!(reg.create(&["crypto".into()], u64::MAX).is_err());
+        assert!(create(&reg, &[], 60).is_err());
+        assert!(create(&reg, &["nope".into()], 60).is_err());
+        assert!(create(&reg, &["crypto".into()], u64::MAX).is_err());
     }
 }

@@ -85,6 +85,11 @@ pub struct Cli {
     /// [default: <data-dir>/node.key].
     #[arg(long, env = "CRETOAI_NODE_KEY", value_name = "FILE")]
     pub node_key: Option<PathBuf>,
+    /// File holding the cluster key: 32 bytes as standard base64, the same on every node.
+    /// Required with peers: keys, secrets and tokens are replicated under it [default: none;
+    /// a node without peers derives its own].
+    #[arg(long, env = "CRETOAI_CLUSTER_KEY_FILE", value_name = "FILE")]
+    pub cluster_key_file: Option<PathBuf>,
     /// Page cache of the database in MiB [default: 16]. Writes do not need it (they are
     /// fsynced to the file) and recent pages stay in the OS page cache; a larger cache mostly
     /// adds to the node's memory.
@@ -211,6 +216,8 @@ pub struct Config {
     pub peers: Vec<PeerConfig>,
     /// Node identity file; `None` means `<data_dir>/node.key`.
     pub node_key: Option<PathBuf>,
+    /// The cluster key's file (required with peers).
+    pub cluster_key_file: Option<PathBuf>,
     /// The database's page cache in MiB.
     pub db_cache_mib: usize,
     /// Consensus parameter overrides.
@@ -249,6 +256,7 @@ impl Config {
             quic_listen: SocketAddr::from(([127, 0, 0, 1], 7070)),
             peers: Vec::new(),
             node_key: None,
+            cluster_key_file: None,
             db_cache_mib: crate::store::DEFAULT_CACHE_MIB,
             consensus: ConsensusFlags::default(),
             authz_sidecar_url: None,
@@ -294,6 +302,7 @@ impl Config {
             db_cache_mib
         );
         config.node_key = cli.node_key.or(file.node_key);
+        config.cluster_key_file = cli.cluster_key_file.or(file.cluster_key_file);
         config.authz_sidecar_url = cli.authz_sidecar_url.or(file.authz_sidecar_url);
         if let Some(peers) = cli.peers.or(file.peers) {
             config.peers = peers;

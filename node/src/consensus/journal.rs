@@ -11,6 +11,7 @@ use super::events::EventBus;
 use super::stats::ConsensusStats;
 use super::submission::SubmitError;
 use crate::error::{NodeError, Result};
+use crate::replication::applier::StateDecided;
 use crate::store::Store;
 use crate::store::StoreError;
 use actix::prelude::*;
@@ -56,12 +57,13 @@ pub struct Journal {
 
 impl Journal {
     /// Starts the journal on its own thread; it sends the core's messages to `network` (none
-    /// for a node without peers).
+    /// for a node without peers) and decisions of state operations to `applier`.
     pub fn start(
         store: Store,
         stats: Arc<ConsensusStats>,
         events: EventBus,
         network: Option<Recipient<Outgoing>>,
+        applier: Option<Recipient<StateDecided>>,
     ) -> Result<Journal> {
         let (queue, inbox) = mpsc::channel();
         let durable_statuses = Arc::new(AtomicU64::new(0));
@@ -70,6 +72,7 @@ impl Journal {
             stats,
             events,
             network,
+            applier,
             durable_statuses: durable_statuses.clone(),
             failed: false,
         };
@@ -104,6 +107,8 @@ struct Writer {
     stats: Arc<ConsensusStats>,
     events: EventBus,
     network: Option<Recipient<Outgoing>>,
+    /// Where decisions of state operations go (see `crate::replication`).
+    applier: Option<Recipient<StateDecided>>,
     durable_statuses: Arc<AtomicU64>,
     /// A commit failed: the records after it are no longer a prefix of what the core emitted.
     failed: bool,
@@ -145,9 +150,15 @@ impl Writer {
             .flatten()
             .copied()
             .collect();
-        let decisions =
+        let committed =
             self.store
                 .append_consensus_through(records.iter().copied(), &through, now_ms)?;
+        if !committed.state_ops.is_empty() {
+            if let Some(applier) = &self.applier {
+                applier.do_send(StateDecided(committed.state_ops));
+            }
+        }
+        let decisions = committed.decisions;
         self.stats.commits.fetch_add(1, Ordering::Relaxed);
         let mut finality = Vec::new();
         for d in &decisions {

@@ -23,6 +23,7 @@ use crate::crypto_pool::CryptoPool;
 use crate::error::{NodeError, Result};
 use crate::network::identity::NodeKey;
 use crate::network::keys::SharedValidators;
+use crate::replication::applier::StateDecided;
 use crate::store::Store;
 use actix::{Actor, Addr, Arbiter, Recipient};
 use actor::{Activate, ConsensusActor, LearnKey, PeerEvent, Submit};
@@ -94,7 +95,8 @@ pub struct ConsensusHandle {
 
 impl ConsensusHandle {
     /// Starts the journal and the consensus actor on their own threads, wired to the network
-    /// layer when `link` is given (cluster mode). The store's consensus tables must be open
+    /// layer when `link` is given (cluster mode); decisions of state operations go to
+    /// `applier` once durable. The store's consensus tables must be open
     /// ([`Store::init_consensus`]). Must run inside an actix system.
     pub fn start(
         config: &Config,
@@ -102,6 +104,7 @@ impl ConsensusHandle {
         node_key: NodeKey,
         pool: CryptoPool,
         link: Option<NetworkLink>,
+        applier: Option<Recipient<StateDecided>>,
     ) -> Result<Self> {
         let signing = node_key.signing_key()?;
         let node_id = node_key.node_id();
@@ -113,7 +116,13 @@ impl ConsensusHandle {
             Some(l) => (Some(l.network), Some(l.outgoing), Some(l.validators)),
             None => (None, None, None),
         };
-        let journal = Journal::start(store.clone(), stats.clone(), events.clone(), outgoing)?;
+        let journal = Journal::start(
+            store.clone(),
+            stats.clone(),
+            events.clone(),
+            outgoing,
+            applier,
+        )?;
         let view = Arc::new(Mutex::new(CoreView::default()));
         let actor = ConsensusActor::new(
             node_key.signing_key()?,

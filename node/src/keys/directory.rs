@@ -37,12 +37,12 @@ impl KeyDirectory {
         map.contains_key(name)
     }
 
-    pub(super) fn publish(&self, key: Arc<NamedKey>) {
+    pub(crate) fn publish(&self, key: Arc<NamedKey>) {
         let mut map = self.0.write().unwrap_or_else(|e| e.into_inner());
         map.insert(key.name.clone(), key);
     }
 
-    pub(super) fn withdraw(&self, name: &str) {
+    pub(crate) fn withdraw(&self, name: &str) {
         let mut map = self.0.write().unwrap_or_else(|e| e.into_inner());
         map.remove(name);
     }

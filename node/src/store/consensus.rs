@@ -10,6 +10,7 @@ use super::blob_file::BlobFile;
 use super::blobs::Blobs;
 pub use super::pending::Overdue;
 use super::pending::{first_sight, Changes, PendingTxs};
+use super::replication::Capture;
 use super::row_merge;
 pub use super::tx_row::TxRow;
 use super::tx_row::{status_code, stored_row};
@@ -65,6 +66,15 @@ pub struct Decision {
     pub elapsed_ms: u64,
 }
 
+/// What a commit wrote: every decision, and those among them of state operations.
+#[derive(Debug, Default)]
+pub struct Committed {
+    /// Every decision, with its finality.
+    pub decisions: Vec<Decision>,
+    /// Decisions of state operations (see `crate::replication`).
+    pub state_ops: Vec<(TxId, TxStatus)>,
+}
+
 /// A stored vertex with its position in this node's arrival order.
 #[derive(Debug, Clone)]
 pub struct StoredVertex {
@@ -112,7 +122,9 @@ impl Store {
         records: impl IntoIterator<Item = &'a Record>,
         now_ms: u64,
     ) -> Result<Vec<Decision>> {
-        self.append_consensus_through(records, &[], now_ms)
+        Ok(self
+            .append_consensus_through(records, &[], now_ms)?
+            .decisions)
     }
 
     /// [`Store::append_consensus`], with the vertex each transaction accepted in this batch
@@ -123,10 +135,11 @@ impl Store {
         records: impl IntoIterator<Item = &'a Record>,
         through: &[(TxId, VertexId)],
         now_ms: u64,
-    ) -> Result<Vec<Decision>> {
+    ) -> Result<Committed> {
         let txn = self.db.begin_write()?;
         let before = self.blob_file.end();
         let through: HashMap<TxId, VertexId> = through.iter().copied().collect();
+        let mut capture = self.state_index.capture();
         let (decisions, changes) = append_in(
             &txn,
             records,
@@ -134,11 +147,16 @@ impl Store {
             now_ms,
             &self.pending,
             &self.blob_file,
+            &mut capture,
         )?;
         self.blob_file.seal(&txn, before)?;
         txn.commit()?;
         self.pending.apply(changes);
-        Ok(decisions)
+        self.state_index.settle(&capture);
+        Ok(Committed {
+            decisions,
+            state_ops: capture.decided,
+        })
     }
 
     /// A transaction's row: from the index while it is undecided, from the table after.
@@ -268,6 +286,7 @@ fn append_in<'a>(
     now_ms: u64,
     pending: &PendingTxs,
     blob_file: &BlobFile,
+    capture: &mut Capture,
 ) -> Result<(Vec<Decision>, Changes)> {
     let mut log = txn.open_table(LOG)?;
     let mut vertices = txn.open_table(VERTICES)?;
@@ -299,6 +318,7 @@ fn append_in<'a>(
                 tx_frames::push(&mut run, tx);
                 if current_row(&changes, pending, &txs, &tx.id())?.is_none() {
                     changes.keep(tx.id(), first_sight(now_ms, None));
+                    capture.seen(txn, tx)?;
                 }
                 continue;
             }
@@ -315,8 +335,12 @@ fn append_in<'a>(
                 }
                 for tx in v.txs() {
                     match current_row(&changes, pending, &txs, &tx.id())? {
-                        None => changes.keep(tx.id(), first_sight(now_ms, Some(id))),
+                        None => {
+                            changes.keep(tx.id(), first_sight(now_ms, Some(id)));
+                            capture.seen(txn, tx)?;
+                        }
                         Some(row) if row.status == TxStatus::Pending && row.vertex.is_none() => {
+                            capture.seen(txn, tx)?;
                             changes.keep(
                                 tx.id(),
                                 TxRow {
@@ -357,6 +381,7 @@ fn append_in<'a>(
                 row.decided_at = Some(now_ms.max(1));
                 changes.keep(*tx, row);
                 decided.push((*tx, row));
+                capture.decided(txn, tx, *status)?;
                 decisions.push(Decision {
                     tx: *tx,
                     status: *status,

@@ -209,6 +209,7 @@ fn an_accepted_row_names_the_vertex_it_was_decided_through() {
     ];
     store
         .append_consensus_through(&statuses, &[(txs[0].id(), reissued.id())], 1_100)
+        .map(|c| c.decisions)
         .unwrap();
     let check = |store: &Store| {
         let row = |t: &Transaction| store.consensus_tx(&t.id()).unwrap().unwrap().vertex;

@@ -13,6 +13,7 @@ pub mod keys;
 mod log;
 pub mod meta;
 mod pending;
+pub mod replication;
 mod row_merge;
 mod schema;
 pub mod tokens;
@@ -38,7 +39,7 @@ pub use schema::SCHEMA_VERSION;
 pub const DEFAULT_CACHE_MIB: usize = 16;
 
 /// A table of JSON records keyed by name.
-type JsonTable = TableDefinition<'static, &'static str, &'static [u8]>;
+pub(crate) type JsonTable = TableDefinition<'static, &'static str, &'static [u8]>;
 
 /// Handle to the open database; cheap to clone.
 #[derive(Clone)]
@@ -50,6 +51,8 @@ pub struct Store {
     pending: Arc<pending::PendingTxs>,
     /// Vertex encodings, submitted runs and staged rows, referenced from the consensus tables.
     blob_file: Arc<blob_file::BlobFile>,
+    /// Which transactions are state operations, and which of those are undecided.
+    state_index: Arc<replication::StateIndex>,
 }
 
 impl Store {
@@ -71,6 +74,7 @@ impl Store {
         for table in [keys::TABLE, tokens::TABLE, meta::TABLE] {
             txn.open_table(table)?;
         }
+        replication::create_tables(&txn)?;
         schema::settle(&txn)?;
         let blob_file = blob_file::BlobFile::open_for(&txn, data_dir)?;
         txn.commit()?;
@@ -79,6 +83,7 @@ impl Store {
             path,
             pending: Arc::default(),
             blob_file: Arc::new(blob_file),
+            state_index: Arc::default(),
         })
     }
 
@@ -133,6 +138,24 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// Writes a JSON record inside a caller's transaction.
+pub(crate) fn put_in<T: Serialize>(
+    txn: &redb::WriteTransaction,
+    table: JsonTable,
+    key: &str,
+    value: &T,
+) -> Result<()> {
+    let bytes = serde_json::to_vec(value)
+        .map_err(|e| NodeError::Store(StoreError::Database(e.to_string())))?;
+    txn.open_table(table)?.insert(key, bytes.as_slice())?;
+    Ok(())
+}
+
+/// Removes a JSON record inside a caller's transaction; returns whether it existed.
+pub(crate) fn remove_in(txn: &redb::WriteTransaction, table: JsonTable, key: &str) -> Result<bool> {
+    Ok(txn.open_table(table)?.remove(key)?.is_some())
 }
 
 fn decode<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T> {

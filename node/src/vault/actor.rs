@@ -15,15 +15,14 @@ use crate::store::vault::{SecretMeta, VaultTxn, VersionState};
 use crate::store::Store;
 use crate::vault::VaultError;
 use actix::prelude::*;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use zeroize::Zeroizing;
 
 /// Owns every vault write.
 pub struct VaultActor {
     pub(super) store: Store,
     pub(super) keys: KeyDirectory,
     pub(super) clock: SharedClock,
-    pub(super) limits: VaultLimits,
 }
 
 impl Actor for VaultActor {
@@ -50,22 +49,9 @@ pub struct Rewrapped {
     pub key_version: u32,
 }
 
-/// Write a new version of `path`.
-#[derive(Message)]
-#[rtype(result = "Result<Written>")]
-pub struct Write {
-    /// Audit record of the request.
-    pub audit: AuditEntry,
-    /// Validated path.
-    pub path: String,
-    /// The value as JSON bytes; wiped once sealed.
-    pub value: Zeroizing<Vec<u8>>,
-    /// Expected current version (0: must not exist).
-    pub cas: Option<u32>,
-}
-
 /// A lifecycle change on existing versions.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "change", content = "versions", rename_all = "snake_case")]
 pub enum Change {
     /// Soft-delete the newest version.
     DeleteLatest,
@@ -77,18 +63,6 @@ pub enum Change {
     DeleteAll,
     /// Set how many versions are kept (pruning the oldest now if needed).
     MaxVersions(u32),
-}
-
-/// Apply a [`Change`] to `path`.
-#[derive(Message)]
-#[rtype(result = "Result<Option<SecretMeta>>")]
-pub struct Modify {
-    /// Audit record of the request.
-    pub audit: AuditEntry,
-    /// Validated path.
-    pub path: String,
-    /// What to do.
-    pub change: Change,
 }
 
 /// Re-wrap every data key under the newest vault key version.
@@ -119,104 +93,6 @@ impl VaultActor {
         audit::append(&txn, now, &entry.with(&result))?;
         txn.commit()?;
         result
-    }
-
-    fn write(&self, tx: &VaultTxn<'_>, now: u64, msg: &Write) -> Result<Written> {
-        let path = msg.path.as_str();
-        let mut meta = tx.meta(path)?.unwrap_or(SecretMeta {
-            created_at: now,
-            updated_at: now,
-            current_version: 0,
-            max_versions: self.limits.max_versions,
-            versions: BTreeMap::new(),
-        });
-        if let Some(expected) = msg.cas {
-            if expected != meta.current_version {
-                return Err(NodeError::Vault(VaultError::CasMismatch {
-                    path: path.to_string(),
-                    expected,
-                    current: meta.current_version,
-                }));
-            }
-        }
-        let version = meta
-            .current_version
-            .checked_add(1)
-            .ok_or_else(|| NodeError::InvalidRequest("version counter exhausted".into()))?;
-        let key = vault_key(&self.keys)?;
-        let latest = key.latest();
-        let KeyMaterial::Kem(dk) = &latest.material else {
-            return Err(NodeError::Internal("the vault key is not an ML-KEM key"));
-        };
-        let sealed = SealedVersion::seal(
-            dk.encapsulation_key(),
-            latest.version,
-            path,
-            version,
-            &msg.value,
-        )?;
-        tx.put_sealed(path, version, &sealed.encode())?;
-        meta.current_version = version;
-        meta.updated_at = now;
-        meta.versions.insert(
-            version,
-            VersionState {
-                created_at: now,
-                deleted_at: None,
-                destroyed: false,
-            },
-        );
-        prune(tx, path, &mut meta)?;
-        tx.put_meta(path, &meta)?;
-        Ok(Written {
-            version,
-            created_at: now,
-        })
-    }
-
-    fn modify(&self, tx: &VaultTxn<'_>, now: u64, msg: &Modify) -> Result<Option<SecretMeta>> {
-        let path = msg.path.as_str();
-        let mut meta = tx
-            .meta(path)?
-            .ok_or_else(|| NodeError::Vault(VaultError::NotFound(path.to_string())))?;
-        match &msg.change {
-            Change::DeleteLatest => {
-                if let Some(state) = meta.versions.get_mut(&meta.current_version) {
-                    if !state.destroyed && state.deleted_at.is_none() {
-                        state.deleted_at = Some(now);
-                    }
-                }
-            }
-            Change::Undelete(versions) => {
-                for v in versions {
-                    if let Some(state) = meta.versions.get_mut(v) {
-                        state.deleted_at = None;
-                    }
-                }
-            }
-            Change::Destroy(versions) => {
-                for v in versions {
-                    if let Some(state) = meta.versions.get_mut(v) {
-                        state.destroyed = true;
-                        tx.remove_sealed(path, *v)?;
-                    }
-                }
-            }
-            Change::DeleteAll => {
-                for v in meta.versions.keys() {
-                    tx.remove_sealed(path, *v)?;
-                }
-                tx.remove_meta(path)?;
-                return Ok(None);
-            }
-            Change::MaxVersions(max) => {
-                meta.max_versions = *max;
-                prune(tx, path, &mut meta)?;
-            }
-        }
-        meta.updated_at = now;
-        tx.put_meta(path, &meta)?;
-        Ok(Some(meta))
     }
 
     fn rewrap(&self, tx: &VaultTxn<'_>) -> Result<Rewrapped> {
@@ -253,6 +129,113 @@ impl VaultActor {
     }
 }
 
+/// Writes a new version of `path` in `tx`, stamped `now`: checks `cas` (0: must not exist),
+/// assigns the next version, seals `value` under the newest vault key version and prunes.
+pub(crate) fn write(
+    tx: &VaultTxn<'_>,
+    now: u64,
+    keys: &KeyDirectory,
+    limits: VaultLimits,
+    path: &str,
+    value: &[u8],
+    cas: Option<u32>,
+) -> Result<Written> {
+    let mut meta = tx.meta(path)?.unwrap_or(SecretMeta {
+        created_at: now,
+        updated_at: now,
+        current_version: 0,
+        max_versions: limits.max_versions,
+        versions: BTreeMap::new(),
+    });
+    if let Some(expected) = cas {
+        if expected != meta.current_version {
+            return Err(NodeError::Vault(VaultError::CasMismatch {
+                path: path.to_string(),
+                expected,
+                current: meta.current_version,
+            }));
+        }
+    }
+    let version = meta
+        .current_version
+        .checked_add(1)
+        .ok_or_else(|| NodeError::InvalidRequest("version counter exhausted".into()))?;
+    let key = vault_key(keys)?;
+    let latest = key.latest();
+    let KeyMaterial::Kem(dk) = &latest.material else {
+        return Err(NodeError::Internal("the vault key is not an ML-KEM key"));
+    };
+    let sealed = SealedVersion::seal(dk.encapsulation_key(), latest.version, path, version, value)?;
+    tx.put_sealed(path, version, &sealed.encode())?;
+    meta.current_version = version;
+    meta.updated_at = now;
+    meta.versions.insert(
+        version,
+        VersionState {
+            created_at: now,
+            deleted_at: None,
+            destroyed: false,
+        },
+    );
+    prune(tx, path, &mut meta)?;
+    tx.put_meta(path, &meta)?;
+    Ok(Written {
+        version,
+        created_at: now,
+    })
+}
+
+/// Applies a lifecycle change to `path` in `tx`, stamped `now`; the new metadata (`None`
+/// after `DeleteAll`).
+pub(crate) fn modify(
+    tx: &VaultTxn<'_>,
+    now: u64,
+    path: &str,
+    change: &Change,
+) -> Result<Option<SecretMeta>> {
+    let mut meta = tx
+        .meta(path)?
+        .ok_or_else(|| NodeError::Vault(VaultError::NotFound(path.to_string())))?;
+    match change {
+        Change::DeleteLatest => {
+            if let Some(state) = meta.versions.get_mut(&meta.current_version) {
+                if !state.destroyed && state.deleted_at.is_none() {
+                    state.deleted_at = Some(now);
+                }
+            }
+        }
+        Change::Undelete(versions) => {
+            for v in versions {
+                if let Some(state) = meta.versions.get_mut(v) {
+                    state.deleted_at = None;
+                }
+            }
+        }
+        Change::Destroy(versions) => {
+            for v in versions {
+                if let Some(state) = meta.versions.get_mut(v) {
+                    state.destroyed = true;
+                    tx.remove_sealed(path, *v)?;
+                }
+            }
+        }
+        Change::DeleteAll => {
+            for v in meta.versions.keys() {
+                tx.remove_sealed(path, *v)?;
+            }
+            tx.remove_meta(path)?;
+            return Ok(None);
+        }
+        Change::MaxVersions(max) => {
+            meta.max_versions = *max;
+            prune(tx, path, &mut meta)?;
+        }
+    }
+    meta.updated_at = now;
+    tx.put_meta(path, &meta)?;
+    Ok(Some(meta))
+}
+
 /// Drops the oldest versions (and their ciphertexts) beyond `max_versions`.
 fn prune(tx: &VaultTxn<'_>, path: &str, meta: &mut SecretMeta) -> Result<()> {
     while meta.versions.len() > meta.max_versions as usize {
@@ -262,20 +245,6 @@ fn prune(tx: &VaultTxn<'_>, path: &str, meta: &mut SecretMeta) -> Result<()> {
         tx.remove_sealed(path, oldest)?;
     }
     Ok(())
-}
-
-impl Handler<Write> for VaultActor {
-    type Result = Result<Written>;
-    fn handle(&mut self, msg: Write, _: &mut Context<Self>) -> Self::Result {
-        self.audited(&msg.audit, |tx, now| self.write(tx, now, &msg))
-    }
-}
-
-impl Handler<Modify> for VaultActor {
-    type Result = Result<Option<SecretMeta>>;
-    fn handle(&mut self, msg: Modify, _: &mut Context<Self>) -> Self::Result {
-        self.audited(&msg.audit, |tx, now| self.modify(tx, now, &msg))
-    }
 }
 
 impl Handler<Rewrap> for VaultActor {

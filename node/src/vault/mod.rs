@@ -21,11 +21,10 @@ use crate::master_key::MasterKey;
 use crate::store::vault::SecretMeta;
 use crate::store::Store;
 use actix::{Actor, Addr, Arbiter, Handler, Message};
-use actor::{Change, Modify, Rewrap, Rewrapped, VaultActor, Write, Written};
+use actor::{Rewrap, Rewrapped, VaultActor};
 use sealed::SealedVersion;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use zeroize::Zeroizing;
 
 /// Name of the vault's key in the key ring. Names starting with `_` cannot be created through
 /// the API, so this one is reserved; it can be rotated like any other key.
@@ -105,7 +104,6 @@ impl Vault {
             store: store.clone(),
             keys: keys.clone(),
             clock,
-            limits,
         };
         let addr = VaultActor::start_in_arbiter(&Arbiter::new().handle(), move |_| actor);
         Ok(Vault {
@@ -148,40 +146,6 @@ impl Vault {
             .send(msg)
             .await
             .map_err(|_| NodeError::Unavailable("vault actor"))
-    }
-
-    /// Writes a new version; `value` is the JSON encoding of the data (checked against the
-    /// size limit here). The audit record commits with the write.
-    pub async fn write(
-        &self,
-        audit: AuditEntry,
-        path: String,
-        value: Zeroizing<Vec<u8>>,
-        cas: Option<u32>,
-    ) -> Result<Written> {
-        self.check_size(value.len())?;
-        self.ask(Write {
-            audit,
-            path,
-            value,
-            cas,
-        })
-        .await?
-    }
-
-    /// Applies a lifecycle change; returns the new metadata (`None` after `DeleteAll`).
-    pub async fn modify(
-        &self,
-        audit: AuditEntry,
-        path: String,
-        change: Change,
-    ) -> Result<Option<SecretMeta>> {
-        self.ask(Modify {
-            audit,
-            path,
-            change,
-        })
-        .await?
     }
 
     /// Re-wraps every data key under the newest vault key version.

@@ -6,11 +6,14 @@ use crate::clock::ManualClock;
 use crate::keys::KeyError;
 use crate::keys::KeyRing;
 use crate::store::vault::VaultTxn;
+use crate::vault::actor::{Change, Written};
 use crate::vault::VaultError;
 use cretoai_crypto::random;
+use zeroize::Zeroizing;
 
 struct Fixture {
     vault: Vault,
+    replicator: crate::replication::Replicator,
     keys: KeyRing,
     store: Store,
     _dir: tempfile::TempDir,
@@ -22,7 +25,8 @@ fn fixture() -> Fixture {
     let master = MasterKey::from_bytes([4; 32]);
     ensure_key(&store, &master, 10).unwrap();
     let clock: SharedClock = Arc::new(ManualClock::new(1_000));
-    let keys = KeyRing::start(store.clone(), Arc::new(master), clock.clone()).unwrap();
+    let master = Arc::new(master);
+    let keys = KeyRing::start(store.clone(), master.clone(), clock.clone()).unwrap();
     let limits = VaultLimits {
         max_value_bytes: 1024,
         max_versions: 3,
@@ -31,12 +35,14 @@ fn fixture() -> Fixture {
         store.clone(),
         keys.directory().clone(),
         CryptoPool::start(2),
-        clock,
+        clock.clone(),
         limits,
     )
     .unwrap();
+    let replicator = crate::replication::proposals::for_tests(&store, master, &keys, &vault, clock);
     Fixture {
         vault,
+        replicator,
         keys,
         store,
         _dir: dir,
@@ -47,15 +53,16 @@ fn entry(op: &str, path: &str) -> AuditEntry {
     AuditEntry::new("t1", op, path)
 }
 
-async fn put(v: &Vault, path: &str, value: &str, cas: Option<u32>) -> Result<Written> {
+async fn put(f: &Fixture, path: &str, value: &str, cas: Option<u32>) -> Result<Written> {
     let json = serde_json::to_vec(&serde_json::json!({ "v": value })).unwrap();
-    v.write(
-        entry("vault.write", path),
-        path.into(),
-        Zeroizing::new(json),
-        cas,
-    )
-    .await
+    f.replicator
+        .vault_write(
+            entry("vault.write", path),
+            path.into(),
+            Zeroizing::new(json),
+            cas,
+        )
+        .await
 }
 
 async fn get(v: &Vault, path: &str, version: Option<u32>) -> Result<String> {
@@ -66,26 +73,17 @@ async fn get(v: &Vault, path: &str, version: Option<u32>) -> Result<String> {
 #[actix_rt::test]
 async fn versions_count_up_and_cas_guards_writes() {
     let f = fixture();
-    assert_eq!(
-        put(&f.vault, "a/b", "one", Some(0)).await.unwrap().version,
-        1
-    );
+    assert_eq!(put(&f, "a/b", "one", Some(0)).await.unwrap().version, 1);
     assert!(matches!(
-        put(&f.vault, "a/b", "again", Some(0)).await,
+        put(&f, "a/b", "again", Some(0)).await,
         Err(NodeError::Vault(VaultError::CasMismatch {
             expected: 0,
             current: 1,
             ..
         }))
     ));
-    assert_eq!(
-        put(&f.vault, "a/b", "two", Some(1)).await.unwrap().version,
-        2
-    );
-    assert_eq!(
-        put(&f.vault, "a/b", "three", None).await.unwrap().version,
-        3
-    );
+    assert_eq!(put(&f, "a/b", "two", Some(1)).await.unwrap().version, 2);
+    assert_eq!(put(&f, "a/b", "three", None).await.unwrap().version, 3);
     assert_eq!(get(&f.vault, "a/b", None).await.unwrap(), "three");
     assert_eq!(get(&f.vault, "a/b", Some(1)).await.unwrap(), "one");
     assert!(matches!(
@@ -108,9 +106,12 @@ async fn versions_count_up_and_cas_guards_writes() {
 #[actix_rt::test]
 async fn delete_undelete_and_destroy_report_their_state() {
     let f = fixture();
-    put(&f.vault, "s", "one", None).await.unwrap();
-    put(&f.vault, "s", "two", None).await.unwrap();
-    let modify = |change| f.vault.modify(entry("vault.x", "s"), "s".into(), change);
+    put(&f, "s", "one", None).await.unwrap();
+    put(&f, "s", "two", None).await.unwrap();
+    let modify = |change| {
+        f.replicator
+            .vault_modify(entry("vault.x", "s"), "s".into(), change)
+    };
     modify(Change::DeleteLatest).await.unwrap();
     assert!(matches!(
         get(&f.vault, "s", None).await,
@@ -156,17 +157,14 @@ async fn delete_undelete_and_destroy_report_their_state() {
         Err(NodeError::Vault(VaultError::NotFound(_)))
     ));
     // Recreated after a full delete, the secret starts again at version 1.
-    assert_eq!(
-        put(&f.vault, "s", "fresh", Some(0)).await.unwrap().version,
-        1
-    );
+    assert_eq!(put(&f, "s", "fresh", Some(0)).await.unwrap().version, 1);
 }
 
 #[actix_rt::test]
 async fn the_oldest_versions_are_pruned_beyond_max_versions() {
     let f = fixture();
     for i in 1..=5 {
-        put(&f.vault, "p", &format!("v{i}"), None).await.unwrap();
+        put(&f, "p", &format!("v{i}"), None).await.unwrap();
     }
     let meta = f.vault.meta("p").unwrap();
     assert_eq!(meta.versions.keys().copied().collect::<Vec<_>>(), [3, 4, 5]);
@@ -175,8 +173,8 @@ async fn the_oldest_versions_are_pruned_beyond_max_versions() {
         Err(NodeError::Vault(VaultError::VersionNotFound { .. }))
     ));
     let meta = f
-        .vault
-        .modify(entry("m", "p"), "p".into(), Change::MaxVersions(1))
+        .replicator
+        .vault_modify(entry("m", "p"), "p".into(), Change::MaxVersions(1))
         .await
         .unwrap()
         .unwrap();
@@ -184,7 +182,7 @@ async fn the_oldest_versions_are_pruned_beyond_max_versions() {
     assert_eq!(get(&f.vault, "p", None).await.unwrap(), "v5");
     let big = "x".repeat(2000);
     assert!(matches!(
-        put(&f.vault, "p", &big, None).await,
+        put(&f, "p", &big, None).await,
         Err(NodeError::Vault(VaultError::ValueTooLarge {
             limit: 1024,
             ..
@@ -196,7 +194,7 @@ async fn the_oldest_versions_are_pruned_beyond_max_versions() {
 async fn a_record_copied_to_another_path_or_version_does_not_open() {
     let f = fixture();
     for path in ["src", "src", "dst", "dst"] {
-        put(&f.vault, path, "secret-value", None).await.unwrap();
+        put(&f, path, "secret-value", None).await.unwrap();
     }
     let txn = f.store.begin_write().unwrap();
     {
@@ -224,10 +222,10 @@ async fn a_record_copied_to_another_path_or_version_does_not_open() {
 #[actix_rt::test]
 async fn rewrap_moves_every_data_key_to_the_newest_vault_key() {
     let f = fixture();
-    put(&f.vault, "a", "one", None).await.unwrap();
-    put(&f.vault, "b", "two", None).await.unwrap();
+    put(&f, "a", "one", None).await.unwrap();
+    put(&f, "b", "two", None).await.unwrap();
     f.keys.rotate(VAULT_KEY.into()).await.unwrap();
-    put(&f.vault, "c", "three", None).await.unwrap();
+    put(&f, "c", "three", None).await.unwrap();
     let done = f.vault.rewrap(entry("vault.rewrap", "*")).await.unwrap();
     assert_eq!(
         (done.rewrapped, done.unchanged, done.key_version),
@@ -251,7 +249,7 @@ async fn rewrap_moves_every_data_key_to_the_newest_vault_key() {
 #[actix_rt::test]
 async fn the_vault_key_can_never_be_deleted_or_made_deletable() {
     let f = fixture();
-    put(&f.vault, "a", "one", None).await.unwrap();
+    put(&f, "a", "one", None).await.unwrap();
     assert!(matches!(
         f.keys.configure(VAULT_KEY.into(), None, Some(true)).await,
         Err(NodeError::Keys(KeyError::Reserved(name))) if name == VAULT_KEY
@@ -277,7 +275,7 @@ async fn the_database_file_holds_no_plaintext_value_or_data_key() {
             "plaintext-marker-{i:04}-{}",
             hex::encode(random::array::<8>())
         );
-        put(&f.vault, &format!("agents/a{i}"), &value, None)
+        put(&f, &format!("agents/a{i}"), &value, None)
             .await
             .unwrap();
         values.push(value);

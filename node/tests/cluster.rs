@@ -135,7 +135,9 @@ fn with_two_of_three_down_nothing_is_accepted_nothing_is_lost_and_the_backlog_is
     let _guard = serial();
     let mut cluster = Cluster::configure(3);
     // Node 0 admits at most two undecided transactions.
-    cluster.nodes[0].args = vec!["--consensus-max-undecided".into(), "2".into()];
+    cluster.nodes[0]
+        .args
+        .extend(["--consensus-max-undecided".into(), "2".into()]);
     for node in &mut cluster.nodes {
         node.start();
     }

@@ -70,7 +70,8 @@ fn run_in_browser(script: &str, extra: &[String]) {
     let mut cluster = Cluster::configure(3);
     let sidecar = start_sidecar(&cluster.authority, &cluster.nodes[0].url());
     for node in &mut cluster.nodes {
-        node.args = vec!["--authz-sidecar-url".into(), sidecar.url.clone()];
+        node.args
+            .extend(["--authz-sidecar-url".into(), sidecar.url.clone()]);
         node.start();
     }
     for i in 0..3 {

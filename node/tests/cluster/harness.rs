@@ -178,6 +178,11 @@ impl NodeProc {
         format!("{}@{}", self.id, self.quic)
     }
 
+    /// Its data directory (database, identity, certificates, log).
+    pub fn data_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
     fn log_path(&self) -> PathBuf {
         self.dir.path().join("node.log")
     }
@@ -219,6 +224,7 @@ impl NodeProc {
         cmd.env("CRETOAI_ROOT_TOKEN", TOKEN)
             .env("CRETOAI_LOG_LEVEL", "info,cretoai_node::http=warn")
             .env_remove("CRETOAI_PEERS")
+            .env_remove("CRETOAI_CLUSTER_KEY_FILE")
             .stdout(Stdio::from(log.try_clone().unwrap()))
             .stderr(Stdio::from(log));
         self.child = Some(cmd.spawn().expect("node starts"));
@@ -310,18 +316,28 @@ impl Drop for NodeProc {
     }
 }
 
-/// A cluster of `n` nodes, each configured with all the others, with one CA.
+/// A cluster of `n` nodes, each configured with all the others, with one CA and one cluster
+/// key.
 pub struct Cluster {
     /// The nodes.
     pub nodes: Vec<NodeProc>,
     /// The CA of every node's certificate.
     pub authority: Arc<Authority>,
+    /// The cluster key file every node is given (`--cluster-key-file`).
+    pub cluster_key: PathBuf,
+    /// Holds the cluster key file.
+    key_dir: TempDir,
 }
 
 impl Cluster {
-    /// Creates `n` fresh nodes, each configured with all the others, none started.
+    /// Creates `n` fresh nodes, each configured with all the others and the same new cluster
+    /// key (32 random bytes, standard base64), none started.
     pub fn configure(n: usize) -> Self {
         let authority = Authority::new();
+        let key_dir = tempfile::tempdir().unwrap();
+        let cluster_key = key_dir.path().join("cluster.key");
+        let key = cretoai_crypto::random::array::<32>();
+        std::fs::write(&cluster_key, base64_encode(&key)).unwrap();
         let mut nodes: Vec<NodeProc> = (0..n)
             .map(|_| NodeProc::with_authority(authority.clone()))
             .collect();
@@ -332,8 +348,17 @@ impl Cluster {
                 .filter(|p| !p.starts_with(&node.id))
                 .cloned()
                 .collect();
+            node.args = vec![
+                "--cluster-key-file".into(),
+                cluster_key.to_str().unwrap().into(),
+            ];
         }
-        Cluster { nodes, authority }
+        Cluster {
+            nodes,
+            authority,
+            cluster_key,
+            key_dir,
+        }
     }
 
     /// Starts `n` nodes and waits until each runs consensus with all its peers connected.

@@ -100,15 +100,27 @@ fn start_local(bin: &Path, n: usize, token: &str) -> Result<Vec<LocalNode>> {
         let quic = UdpSocket::bind("127.0.0.1:0")?.local_addr()?;
         specs.push((dir, id, http, quic));
     }
+    // One cluster key for all of them (keys, secrets and tokens replicate under it).
+    // Kept in the first node's directory, so it goes with it.
+    let cluster_key = specs[0].0.join("cluster.key");
+    let key: [u8; 32] = cretoai_crypto::random::array();
+    std::fs::write(
+        &cluster_key,
+        base64::engine::Engine::encode(&base64::engine::general_purpose::STANDARD, key),
+    )?;
     let mut nodes = Vec::new();
     for (i, (dir, _, http, quic)) in specs.iter().enumerate() {
         let mut cmd = Command::new(bin);
-        cmd.arg("--data-dir").arg(dir).args([
-            "--listen",
-            &http.to_string(),
-            "--quic-listen",
-            &quic.to_string(),
-        ]);
+        cmd.arg("--data-dir")
+            .arg(dir)
+            .arg("--cluster-key-file")
+            .arg(&cluster_key)
+            .args([
+                "--listen",
+                &http.to_string(),
+                "--quic-listen",
+                &quic.to_string(),
+            ]);
         for (j, (_, id, _, q)) in specs.iter().enumerate() {
             if i != j {
                 cmd.args(["--peer", &format!("{id}@{q}")]);

@@ -34,13 +34,16 @@ use serde_json::{json, Value};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Barrier;
 
+/// A named step run on the shared cluster.
+type Scenario = (&'static str, fn(&mut Cluster));
+
 /// Runs the scenarios on one cluster, each to its end even when an earlier one failed (they use
 /// names of their own), then reports every failure.
 #[test]
 fn keys_secrets_and_tokens_changed_on_any_node_are_served_by_every_node() {
     let _guard = serial();
     let mut cluster = Cluster::start(3);
-    let scenarios: [(&str, fn(&mut Cluster)); 7] = [
+    let scenarios: [Scenario; 7] = [
         ("key lifecycle", |c| key_changes_reach_every_node(c)),
         ("signing", |c| a_key_signs_on_every_node(c)),
         ("secret reads", |c| a_secret_reads_the_same_everywhere(c)),

@@ -136,7 +136,7 @@ show "  the connection is still encrypted, the browser just cannot tell whose ce
 urlencode() { jq -rn --arg v "$1" '$v | @uri'; }
 viewer=$(req POST "$N1/v1/auth/tokens" '{"scopes":["viewer"],"ttl_seconds":86400}' | jq -r .token)
 show "operator (root token, every panel usable): ${NODES[0]}/dashboard#token=$(urlencode "$TOKEN")"
-show "demo screen (viewer token, read-only, valid 24 h on node1 only): ${NODES[0]}/dashboard#token=$(urlencode "$viewer")"
-show "${dim}Tokens are per node for now: the viewer link works on node1 (:8081); the root token works on all three.${off}"
+show "demo screen (viewer token, read-only, valid 24 h, any node): ${NODES[0]}/dashboard#token=$(urlencode "$viewer")"
+show "${dim}Tokens are replicated: both links work on all three nodes (:8081, :8082, :8083).${off}"
 
 say "Done. Swagger UI: ${NODES[0]}/docs/   metrics: ${NODES[0]}/metrics"

@@ -212,6 +212,15 @@ impl NodeProc {
         for p in &self.peers {
             cmd.args(["--peer", p]);
         }
+        // A node with peers needs a cluster key; one not given a cluster's gets its own.
+        if !self.peers.is_empty() && !self.args.iter().any(|a| a == "--cluster-key-file") {
+            let own = self.dir.path().join("cluster.key");
+            if !own.exists() {
+                let key = cretoai_crypto::random::array::<32>();
+                std::fs::write(&own, base64_encode(&key)).unwrap();
+            }
+            cmd.arg("--cluster-key-file").arg(own);
+        }
         // HTTPS with the cluster CA's certificate; the relay to a sidecar trusts that CA only.
         let tls = self.dir.path().join("cluster-tls");
         cmd.arg("--tls-cert")

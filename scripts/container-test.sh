@@ -248,7 +248,10 @@ ok "every peer link negotiated X25519MLKEM768"
 
 step "a transaction submitted to node1 is accepted on all three"
 # Keys live in each node's own key ring: every node gets a signing key of that name.
-for n in 1 2 3; do api "$n" POST /v1/keys '{"name":"ctest","type":"ml-dsa-65"}' >/dev/null; done
+api 1 POST /v1/keys '{"name":"ctest","type":"ml-dsa-65"}' >/dev/null
+# Keys are replicated: nodes 2 and 3 serve the key node 1 created once they applied it.
+key_on() { case "$(call "$(port_of "$1")" GET /v1/keys/ctest)" in 200*) return 0 ;; *) return 1 ;; esac; }
+for n in 2 3; do wait_for 30 "node$n to serve the key node1 created" key_on "$n"; done
 tx=$(submit 1 ctest "transfer 1")
 accepted_on "$tx" 1 2 3
 

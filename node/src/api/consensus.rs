@@ -28,7 +28,8 @@ pub struct SubmitRequest {
     /// With `key`: standard base64 of the payload.
     #[schema(example = "aGVsbG8=")]
     pub payload: Option<String>,
-    /// With `key`: the nonce (default: the key's next unused nonce at this node).
+    /// With `key`: the nonce (default: the key's next unused nonce in this node's own range, so
+    /// nodes signing with one replicated key never collide).
     pub nonce: Option<u64>,
 }
 

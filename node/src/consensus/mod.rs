@@ -91,6 +91,20 @@ pub struct ConsensusHandle {
     network: Option<Network>,
     validators: Option<SharedValidators>,
     admission: Admission,
+    nonce_base: u64,
+}
+
+/// Bits of a default nonce that count; the bits above name the node that chose it.
+const NONCE_COUNTER_BITS: u32 = 48;
+
+/// Where this node's default nonces start: named keys are the same on every node, so each node
+/// counts in its own range (its place among the sorted node ids) and two nodes signing with
+/// one key never pick the same nonce. A node without peers starts at 0, as before.
+fn nonce_base(me: NodeId, peers: impl Iterator<Item = NodeId>) -> u64 {
+    let mut ids: Vec<NodeId> = peers.chain(std::iter::once(me)).collect();
+    ids.sort();
+    let slot = ids.iter().position(|id| *id == me).unwrap_or(0);
+    (slot as u64) << NONCE_COUNTER_BITS
 }
 
 impl ConsensusHandle {
@@ -154,6 +168,7 @@ impl ConsensusHandle {
             network,
             validators,
             admission: Admission::new(config.consensus.max_undecided()),
+            nonce_base: nonce_base(node_id, config.peers.iter().map(|p| p.node_id)),
         })
     }
 
@@ -170,6 +185,11 @@ impl ConsensusHandle {
     /// The core's counters as of its last turn.
     pub fn view(&self) -> CoreView {
         self.view.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The first nonce of this node's range for transactions it signs with a named key.
+    pub fn nonce_base(&self) -> u64 {
+        self.nonce_base
     }
 
     /// The transport (cluster mode).
@@ -278,4 +298,20 @@ impl ConsensusHandle {
 /// Ids as lower-case hex.
 pub fn tx_hex(id: &TxId) -> String {
     hex::encode(id.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nodes_count_default_nonces_in_ranges_of_their_own() {
+        let ids: Vec<NodeId> = (1u8..=3).map(|i| NodeId([i; 32])).collect();
+        let bases: Vec<u64> = ids
+            .iter()
+            .map(|me| nonce_base(*me, ids.iter().copied().filter(|id| id != me)))
+            .collect();
+        assert_eq!(bases, [0, 1 << 48, 2 << 48]);
+        assert_eq!(nonce_base(ids[2], std::iter::empty()), 0, "alone: from 0");
+    }
 }

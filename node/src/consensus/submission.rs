@@ -75,7 +75,7 @@ pub enum Intake {
         key: String,
         /// The payload.
         payload: Vec<u8>,
-        /// The nonce; by default the key's next unused nonce at this node.
+        /// The nonce; by default the key's next unused nonce in this node's range.
         nonce: Option<u64>,
     },
 }
@@ -206,9 +206,10 @@ impl Submissions {
             Some(n) => n,
             None => {
                 let store = self.consensus.store.clone();
-                tokio::task::spawn_blocking(move || store.reserve_nonces(&name, 1))
+                let counted = tokio::task::spawn_blocking(move || store.reserve_nonces(&name, 1))
                     .await
-                    .map_err(|_| NodeError::Unavailable("blocking pool"))??
+                    .map_err(|_| NodeError::Unavailable("blocking pool"))??;
+                self.consensus.nonce_base() + counted
             }
         };
         let alg = key.key_type.as_str();

@@ -298,6 +298,22 @@ for id in "$tx" "${during[@]}" "$after" "$bob" "$meanwhile" "$alice"; do
 done
 ok "node1,2,3 agree on all $((${#during[@]} + 5)) transactions of the test"
 
+step "docker kill node1 right after it answered a write: node2 and node3 have it and keep writing"
+secret_is() {
+  local out
+  out=$(call "$(port_of "$1")" GET /v1/vault/secrets/ctest/failover)
+  [[ "$out" == 200* ]] && [ "$(jq -r .data.v <<<"${out#* }")" = "$2" ]
+}
+api 1 PUT /v1/vault/secrets/ctest/failover '{"data":{"v":"acknowledged-by-node1"}}' >/dev/null
+docker kill "$(container node1)" >/dev/null
+for n in 2 3; do wait_for 30 "node$n to serve what node1 acknowledged" secret_is "$n" acknowledged-by-node1; done
+api 2 PUT /v1/vault/secrets/ctest/failover '{"data":{"v":"written-while-node1-is-down"},"cas":1}' >/dev/null
+ok "node2 and node3 serve node1's last write and take the next one"
+docker start "$(container node1)" >/dev/null
+wait_for 60 "node1 healthy" all_healthy node1
+wait_for 60 "node1 to catch up on the write made while it was down" secret_is 1 written-while-node1-is-down
+ok "node1 caught up after its restart"
+
 step "a vault secret written on node2 survives compose restart"
 vault=$(call 8082 PUT /v1/vault/secrets/ctest/db '{"data":{"password":"s3cr3t-container-test"}}')
 case "$vault" in

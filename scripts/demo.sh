@@ -88,7 +88,15 @@ req PUT "$N2/v1/vault/secrets/agents/$RUN/stripe" '{"data":{"api_key":"sk_demo_1
 req PUT "$N2/v1/vault/secrets/agents/$RUN/stripe" '{"data":{"api_key":"sk_demo_2"}}' | jq -r '"  wrote version \(.version)"'
 req GET "$N2/v1/vault/secrets/agents/$RUN/stripe" | jq -r '"  read back version \(.version): \(.data.api_key)"'
 req GET "$N2/v1/vault/secrets/agents/$RUN/stripe?version=1" | jq -r '"  version 1 still readable: \(.data.api_key)"'
-show "${dim}Values are encrypted at rest in the node's volume and survive restarts.${off}"
+# Every node applies the write once the cluster accepted it; node3 has it within a moment.
+seen=""
+for _ in $(seq 1 50); do
+  seen=$(curl -sS -H "$AUTH" "${NODES[2]}/v1/vault/secrets/agents/$RUN/stripe" | jq -r '.version // empty' 2>/dev/null || true)
+  [ "$seen" = 2 ] && break
+  sleep 0.2
+done
+show "node3 reads version ${seen:-(not yet)} too: keys, secrets and tokens are replicated through consensus"
+show "${dim}Values are encrypted at rest in each node's volume and survive restarts.${off}"
 
 say "6. A transaction through QR-Avalanche consensus: submitted to node1, accepted by all three"
 tx=$(req POST "$N1/v1/consensus/transactions" "{\"key\":\"signer-$RUN\",\"payload\":\"$(b64 "$message")\"}" | jq -r .tx_id)

@@ -396,6 +396,10 @@ fn a_cut_off_node_refuses_writes_and_catches_up_once_healed() {
     let majority = format!("apps/{}/during", fresh("partition"));
     let value = json!({ "written": "by the majority" });
     let written = write(&cluster.nodes[0], &majority, value.clone(), None);
+    // With node 3 away, node 1's write needed node 2's vote, so node 2 holds the operation
+    // (decided or not) once node 1 answered: a consistent read there waits until it applied it.
+    let (status, seen) = cluster.nodes[1].get(&format!("{}?consistent=true", secret(&majority)));
+    assert_eq!((status, &seen["data"]), (200, &value), "{seen}");
 
     let refused_path = format!("apps/{}/refused", fresh("partition"));
     let refused_key = fresh("refused");

@@ -61,6 +61,10 @@ pub struct SecretResponse {
 pub struct ReadQuery {
     /// Version to read (default: the newest).
     pub version: Option<u32>,
+    /// Wait until this node has applied every change to the secret it has seen (in a cluster:
+    /// changes other nodes made that this node has received but not applied yet).
+    #[serde(default)]
+    pub consistent: bool,
 }
 
 /// `?prefix=` on a listing.
@@ -225,7 +229,13 @@ pub async fn read(
         .audit
         .refused(&entry, access(&auth, &path, "read"))
         .await?;
-    let result = state.vault.read(&path, query.version).await;
+    let result = async {
+        if query.consistent {
+            state.replicator.settled(&format!("vault:{path}")).await?;
+        }
+        state.vault.read(&path, query.version).await
+    }
+    .await;
     let value = state.audit.outcome(&entry, result).await?;
     Ok(web::Json(SecretResponse {
         data: value.data,

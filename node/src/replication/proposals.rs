@@ -406,6 +406,35 @@ impl Replicator {
         Ok(())
     }
 
+    /// Waits until this node holds no state operation on `object` that it has seen and not
+    /// applied (undecided, or accepted and not applied yet): a read after it reflects every
+    /// change to the object this node knows of. A node without peers applies at once.
+    pub async fn settled(&self, object: &str) -> Result<()> {
+        let Some(link) = &self.parts().cluster else {
+            return Ok(());
+        };
+        let deadline = tokio::time::Instant::now() + DECISION_TIMEOUT;
+        loop {
+            let store = self.parts().store.clone();
+            let ops = tokio::task::spawn_blocking(move || store.unapplied_state_ops())
+                .await
+                .map_err(|_| NodeError::Unavailable("blocking pool"))??;
+            let pending = ops.iter().any(|bytes| {
+                Transaction::decode(bytes, &link.consensus.limits)
+                    .ok()
+                    .and_then(|tx| Operation::decode(tx.payload()).ok())
+                    .is_some_and(|op| op.object == object)
+            });
+            if !pending {
+                return Ok(());
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(ReplicationError::Timeout(DECISION_TIMEOUT.as_secs()).into());
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     /// The largest vault value a replicated write can carry.
     pub fn max_value_bytes(&self) -> usize {
         self.parts().cluster.as_ref().map_or(usize::MAX, |l| {

@@ -163,6 +163,20 @@ impl Store {
         Ok(out)
     }
 
+    /// Every state operation this node knows of and has not applied: seen but undecided, or
+    /// accepted and waiting in the inbox (transaction bytes).
+    pub fn unapplied_state_ops(&self) -> Result<Vec<Vec<u8>>> {
+        let txn = self.db.begin_read()?;
+        let mut out = Vec::new();
+        for entry in txn.open_table(CANDIDATES)?.iter()? {
+            out.push(entry?.1.value().to_vec());
+        }
+        for entry in txn.open_table(INBOX)?.iter()? {
+            out.push(entry?.1.value().to_vec());
+        }
+        Ok(out)
+    }
+
     /// Drops an inbox entry that will never apply (a duplicate, or undecodable).
     pub fn drop_from_inbox(&self, seq: u64) -> Result<()> {
         let txn = self.db.begin_write()?;

@@ -10,13 +10,12 @@
 
 use crate::http_client::{Endpoint, BINARY};
 use crate::latency::Latencies;
+use crate::local_cluster::{self, get_json, wait_active, LocalNode};
 use crate::presigned::{presign, verify_micros};
 use crate::process_usage::{proc_cpu_secs, proc_kib, proc_written, UsageSampler};
 use cretoai_crypto::ml_dsa::MlDsaLevel;
 use serde_json::{json, Value};
-use std::net::{TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -56,21 +55,6 @@ pub struct Plan {
 /// Starts the machine-readable last line of a run.
 pub const RESULT_PREFIX: &str = "cluster result: ";
 
-/// A local node process, killed on drop.
-struct LocalNode {
-    child: Child,
-    http: String,
-    dir: PathBuf,
-}
-
-impl Drop for LocalNode {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
 /// How long a submitter waits after a `429 overloaded` before it sends the batch again.
 const OVERLOAD_RETRY: Duration = Duration::from_millis(100);
 
@@ -78,76 +62,6 @@ fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)
-}
-
-/// Starts `n` nodes configured as one cluster on free 127.0.0.1 ports.
-fn start_local(bin: &Path, n: usize, token: &str) -> Result<Vec<LocalNode>> {
-    let run = std::process::id();
-    let mut specs = Vec::new();
-    for i in 0..n {
-        let dir = std::env::temp_dir().join(format!("cretoai-cluster-bench-{run}-{i}"));
-        std::fs::create_dir_all(&dir)?;
-        let out = Command::new(bin)
-            .arg("--data-dir")
-            .arg(&dir)
-            .arg("identity")
-            .output()?;
-        if !out.status.success() {
-            return Err(format!("{} identity failed: {out:?}", bin.display()).into());
-        }
-        let id = String::from_utf8(out.stdout)?.trim().to_string();
-        let http = TcpListener::bind("127.0.0.1:0")?.local_addr()?;
-        let quic = UdpSocket::bind("127.0.0.1:0")?.local_addr()?;
-        specs.push((dir, id, http, quic));
-    }
-    // One cluster key for all of them (keys, secrets and tokens replicate under it).
-    // Kept in the first node's directory, so it goes with it.
-    let cluster_key = specs[0].0.join("cluster.key");
-    let key: [u8; 32] = cretoai_crypto::random::array();
-    std::fs::write(
-        &cluster_key,
-        base64::engine::Engine::encode(&base64::engine::general_purpose::STANDARD, key),
-    )?;
-    let mut nodes = Vec::new();
-    for (i, (dir, _, http, quic)) in specs.iter().enumerate() {
-        let mut cmd = Command::new(bin);
-        cmd.arg("--data-dir")
-            .arg(dir)
-            .arg("--cluster-key-file")
-            .arg(&cluster_key)
-            .args([
-                "--listen",
-                &http.to_string(),
-                "--quic-listen",
-                &quic.to_string(),
-            ]);
-        for (j, (_, id, _, q)) in specs.iter().enumerate() {
-            if i != j {
-                cmd.args(["--peer", &format!("{id}@{q}")]);
-            }
-        }
-        let child = cmd
-            .env("CRETOAI_ROOT_TOKEN", token)
-            .env("CRETOAI_LOG_LEVEL", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()?;
-        nodes.push(LocalNode {
-            child,
-            http: http.to_string(),
-            dir: dir.clone(),
-        });
-    }
-    Ok(nodes)
-}
-
-async fn get_json(node: &Endpoint, token: &str, path: &str) -> Result<(u16, Value)> {
-    let mut c = node.connect().await?;
-    let r = c.request("GET", path, Some(token), None).await?;
-    Ok((
-        r.status,
-        serde_json::from_slice(&r.body).unwrap_or(Value::Null),
-    ))
 }
 
 async fn accepted_count(addr: &Endpoint, token: &str) -> Result<u64> {
@@ -199,12 +113,12 @@ pub async fn run(plan: Plan) -> Result<()> {
     let parse_verify_us = verify_micros(&signed.first, false);
     let tx_count = signed.transactions;
     let local = if plan.urls.is_empty() {
-        start_local(&plan.node_bin, plan.nodes, &plan.token)?
+        local_cluster::start(&plan.node_bin, plan.nodes, &plan.token)?
     } else {
         Vec::new()
     };
     let addrs: Vec<Endpoint> = if plan.urls.is_empty() {
-        local.iter().map(|n| Endpoint::plain(&n.http)).collect()
+        local.iter().map(LocalNode::endpoint).collect()
     } else {
         endpoints(&plan.urls, plan.ca.as_deref())?
     };
@@ -236,7 +150,7 @@ pub async fn run(plan: Plan) -> Result<()> {
     let start = Instant::now();
     let sampler = plan
         .usage_every
-        .map(|every| UsageSampler::start(local.iter().map(|n| n.child.id()).collect(), every));
+        .map(|every| UsageSampler::start(local.iter().map(|n| n.pid()).collect(), every));
     let workers = nodes * plan.connections.max(1);
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut tasks = Vec::new();
@@ -380,7 +294,7 @@ pub async fn run(plan: Plan) -> Result<()> {
     }
     let mib = |k: Option<u64>| k.map_or("n/a".into(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
     for (i, n) in local.iter().enumerate() {
-        let pid = n.child.id();
+        let pid = n.pid();
         println!(
             "node {i} ({}): peak RSS {}, RSS now {}, CPU {}, written {}",
             n.http,
@@ -416,7 +330,7 @@ pub async fn run(plan: Plan) -> Result<()> {
     let node_usage: Vec<Value> = local
         .iter()
         .map(|n| {
-            let pid = n.child.id();
+            let pid = n.pid();
             json!({
                 "peak_rss_kib": proc_kib(pid, "VmHWM"), "rss_kib": proc_kib(pid, "VmRSS"),
                 "cpu_secs": proc_cpu_secs(pid), "written_bytes": proc_written(pid),
@@ -467,25 +381,6 @@ async fn node_work(addr: &Endpoint, token: &str) -> Result<NodeWork> {
         commits: counter("cretoai_consensus_commits_total "),
         served: counter("cretoai_consensus_served_vertices_total "),
     })
-}
-
-async fn wait_active(addrs: &[Endpoint], token: &str) -> Result<()> {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(60) {
-        let mut all = true;
-        for a in addrs {
-            let ok = match get_json(a, token, "/v1/consensus/status").await {
-                Ok((200, s)) => s["active"] == true,
-                _ => false,
-            };
-            all &= ok;
-        }
-        if all {
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    Err("cluster did not become active within 60 s".into())
 }
 
 /// Seconds from `start` until every node's accepted count reaches its target, if it does

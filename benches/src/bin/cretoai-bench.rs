@@ -9,6 +9,10 @@
 //! `cretoai-bench cluster` loads a 3-node QR-Avalanche cluster with pre-signed ML-DSA
 //! transactions (see `cretoai_benches::cluster_load` and docs/measurement/cluster.md).
 //!
+//! `cretoai-bench replicated` measures p50/p95 latency of vault put and get, key create and sign
+//! at low load, on one node and on node 1 of a local 3-node cluster (see
+//! `cretoai_benches::replicated_latency`).
+//!
 //! `cretoai-bench report` runs all of the above (and the AuthZ comparison) as one plan and
 //! writes docs/benchmarks/README.md with its charts (see `cretoai_benches::report`).
 //!
@@ -43,6 +47,9 @@ enum Cmd {
     Vault(cretoai_benches::vault_load::VaultArgs),
     /// QR-Avalanche cluster load: accepted TPS, finality on all nodes, peak RSS.
     Cluster(ClusterArgs),
+    /// Latency of replicated writes (vault put, key create) and local reads and signing, on one
+    /// node and on a 3-node cluster.
+    Replicated(cretoai_benches::replicated_latency::ReplicatedArgs),
     /// Markdown table of the criterion `crypto` bench results.
     CryptoTable(CryptoTableArgs),
     /// Every benchmark in one run: the results page, its charts and the headline figures.
@@ -147,6 +154,11 @@ fn main() -> bench_error::Result<()> {
             .enable_all()
             .build()?
             .block_on(cretoai_benches::vault_load::run(args)),
+        Cmd::Replicated(args) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(cretoai_benches::replicated_latency::run(args))
+            .map_err(|e| e as Box<dyn std::error::Error>),
         Cmd::CryptoTable(args) => crypto_table(args),
         Cmd::Report(args) => {
             // Its errors are sentences (a check failure lists every problem): shown as such.

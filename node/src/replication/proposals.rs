@@ -43,7 +43,7 @@ pub struct ClusterLink {
 
 /// The replicated-write service; cheap to clone.
 #[derive(Clone)]
-pub struct Replicator(Arc<Inner>);
+pub struct Replicator(Arc<Parts>);
 
 /// What [`Replicator::new`] is built from.
 pub struct Parts {
@@ -71,18 +71,14 @@ pub struct Parts {
     pub origin: String,
 }
 
-struct Inner {
-    parts: Parts,
-}
-
 impl Replicator {
     /// The service over `parts`.
     pub fn new(parts: Parts) -> Self {
-        Replicator(Arc::new(Inner { parts }))
+        Replicator(Arc::new(parts))
     }
 
     fn parts(&self) -> &Parts {
-        &self.0.parts
+        &self.0
     }
 
     fn directory(&self) -> &KeyDirectory {

@@ -38,6 +38,9 @@ expect 409 cas_mismatch -X PUT "$BASE/v1/vault/secrets/$SECRET" -H "$AUTH" -H "$
 step "GET /v1/vault/secrets/{path}: the newest version"
 curl -fsS "$BASE/v1/vault/secrets/$SECRET" -H "$AUTH" | jq -c '{data, version}'
 
+step "GET /v1/vault/secrets/{path}?consistent=true: in a cluster, first waits until this node has applied every change to the path it has received (docs/cluster.md)"
+curl -fsS "$BASE/v1/vault/secrets/$SECRET?consistent=true" -H "$AUTH" | jq -c '{version}'
+
 step "GET /v1/vault/secrets/{path}?version=1"
 curl -fsS "$BASE/v1/vault/secrets/$SECRET?version=1" -H "$AUTH" | jq -r .data.api_key
 

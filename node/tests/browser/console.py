@@ -127,10 +127,10 @@ class Console:
         self.q(css).screenshot(path)
         self.saved.append(os.path.abspath(path))
 
-    def sign_in(self, token):
-        self.d.get(self.nodes[0] + "/dashboard")
+    def sign_in(self, token, node=0):
+        self.d.get(self.nodes[node] + "/dashboard")
         self.d.execute_script("sessionStorage.clear()")
-        self.d.get(self.nodes[0] + "/dashboard#token=" + urllib.parse.quote(token, safe=""))
+        self.d.get(self.nodes[node] + "/dashboard#token=" + urllib.parse.quote(token, safe=""))
         self.wait("the console after sign-in", lambda: self.q("#main").is_displayed())
         assert "token" not in self.d.current_url, self.d.current_url
         stored = self.d.execute_script("return sessionStorage.getItem('cretoai.dashboard.token')")
@@ -243,7 +243,8 @@ class Console:
 
     def vault(self):
         self.tab("vault")
-        self.fill("#vault-path", f"agents/browser-{int(time.time())}/stripe")
+        self.vault_path = f"agents/browser-{int(time.time())}/stripe"
+        self.fill("#vault-path", self.vault_path)
         self.fill("#vault-value", "sk_demo_1")
         self.click("#vault-form button[type=submit]")
         self.result("#vault-result", "wrote version 1")
@@ -301,6 +302,21 @@ class Console:
         # The cluster once the steps above have given it some history.
         self.tab("cluster")
         self.shot("cluster", "#panel-cluster")
+
+    def another_node(self):
+        """Node 3's console serves what was done through node 1's: keys and secrets are the
+        cluster's, not one node's."""
+        self.sign_in(self.token, node=2)
+        self.tab("crypto")
+        self.fill("#sign-key", "browser-dsa")
+        self.click("#sign-form button[type=submit]")
+        self.result("#sign-result", "signed with ml-dsa-65")
+        self.tab("vault")
+        self.fill("#vault-path", self.vault_path)
+        self.fill("#vault-version", "2")
+        self.click("#vault-read")
+        self.result("#vault-result", "version 2: api_key = sk_demo_2")
+        print("ok: node 3's console signs with the key made through node 1 and reads its secret")
 
     def viewer(self):
         status, created = http("POST", self.nodes[0] + "/v1/auth/tokens", self.token, {"scopes": ["viewer"], "ttl_seconds": 600})
@@ -406,6 +422,7 @@ def main():
         console.vault()
         console.authz()
         console.transactions()
+        console.another_node()
         console.viewer()
         if args.load_bench:
             figures = console.load_time(args.load_bench, args.ca)

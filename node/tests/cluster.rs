@@ -10,7 +10,7 @@ mod harness;
 mod relay;
 
 use harness::{serial, Client, Cluster, NodeProc};
-use relay::Relay;
+use relay::start_behind_relay;
 use std::time::{Duration, Instant};
 
 const DECIDE: Duration = Duration::from_secs(30);
@@ -297,14 +297,7 @@ fn an_unknown_node_cannot_join() {
 #[test]
 fn transactions_stranded_by_a_partition_are_decided_everywhere_once_it_heals() {
     let _guard = serial();
-    let mut cluster = Cluster::configure(3);
-    let relay = Relay::install(&mut cluster);
-    for node in &mut cluster.nodes {
-        node.start();
-    }
-    for i in 0..3 {
-        cluster.wait_ready(i);
-    }
+    let (cluster, relay) = start_behind_relay(3);
     let (client, spender) = (Client::new(), Client::new());
     let (mut plain, mut pairs) = (Vec::new(), Vec::new());
     relay.cut_off(2);

@@ -28,7 +28,7 @@ use calls::{
 };
 use cretoai_crypto::random;
 use harness::{base64_encode as b64, serial, Cluster, NodeProc, TOKEN};
-use relay::Relay;
+use relay::start_behind_relay;
 use scan::nothing_secret_in_transactions_or_files;
 use serde_json::{json, Value};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -377,14 +377,7 @@ fn writes_acknowledged_by_a_node_killed_right_after_are_on_the_others() {
 #[test]
 fn a_cut_off_node_refuses_writes_and_catches_up_once_healed() {
     let _guard = serial();
-    let mut cluster = Cluster::configure(3);
-    let relay = Relay::install(&mut cluster);
-    for node in &mut cluster.nodes {
-        node.start();
-    }
-    for i in 0..3 {
-        cluster.wait_ready(i);
-    }
+    let (cluster, relay) = start_behind_relay(3);
     relay.cut_off(2);
     cluster.wait(SPREAD, "node 3 to lose its peers", || {
         let s = cluster.nodes[2].status();

@@ -128,11 +128,11 @@ pub async fn create(
 ) -> Result<HttpResponse> {
     let body = body.into_inner();
     let entry = AuditEntry::new(auth.token_id(), "key.create", &body.name);
-    let checked = auth
-        .require(Need::on("keys", "admin", &body.name))
-        .map_err(NodeError::from)
-        .and_then(|()| Ok(KeyType::parse(&body.key_type)?));
-    let key_type = state.audit.refused(&entry, checked).await?;
+    may_administer(&auth, &state, &entry, &body.name).await?;
+    let key_type = state
+        .audit
+        .refused(&entry, KeyType::parse(&body.key_type).map_err(Into::into))
+        .await?;
     let key = state
         .replicator
         .key_create(entry, body.name, key_type, body.deletion_allowed)
@@ -191,10 +191,7 @@ pub async fn rotate(
     name: web::Path<String>,
 ) -> Result<web::Json<KeyInfo>> {
     let entry = AuditEntry::new(auth.token_id(), "key.rotate", &name);
-    let checked = auth
-        .require(Need::on("keys", "admin", &name))
-        .map_err(NodeError::from);
-    state.audit.refused(&entry, checked).await?;
+    may_administer(&auth, &state, &entry, &name).await?;
     let key = state
         .replicator
         .key_rotate(entry, name.into_inner())
@@ -220,10 +217,7 @@ pub async fn configure(
     body: web::Json<KeyConfigRequest>,
 ) -> Result<web::Json<KeyInfo>> {
     let entry = AuditEntry::new(auth.token_id(), "key.config", &name);
-    let checked = auth
-        .require(Need::on("keys", "admin", &name))
-        .map_err(NodeError::from);
-    state.audit.refused(&entry, checked).await?;
+    may_administer(&auth, &state, &entry, &name).await?;
     let key = state
         .replicator
         .key_configure(
@@ -249,13 +243,24 @@ pub async fn delete(
     name: web::Path<String>,
 ) -> Result<HttpResponse> {
     let entry = AuditEntry::new(auth.token_id(), "key.delete", &name);
-    let checked = auth
-        .require(Need::on("keys", "admin", &name))
-        .map_err(NodeError::from);
-    state.audit.refused(&entry, checked).await?;
+    may_administer(&auth, &state, &entry, &name).await?;
     state
         .replicator
         .key_delete(entry, name.into_inner())
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Fails (recording the refusal) unless the token may administer the key `name`; a change that
+/// goes ahead records its own outcome.
+async fn may_administer(
+    auth: &Principal,
+    state: &AppState,
+    entry: &AuditEntry,
+    name: &str,
+) -> Result<()> {
+    let checked = auth
+        .require(Need::on("keys", "admin", name))
+        .map_err(NodeError::from);
+    state.audit.refused(entry, checked).await
 }

@@ -44,6 +44,19 @@ impl Shared {
     }
 }
 
+/// Starts `n` nodes behind a relay (so any one can be cut off) and waits until each is ready.
+pub fn start_behind_relay(n: usize) -> (Cluster, Relay) {
+    let mut cluster = Cluster::configure(n);
+    let relay = Relay::install(&mut cluster);
+    for node in &mut cluster.nodes {
+        node.start();
+    }
+    for i in 0..n {
+        cluster.wait_ready(i);
+    }
+    (cluster, relay)
+}
+
 impl Relay {
     /// Puts a relay in front of every node of a configured (not started) cluster and points
     /// each node's peers at it.

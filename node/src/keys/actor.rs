@@ -1,9 +1,10 @@
-//! The key ring actor: the single writer of key metadata. It serializes create / rotate /
-//! config / delete, commits each change to redb, and only then publishes it to the
-//! [`KeyDirectory`] that request handlers read.
+//! The key ring actor: loads every stored key into the [`KeyDirectory`] that request handlers
+//! read, and changes the node's own keys (`_vault`: rotate, config), which are never
+//! replicated. Every other key changes through `crate::replication`, whose applier publishes
+//! to the same directory.
 
 use super::directory::KeyDirectory;
-use super::key_ring::{KeyType, NamedKey};
+use super::key_ring::NamedKey;
 use crate::clock::SharedClock;
 use crate::error::{NodeError, Result};
 use crate::keys::KeyError;
@@ -52,18 +53,6 @@ impl KeyRingActor {
     }
 }
 
-/// Create a key with version 1.
-#[derive(Message)]
-#[rtype(result = "Result<Arc<NamedKey>>")]
-pub struct CreateKey {
-    /// Unique name.
-    pub name: String,
-    /// Algorithm.
-    pub key_type: KeyType,
-    /// Initial `deletion_allowed`.
-    pub deletion_allowed: bool,
-}
-
 /// Add a new newest version.
 #[derive(Message)]
 #[rtype(result = "Result<Arc<NamedKey>>")]
@@ -90,18 +79,6 @@ pub struct ConfigureKey {
 pub struct DeleteKey {
     /// Key name.
     pub name: String,
-}
-
-impl Handler<CreateKey> for KeyRingActor {
-    type Result = Result<Arc<NamedKey>>;
-    fn handle(&mut self, msg: CreateKey, _: &mut Context<Self>) -> Self::Result {
-        if self.directory.contains(&msg.name) {
-            return Err(NodeError::Keys(KeyError::Exists(msg.name)));
-        }
-        let mut key = NamedKey::new(&msg.name, msg.key_type, self.clock.now())?;
-        key.deletion_allowed = msg.deletion_allowed;
-        self.commit(key)
-    }
 }
 
 impl Handler<RotateKey> for KeyRingActor {

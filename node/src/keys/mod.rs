@@ -1,5 +1,6 @@
 //! Named, versioned ML-KEM / ML-DSA keys: the domain rules ([`key_ring`]), the actor that
-//! owns writes ([`actor`]), the lock-light read view ([`directory`]) and the crypto operations
+//! loads them and changes the node's own keys ([`actor`]; replicated keys change through
+//! `crate::replication`), the lock-light read view ([`directory`]) and the crypto operations
 //! on them ([`operations`], over the primitives in [`usage`]).
 
 pub mod actor;
@@ -16,9 +17,9 @@ use crate::error::{NodeError, Result};
 use crate::master_key::MasterKey;
 use crate::store::Store;
 use actix::{Actor, Addr, Arbiter, Handler, Message};
-use actor::{ConfigureKey, CreateKey, DeleteKey, KeyRingActor, RotateKey};
+use actor::{ConfigureKey, DeleteKey, KeyRingActor, RotateKey};
 use directory::KeyDirectory;
-use key_ring::{KeyType, NamedKey};
+use key_ring::NamedKey;
 use std::sync::Arc;
 
 /// Handle to the key ring: writes go to the actor, reads to the directory.
@@ -61,21 +62,6 @@ impl KeyRing {
             .map_err(|_| NodeError::Unavailable("key ring actor"))
     }
 
-    /// Creates a key with version 1.
-    pub async fn create(
-        &self,
-        name: String,
-        key_type: KeyType,
-        deletion_allowed: bool,
-    ) -> Result<Arc<NamedKey>> {
-        self.ask(CreateKey {
-            name,
-            key_type,
-            deletion_allowed,
-        })
-        .await?
-    }
-
     /// Adds a new newest version.
     pub async fn rotate(&self, name: String) -> Result<Arc<NamedKey>> {
         self.ask(RotateKey { name }).await?
@@ -105,8 +91,13 @@ impl KeyRing {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::audit::AuditEntry;
     use crate::clock::ManualClock;
+    use crate::crypto_pool::CryptoPool;
+    use crate::replication::Replicator;
+    use crate::vault::{Vault, VaultLimits};
     use cretoai_crypto::ml_dsa::MlDsaLevel;
+    use key_ring::KeyType;
 
     fn master() -> Arc<MasterKey> {
         Arc::new(MasterKey::from_bytes([3; 32]))
@@ -116,25 +107,52 @@ mod tests {
         Arc::new(ManualClock::new(100))
     }
 
-    fn ring(dir: &std::path::Path) -> KeyRing {
-        KeyRing::start(Store::open(dir).unwrap(), master(), clock()).unwrap()
+    /// Keys change through the replicator, as the API does (a node without peers applies at
+    /// once).
+    fn keys(store: &Store) -> Replicator {
+        crate::vault::ensure_key(store, &master(), 100).unwrap();
+        let ring = KeyRing::start(store.clone(), master(), clock()).unwrap();
+        let limits = VaultLimits {
+            max_value_bytes: 1024,
+            max_versions: 3,
+        };
+        let pool = CryptoPool::start(1);
+        let vault = Vault::start(
+            store.clone(),
+            ring.directory().clone(),
+            pool,
+            clock(),
+            limits,
+        );
+        crate::replication::proposals::for_tests(store, master(), &ring, &vault.unwrap(), clock())
+    }
+
+    fn entry() -> AuditEntry {
+        AuditEntry::new("t1", "key.test", "k")
+    }
+
+    async fn create(keys: &Replicator, name: &str, t: KeyType, deletable: bool) -> Result<()> {
+        keys.key_create(entry(), name.into(), t, deletable)
+            .await
+            .map(|_| ())
     }
 
     #[actix_rt::test]
     async fn writes_are_persisted_and_reloaded() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
-        let ring1 = KeyRing::start(store.clone(), master(), clock()).unwrap();
+        let keys = keys(&store);
         let t = KeyType::MlDsa(MlDsaLevel::MlDsa44);
-        ring1.create("a".into(), t, false).await.unwrap();
-        ring1.rotate("a".into()).await.unwrap();
-        ring1.configure("a".into(), Some(2), None).await.unwrap();
-        ring1
-            .create("gone".into(), KeyType::MlKem768, true)
+        create(&keys, "a", t, false).await.unwrap();
+        keys.key_rotate(entry(), "a".into()).await.unwrap();
+        let before = keys
+            .key_configure(entry(), "a".into(), Some(2), None)
             .await
             .unwrap();
-        ring1.delete("gone".into()).await.unwrap();
-        let before = ring1.directory().get("a").unwrap();
+        create(&keys, "gone", KeyType::MlKem768, true)
+            .await
+            .unwrap();
+        keys.key_delete(entry(), "gone".into()).await.unwrap();
         // A fresh load reads everything back from the database, opening the sealed seeds.
         let reloaded = KeyRingActor::load(store, master(), clock())
             .unwrap()
@@ -153,35 +171,35 @@ mod tests {
     #[actix_rt::test]
     async fn duplicate_names_and_forbidden_deletes_are_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let ring = ring(dir.path());
-        ring.create("k".into(), KeyType::MlKem768, false)
-            .await
-            .unwrap();
+        let keys = keys(&Store::open(dir.path()).unwrap());
+        create(&keys, "k", KeyType::MlKem768, false).await.unwrap();
         assert!(matches!(
-            ring.create("k".into(), KeyType::MlKem768, false).await,
+            create(&keys, "k", KeyType::MlKem768, false).await,
             Err(NodeError::Keys(KeyError::Exists(_)))
         ));
         assert!(matches!(
-            ring.delete("k".into()).await,
+            keys.key_delete(entry(), "k".into()).await,
             Err(NodeError::Keys(KeyError::DeletionNotAllowed(_)))
         ));
         assert!(matches!(
-            ring.rotate("nope".into()).await,
+            keys.key_rotate(entry(), "nope".into()).await,
             Err(NodeError::Keys(KeyError::NotFound(_)))
         ));
-        ring.configure("k".into(), None, Some(true)).await.unwrap();
-        ring.delete("k".into()).await.unwrap();
+        keys.key_configure(entry(), "k".into(), None, Some(true))
+            .await
+            .unwrap();
+        keys.key_delete(entry(), "k".into()).await.unwrap();
     }
 
     #[actix_rt::test]
     async fn the_raw_database_file_holds_no_private_key_bytes() {
         let dir = tempfile::tempdir().unwrap();
-        let ring = ring(dir.path());
+        let keys = keys(&Store::open(dir.path()).unwrap());
         let mut seeds = Vec::new();
         for t in KeyType::ALL {
             let name = t.as_str().to_string();
-            ring.create(name.clone(), t, false).await.unwrap();
-            let key = ring.rotate(name).await.unwrap();
+            create(&keys, &name, t, false).await.unwrap();
+            let key = keys.key_rotate(entry(), name).await.unwrap();
             seeds.extend(key.versions.values().map(|v| v.material.seed().to_vec()));
         }
         let raw = std::fs::read(dir.path().join(crate::store::DB_FILE)).unwrap();
